@@ -1,0 +1,204 @@
+// The gateway's view of Athena's session API: camelCase domain types and one interface.
+// Nothing here imports the AWS SDK, so the schema, the loaders and the caches never see
+// PascalCase wire shapes, and any Athena-compatible backend can sit behind the interface.
+
+export const SESSION_STATES = [
+  'CREATING',
+  'CREATED',
+  'IDLE',
+  'BUSY',
+  'TERMINATING',
+  'TERMINATED',
+  'DEGRADED',
+  'FAILED',
+] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+/** States after which a session never changes again. */
+export const FINAL_SESSION_STATES: ReadonlySet<SessionState> = new Set(['TERMINATED', 'FAILED']);
+
+export interface SessionStatus {
+  state: SessionState;
+  stateChangeReason?: string | undefined;
+  startDateTime?: Date | undefined;
+  lastModifiedDateTime?: Date | undefined;
+  endDateTime?: Date | undefined;
+  idleSinceDateTime?: Date | undefined;
+}
+
+export interface EngineVersion {
+  selectedEngineVersion?: string | undefined;
+  effectiveEngineVersion?: string | undefined;
+}
+
+/** One row of ListSessions. */
+export interface SessionSummary {
+  sessionId: string;
+  description?: string | undefined;
+  engineVersion?: EngineVersion | undefined;
+  notebookVersion?: string | undefined;
+  status: SessionStatus;
+}
+
+export interface Classification {
+  name?: string | undefined;
+  properties?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface EngineConfiguration {
+  coordinatorDpuSize?: number | undefined;
+  maxConcurrentDpus?: number | undefined;
+  defaultExecutorDpuSize?: number | undefined;
+  additionalConfigs?: Readonly<Record<string, string>> | undefined;
+  sparkProperties?: Readonly<Record<string, string>> | undefined;
+  classifications?: readonly Classification[] | undefined;
+}
+
+export interface EncryptionConfiguration {
+  encryptionOption: string;
+  kmsKey?: string | undefined;
+}
+
+export interface SessionConfiguration {
+  executionRole?: string | undefined;
+  workingDirectory?: string | undefined;
+  idleTimeoutSeconds?: number | undefined;
+  sessionIdleTimeoutInMinutes?: number | undefined;
+  encryptionConfiguration?: EncryptionConfiguration | undefined;
+}
+
+export interface SessionStatistics {
+  dpuExecutionInMillis?: number | undefined;
+}
+
+/** The whole of GetSession. */
+export interface SessionDetails {
+  sessionId: string;
+  description?: string | undefined;
+  workGroup?: string | undefined;
+  /** GetSession returns the engine version as one string (the version the session runs on). */
+  engineVersion?: string | undefined;
+  engineConfiguration?: EngineConfiguration | undefined;
+  notebookVersion?: string | undefined;
+  sessionConfiguration?: SessionConfiguration | undefined;
+  status: SessionStatus;
+  statistics?: SessionStatistics | undefined;
+}
+
+export interface SessionStatusResult {
+  sessionId: string;
+  status: SessionStatus;
+}
+
+export interface ListSessionsInput {
+  workGroup: string;
+  stateFilter?: SessionState | undefined;
+  /** 1..100 */
+  maxResults?: number | undefined;
+  nextToken?: string | undefined;
+}
+
+export interface SessionPage {
+  sessions: SessionSummary[];
+  /** Absent on the last page. */
+  nextToken?: string | undefined;
+}
+
+export interface StartSessionInput {
+  workGroup: string;
+  description?: string | undefined;
+  engineConfiguration: EngineConfiguration;
+  executionRole?: string | undefined;
+  notebookVersion?: string | undefined;
+  sessionIdleTimeoutInMinutes?: number | undefined;
+  /** Makes a retried start return the same session instead of starting a second one. */
+  clientRequestToken?: string | undefined;
+}
+
+export interface StartSessionResult {
+  sessionId: string;
+  state: SessionState;
+}
+
+export interface TerminateSessionResult {
+  state: SessionState;
+}
+
+export const CALCULATION_STATES = [
+  'CREATING',
+  'CREATED',
+  'QUEUED',
+  'RUNNING',
+  'CANCELING',
+  'CANCELED',
+  'COMPLETED',
+  'FAILED',
+] as const;
+export type CalculationState = (typeof CALCULATION_STATES)[number];
+
+export interface StartCalculationInput {
+  sessionId: string;
+  codeBlock?: string | undefined;
+  description?: string | undefined;
+  clientRequestToken?: string | undefined;
+}
+
+export interface StartCalculationResult {
+  calculationExecutionId: string;
+  state: CalculationState;
+}
+
+export interface Calculation {
+  calculationExecutionId: string;
+  sessionId?: string | undefined;
+  description?: string | undefined;
+  state: CalculationState;
+  stateChangeReason?: string | undefined;
+  submissionDateTime?: Date | undefined;
+  completionDateTime?: Date | undefined;
+}
+
+/** Every upstream call can be cancelled by the caller (a client that went away, a deadline). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface AthenaPort {
+  getSession(sessionId: string, options?: CallOptions): Promise<SessionDetails>;
+  getSessionStatus(sessionId: string, options?: CallOptions): Promise<SessionStatusResult>;
+  listSessions(input: ListSessionsInput, options?: CallOptions): Promise<SessionPage>;
+  terminateSession(sessionId: string, options?: CallOptions): Promise<TerminateSessionResult>;
+  startSession(input: StartSessionInput, options?: CallOptions): Promise<StartSessionResult>;
+  startCalculationExecution(input: StartCalculationInput, options?: CallOptions): Promise<StartCalculationResult>;
+  getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation>;
+}
+
+export type AthenaOperation =
+  | 'GetSession'
+  | 'GetSessionStatus'
+  | 'ListSessions'
+  | 'TerminateSession'
+  | 'StartSession'
+  | 'StartCalculationExecution'
+  | 'GetCalculationExecution';
+
+// Upstream failures, already classified. The SDK adapter is the only place that creates them
+// from SDK exceptions; the GraphQL layer turns them into its own error codes.
+
+export type AthenaErrorKind = 'not-found' | 'invalid-request' | 'throttled' | 'unavailable' | 'aborted';
+
+export class AthenaError extends Error {
+  override readonly name: string = 'AthenaError';
+  constructor(
+    readonly kind: AthenaErrorKind,
+    readonly operation: AthenaOperation,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isAthenaError(error: unknown, kind?: AthenaErrorKind): error is AthenaError {
+  return error instanceof AthenaError && (kind === undefined || error.kind === kind);
+}

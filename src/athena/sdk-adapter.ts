@@ -1,0 +1,284 @@
+// The AthenaPort over the real `@aws-sdk/client-athena`. This is the only module that sees SDK
+// shapes and SDK exceptions: both are translated here, once.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  AthenaClient,
+  GetCalculationExecutionCommand,
+  GetSessionCommand,
+  GetSessionStatusCommand,
+  ListSessionsCommand,
+  StartCalculationExecutionCommand,
+  StartSessionCommand,
+  TerminateSessionCommand,
+  type EngineConfiguration as SdkEngineConfiguration,
+  type SessionStatus as SdkSessionStatus,
+} from '@aws-sdk/client-athena';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AthenaClientSettings } from '../config.js';
+import {
+  AthenaError,
+  CALCULATION_STATES,
+  SESSION_STATES,
+  type AthenaErrorKind,
+  type AthenaOperation,
+  type AthenaPort,
+  type CalculationState,
+  type CallOptions,
+  type EngineConfiguration,
+  type ListSessionsInput,
+  type StartCalculationInput,
+  type StartSessionInput,
+  type SessionState,
+  type SessionStatus,
+} from './port.js';
+
+export type UpstreamOutcome = 'ok' | AthenaErrorKind;
+
+export interface UpstreamCallEvent {
+  operation: AthenaOperation;
+  outcome: UpstreamOutcome;
+  durationMs: number;
+  /** Attempts the SDK made, retries included. */
+  attempts: number;
+}
+
+export interface SdkAdapterOptions {
+  settings: AthenaClientSettings;
+  /** Observes every finished call: logs and metrics hang here. */
+  onCall?: ((event: UpstreamCallEvent) => void) | undefined;
+}
+
+/** Credentials for the embedded local service, which does not check signatures. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+export function createAthenaClient(settings: AthenaClientSettings): AthenaClient {
+  // Keep-alive matters more than anything else here: a fresh TLS handshake per call would
+  // cost more than the call. Sockets are capped so a burst queues instead of exhausting ports.
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 1_000, maxSockets: settings.maxSockets, maxFreeSockets: 32 };
+  return new AthenaClient({
+    region: settings.region,
+    ...(settings.mode === 'aws' ? {} : { endpoint: settings.endpoint }),
+    // Embedded mode needs no AWS account; a custom endpoint and real AWS use the standard chain.
+    ...(settings.mode === 'embedded' ? { credentials: LOCAL_CREDENTIALS } : {}),
+    // The standard strategy retries throttling (TooManyRequestsException), 5xx and transient
+    // network errors with exponential backoff and jitter, and never 4xx validation errors.
+    maxAttempts: settings.maxAttempts,
+    retryMode: 'standard',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: settings.connectTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    }),
+  });
+}
+
+export class SdkAthenaAdapter implements AthenaPort {
+  readonly client: AthenaClient;
+  readonly #onCall: SdkAdapterOptions['onCall'];
+
+  constructor(options: SdkAdapterOptions & { client?: AthenaClient }) {
+    this.client = options.client ?? createAthenaClient(options.settings);
+    this.#onCall = options.onCall;
+  }
+
+  async getSession(sessionId: string, options?: CallOptions) {
+    const output = await this.#call('GetSession', options, (abortSignal) =>
+      this.client.send(new GetSessionCommand({ SessionId: sessionId }), { abortSignal }),
+    );
+    return {
+      sessionId: output.SessionId ?? sessionId,
+      description: output.Description,
+      workGroup: output.WorkGroup,
+      engineVersion: output.EngineVersion,
+      engineConfiguration: output.EngineConfiguration && toEngineConfiguration(output.EngineConfiguration),
+      notebookVersion: output.NotebookVersion,
+      sessionConfiguration: output.SessionConfiguration && {
+        executionRole: output.SessionConfiguration.ExecutionRole,
+        workingDirectory: output.SessionConfiguration.WorkingDirectory,
+        idleTimeoutSeconds: output.SessionConfiguration.IdleTimeoutSeconds,
+        sessionIdleTimeoutInMinutes: output.SessionConfiguration.SessionIdleTimeoutInMinutes,
+        encryptionConfiguration: output.SessionConfiguration.EncryptionConfiguration && {
+          encryptionOption: output.SessionConfiguration.EncryptionConfiguration.EncryptionOption ?? 'UNKNOWN',
+          kmsKey: output.SessionConfiguration.EncryptionConfiguration.KmsKey,
+        },
+      },
+      status: toStatus(output.Status),
+      statistics: output.Statistics && { dpuExecutionInMillis: output.Statistics.DpuExecutionInMillis },
+    };
+  }
+
+  async getSessionStatus(sessionId: string, options?: CallOptions) {
+    const output = await this.#call('GetSessionStatus', options, (abortSignal) =>
+      this.client.send(new GetSessionStatusCommand({ SessionId: sessionId }), { abortSignal }),
+    );
+    return { sessionId: output.SessionId ?? sessionId, status: toStatus(output.Status) };
+  }
+
+  async listSessions(input: ListSessionsInput, options?: CallOptions) {
+    const output = await this.#call('ListSessions', options, (abortSignal) =>
+      this.client.send(new ListSessionsCommand({
+        WorkGroup: input.workGroup,
+        StateFilter: input.stateFilter,
+        MaxResults: input.maxResults,
+        NextToken: input.nextToken,
+      }), { abortSignal }),
+    );
+    return {
+      sessions: (output.Sessions ?? []).map((summary) => ({
+        sessionId: summary.SessionId ?? '',
+        description: summary.Description,
+        engineVersion: summary.EngineVersion && {
+          selectedEngineVersion: summary.EngineVersion.SelectedEngineVersion,
+          effectiveEngineVersion: summary.EngineVersion.EffectiveEngineVersion,
+        },
+        notebookVersion: summary.NotebookVersion,
+        status: toStatus(summary.Status),
+      })),
+      // Some services send an empty string on the last page; that means "no more" too.
+      nextToken: output.NextToken === '' ? undefined : output.NextToken,
+    };
+  }
+
+  async terminateSession(sessionId: string, options?: CallOptions) {
+    const output = await this.#call('TerminateSession', options, (abortSignal) =>
+      this.client.send(new TerminateSessionCommand({ SessionId: sessionId }), { abortSignal }),
+    );
+    return { state: toSessionState(output.State) };
+  }
+
+  async startSession(input: StartSessionInput, options?: CallOptions) {
+    const output = await this.#call('StartSession', options, (abortSignal) =>
+      this.client.send(new StartSessionCommand({
+        WorkGroup: input.workGroup,
+        Description: input.description,
+        EngineConfiguration: fromEngineConfiguration(input.engineConfiguration),
+        ExecutionRole: input.executionRole,
+        NotebookVersion: input.notebookVersion,
+        SessionIdleTimeoutInMinutes: input.sessionIdleTimeoutInMinutes,
+        ClientRequestToken: input.clientRequestToken,
+      }), { abortSignal }),
+    );
+    if (output.SessionId === undefined) {
+      throw new AthenaError('unavailable', 'StartSession', 'StartSession answered without a session id');
+    }
+    return { sessionId: output.SessionId, state: toSessionState(output.State) };
+  }
+
+  async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
+    const output = await this.#call('StartCalculationExecution', options, (abortSignal) =>
+      this.client.send(new StartCalculationExecutionCommand({
+        SessionId: input.sessionId,
+        CodeBlock: input.codeBlock,
+        Description: input.description,
+        ClientRequestToken: input.clientRequestToken,
+      }), { abortSignal }),
+    );
+    return { calculationExecutionId: output.CalculationExecutionId ?? '', state: toCalculationState(output.State) };
+  }
+
+  async getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    const output = await this.#call('GetCalculationExecution', options, (abortSignal) =>
+      this.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+    );
+    return {
+      calculationExecutionId: output.CalculationExecutionId ?? calculationExecutionId,
+      sessionId: output.SessionId,
+      description: output.Description,
+      state: toCalculationState(output.Status?.State),
+      stateChangeReason: output.Status?.StateChangeReason,
+      submissionDateTime: output.Status?.SubmissionDateTime,
+      completionDateTime: output.Status?.CompletionDateTime,
+    };
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  async #call<Output extends { $metadata: { attempts?: number | undefined } }>(
+    operation: AthenaOperation,
+    options: CallOptions | undefined,
+    send: (abortSignal: AbortSignal | undefined) => Promise<Output>,
+  ): Promise<Output> {
+    const started = performance.now();
+    try {
+      const output = await send(options?.signal);
+      this.#onCall?.({ operation, outcome: 'ok', durationMs: performance.now() - started, attempts: output.$metadata.attempts ?? 1 });
+      return output;
+    } catch (error) {
+      const mapped = toAthenaError(operation, error);
+      const attempts = (error as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
+      this.#onCall?.({ operation, outcome: mapped.kind, durationMs: performance.now() - started, attempts });
+      throw mapped;
+    }
+  }
+}
+
+/** The one place where SDK exceptions become our errors. */
+export function toAthenaError(operation: AthenaOperation, error: unknown): AthenaError {
+  const name = error instanceof Error ? error.name : 'Unknown';
+  const kind: AthenaErrorKind =
+    name === 'ResourceNotFoundException'
+      ? 'not-found'
+      : name === 'InvalidRequestException'
+        ? 'invalid-request'
+        : name === 'TooManyRequestsException' || name === 'ThrottlingException'
+          ? 'throttled'
+          : name === 'AbortError'
+            ? 'aborted'
+            : 'unavailable';
+  // The message is kept for logs; the GraphQL layer never shows it to clients.
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AthenaError(kind, operation, `${operation} failed (${name}): ${detail}`, { cause: error });
+}
+
+function toSessionState(value: string | undefined): SessionState {
+  return (SESSION_STATES as readonly string[]).includes(value ?? '') ? (value as SessionState) : 'FAILED';
+}
+
+function toCalculationState(value: string | undefined): CalculationState {
+  return (CALCULATION_STATES as readonly string[]).includes(value ?? '') ? (value as CalculationState) : 'FAILED';
+}
+
+function toStatus(status: SdkSessionStatus | undefined): SessionStatus {
+  return {
+    state: toSessionState(status?.State),
+    stateChangeReason: status?.StateChangeReason,
+    startDateTime: status?.StartDateTime,
+    lastModifiedDateTime: status?.LastModifiedDateTime,
+    endDateTime: status?.EndDateTime,
+    idleSinceDateTime: status?.IdleSinceDateTime,
+  };
+}
+
+function toEngineConfiguration(config: SdkEngineConfiguration): EngineConfiguration {
+  return {
+    coordinatorDpuSize: config.CoordinatorDpuSize,
+    maxConcurrentDpus: config.MaxConcurrentDpus,
+    defaultExecutorDpuSize: config.DefaultExecutorDpuSize,
+    additionalConfigs: config.AdditionalConfigs,
+    sparkProperties: config.SparkProperties,
+    classifications: config.Classifications?.map((classification) => ({
+      name: classification.Name,
+      properties: classification.Properties,
+    })),
+  };
+}
+
+function fromEngineConfiguration(config: EngineConfiguration): SdkEngineConfiguration {
+  return {
+    CoordinatorDpuSize: config.coordinatorDpuSize,
+    MaxConcurrentDpus: config.maxConcurrentDpus,
+    DefaultExecutorDpuSize: config.defaultExecutorDpuSize,
+    AdditionalConfigs: config.additionalConfigs && { ...config.additionalConfigs },
+    SparkProperties: config.sparkProperties && { ...config.sparkProperties },
+    Classifications: config.classifications?.map((classification) => ({
+      Name: classification.name,
+      Properties: classification.properties && { ...classification.properties },
+    })),
+  };
+}

@@ -1,0 +1,26 @@
+// What every resolver receives. Built fresh per request by the server.
+import type { AthenaPort } from './athena/port.js';
+import type { CursorCodec } from './cursors.js';
+import type { Loaders } from './loaders.js';
+import type { Viewer } from './viewer.js';
+
+export interface GatewayContext {
+  readonly port: AthenaPort;
+  readonly loaders: Loaders;
+  readonly viewer: Viewer;
+  readonly cursors: CursorCodec;
+  /** Aborts this request's upstream calls when the client leaves or the deadline passes. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called when this request terminated a session, so that caches above the loaders forget it. */
+  readonly onSessionTerminated?: ((sessionId: string) => void) | undefined;
+  /** Audit trail for start and terminate; the server writes it to the log. */
+  readonly audit?: ((event: AuditEvent) => void) | undefined;
+}
+
+export interface AuditEvent {
+  action: 'startSession' | 'terminateSession';
+  subject: string | undefined;
+  sessionId: string | undefined;
+  workGroup: string | undefined;
+  outcome: 'ok' | 'not-found' | 'error';
+}

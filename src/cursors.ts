@@ -1,0 +1,74 @@
+// Connection cursors: opaque to clients, integrity-protected with CURSOR_SECRET, and bound to the
+// work group and state filter they were issued for. A cursor names an upstream page (by the
+// NextToken that fetched it) and a position in it, plus the session at that position so that a
+// resume still lands right when sessions were started in the meantime.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SessionState } from './athena/port.js';
+import { BadUserInputError } from './errors.js';
+
+export interface CursorPosition {
+  workGroup: string;
+  state: SessionState | undefined;
+  /** The NextToken that fetched the upstream page; undefined for the first page. */
+  pageToken: string | undefined;
+  /** Index of the edge in that page; -1 means "before the page's first item". */
+  index: number;
+  /** The session at that index, when there is one. */
+  sessionId: string | undefined;
+}
+
+const VERSION = 1;
+const MAC_BYTES = 16;
+/** Upstream NextToken (2048) plus our framing, generously: anything longer is not ours. */
+const MAX_CURSOR_LENGTH = 4096;
+
+export class CursorCodec {
+  readonly #secret: Buffer;
+
+  constructor(secret: Buffer) {
+    this.#secret = secret;
+  }
+
+  encode(position: CursorPosition): string {
+    const payload = Buffer.from(
+      JSON.stringify([VERSION, position.workGroup, position.state ?? '', position.pageToken ?? '', position.index, position.sessionId ?? '']),
+      'utf8',
+    ).toString('base64url');
+    return `${payload}.${this.#mac(payload)}`;
+  }
+
+  /** Decodes a cursor issued for exactly this work group and state; anything else is BAD_USER_INPUT. */
+  decode(cursor: string, expected: { workGroup: string; state: SessionState | undefined }): CursorPosition {
+    const invalid = () => new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
+    if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
+    const [payload, mac, ...rest] = cursor.split('.');
+    if (payload === undefined || mac === undefined || rest.length > 0) throw invalid();
+    const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
+    const givenMac = Buffer.from(mac, 'utf8');
+    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) throw invalid();
+    let fields: unknown;
+    try {
+      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      throw invalid();
+    }
+    if (!Array.isArray(fields) || fields.length !== 6 || fields[0] !== VERSION) throw invalid();
+    const [, workGroup, state, pageToken, index, sessionId] = fields as [number, unknown, unknown, unknown, unknown, unknown];
+    if (typeof workGroup !== 'string' || typeof state !== 'string' || typeof pageToken !== 'string' || typeof sessionId !== 'string') throw invalid();
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) throw invalid();
+    if (workGroup !== expected.workGroup || state !== (expected.state ?? '')) {
+      throw new BadUserInputError('The cursor belongs to a different workGroup or state filter than this query.', 'after');
+    }
+    return {
+      workGroup,
+      state: expected.state,
+      pageToken: pageToken === '' ? undefined : pageToken,
+      index,
+      sessionId: sessionId === '' ? undefined : sessionId,
+    };
+  }
+
+  #mac(payload: string): string {
+    return createHmac('sha256', this.#secret).update(payload).digest().subarray(0, MAC_BYTES).toString('base64url');
+  }
+}

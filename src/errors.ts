@@ -1,0 +1,46 @@
+// The errors clients see. Each has a stable `extensions.code`; messages never carry upstream internals.
+import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
+
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_ERROR';
+
+abstract class GatewayError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode, extensions: Record<string, unknown> = {}, options: GraphQLErrorOptions = {}) {
+    super(message, { ...options, extensions: { ...extensions, code } });
+  }
+}
+
+export class BadUserInputError extends GatewayError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(message: string, argumentName?: string) {
+    super(message, 'BAD_USER_INPUT', argumentName === undefined ? {} : { argumentName });
+  }
+}
+
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND';
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+
+export class UnauthenticatedError extends GatewayError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(message = 'Authentication required: send a valid bearer token.') {
+    super(message, 'UNAUTHENTICATED', { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+  }
+}
+
+export class ForbiddenError extends GatewayError {
+  readonly code = 'FORBIDDEN';
+  constructor(message: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+export class UpstreamError extends GatewayError {
+  readonly code = 'UPSTREAM_ERROR';
+  constructor(message = 'Athena did not answer in time or failed after retries. Try again shortly.', extensions: Record<string, unknown> = {}) {
+    super(message, 'UPSTREAM_ERROR', extensions);
+  }
+}

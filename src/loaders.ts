@@ -1,0 +1,119 @@
+// Per-request loaders: one upstream call per session (or list page) per GraphQL operation, however
+// many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
+// every request, so nothing here outlives the request; sharing across requests is the port's job.
+import DataLoader from 'dataloader';
+import {
+  isAthenaError,
+  type AthenaPort,
+  type CallOptions,
+  type SessionDetails,
+  type SessionPage,
+  type SessionState,
+  type SessionStatusResult,
+} from './athena/port.js';
+
+export interface PageKey {
+  workGroup: string;
+  state: SessionState | undefined;
+  pageToken: string | undefined;
+}
+
+/** Every ListSessions the gateway makes asks for the upstream maximum, so a page's index positions are stable. */
+export const UPSTREAM_PAGE_SIZE = 100;
+
+export interface Loaders {
+  /** GetSession; null when the session does not exist. */
+  loadDetails(sessionId: string): Promise<SessionDetails | null>;
+  /** GetSessionStatus, or the status of a GetSession this request already asked for; null when not found. */
+  loadStatus(sessionId: string): Promise<SessionStatusResult | null>;
+  /** ListSessions; null when the work group does not exist. */
+  loadPage(key: PageKey): Promise<SessionPage | null>;
+  /** Drops what this request holds for a session (after it was terminated). */
+  forgetSession(sessionId: string): void;
+}
+
+export interface LoaderOptions {
+  /** Most GetSession calls one request runs at once; the rest wait their turn. */
+  maxConcurrentDetails?: number;
+  /** Cancels this request's upstream calls (client gone, deadline passed). */
+  signal?: AbortSignal | undefined;
+}
+
+const notFoundAsNull = <T>(promise: Promise<T>): Promise<T | null> =>
+  promise.catch((error: unknown) => {
+    if (isAthenaError(error, 'not-found')) return null;
+    throw error;
+  });
+
+export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Loaders {
+  const callOptions: CallOptions = { signal: options.signal };
+  const limit = concurrencyLimit(options.maxConcurrentDetails ?? 16);
+  // Sessions whose details were asked for in this request: a status lookup for one of them
+  // waits for that GetSession instead of making a GetSessionStatus call of its own.
+  const detailsRequested = new Set<string>();
+
+  const detailsLoader = new DataLoader<string, SessionDetails | null>(async (sessionIds) =>
+    settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSession(sessionId, callOptions))))),
+  );
+  const sessionStatus = new DataLoader<string, SessionStatusResult | null>(async (sessionIds) =>
+    settle(
+      sessionIds.map((sessionId) =>
+        detailsRequested.has(sessionId)
+          ? detailsLoader.load(sessionId).then((details) => details && { sessionId, status: details.status })
+          : notFoundAsNull(port.getSessionStatus(sessionId, callOptions)),
+      ),
+    ),
+  );
+
+  const sessionPage = new DataLoader<PageKey, SessionPage | null, string>(
+    async (keys) =>
+      settle(
+        keys.map((key) =>
+          notFoundAsNull(
+            port.listSessions(
+              { workGroup: key.workGroup, stateFilter: key.state, maxResults: UPSTREAM_PAGE_SIZE, nextToken: key.pageToken },
+              callOptions,
+            ),
+          ),
+        ),
+      ),
+    { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
+  );
+
+  return {
+    loadDetails(sessionId) {
+      detailsRequested.add(sessionId);
+      return detailsLoader.load(sessionId);
+    },
+    loadStatus: (sessionId) => sessionStatus.load(sessionId),
+    loadPage: (key) => sessionPage.load(key),
+    forgetSession(sessionId) {
+      detailsRequested.delete(sessionId);
+      detailsLoader.clear(sessionId);
+      sessionStatus.clear(sessionId);
+    },
+  };
+}
+
+/** DataLoader wants one value or Error per key, in order, and never a rejected batch. */
+async function settle<T>(promises: Promise<T>[]): Promise<(T | Error)[]> {
+  const results = await Promise.allSettled(promises);
+  return results.map((result) =>
+    result.status === 'fulfilled' ? result.value : result.reason instanceof Error ? result.reason : new Error(String(result.reason)),
+  );
+}
+
+function concurrencyLimit(max: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
+}

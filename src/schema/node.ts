@@ -1,0 +1,45 @@
+// Relay's `node` and `nodes`, resolved through the same loaders and visibility rules as every
+// other entry point, and with the same choice of the cheapest upstream call.
+import type { GraphQLResolveInfo } from 'graphql';
+import type { GatewayContext } from '../context.js';
+import { builder, decodeGlobalId } from './builder.js';
+import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
+import { validateSessionId, validateWorkGroup } from './validation.js';
+import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
+
+function decodeAndValidate(globalId: string): { typename: string; id: string } {
+  const decoded = decodeGlobalId(globalId);
+  if (decoded.typename === 'Session') validateSessionId(decoded.id, 'id');
+  else validateWorkGroup(decoded.id, 'id');
+  return decoded;
+}
+
+function loadNode(context: GatewayContext, info: GraphQLResolveInfo, decoded: { typename: string; id: string }): Promise<SessionRef | WorkGroupRef | null> {
+  return decoded.typename === 'Session'
+    ? loadSessionRef(context, decoded.id, selectsSessionDetails(info))
+    : loadWorkGroupRef(context, decoded.id);
+}
+
+builder.queryFields((t) => ({
+  node: t.field({
+    type: builder.nodeInterfaceRef(),
+    description: 'Fetches a session or work group by its global id.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context, info) => {
+      requireScope(context, 'sessions:read');
+      return loadNode(context, info, decodeAndValidate(String(args.id))) as never;
+    },
+  }),
+  nodes: t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: 'Fetches sessions and work groups by their global ids, in order; null for each one that does not exist.',
+    args: { ids: t.arg.idList({ required: true }) },
+    resolve: (_root, args, context, info) => {
+      requireScope(context, 'sessions:read');
+      // Every id is checked before the first upstream call.
+      const decoded = args.ids.map((id) => decodeAndValidate(String(id)));
+      return decoded.map((id) => loadNode(context, info, id)) as never;
+    },
+  }),
+}));

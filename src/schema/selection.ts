@@ -1,0 +1,25 @@
+// Which fields an operation selects on the object a field returns, so the root resolver can pick
+// the cheapest upstream call that answers all of them.
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
+
+export function selectedFieldNames(info: GraphQLResolveInfo, fieldNodes: readonly FieldNode[] = info.fieldNodes): Set<string> {
+  const names = new Set<string>();
+  const visitedFragments = new Set<string>();
+  const visit = (selectionSet: SelectionSetNode | undefined) => {
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === 'Field') {
+        names.add(selection.name.value);
+      } else if (selection.kind === 'InlineFragment') {
+        visit(selection.selectionSet);
+      } else {
+        const name = selection.name.value;
+        if (visitedFragments.has(name)) continue;
+        visitedFragments.add(name);
+        const fragment: FragmentDefinitionNode | undefined = info.fragments[name];
+        visit(fragment?.selectionSet);
+      }
+    }
+  };
+  for (const fieldNode of fieldNodes) visit(fieldNode.selectionSet);
+  return names;
+}
