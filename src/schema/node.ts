@@ -17,7 +17,7 @@ function decodeAndValidate(globalId: string): { typename: string; id: string } {
 function loadNode(context: GatewayContext, info: GraphQLResolveInfo, decoded: { typename: string; id: string }): Promise<SessionRef | WorkGroupRef | null> {
   return decoded.typename === 'Session'
     ? loadSessionRef(context, decoded.id, selectsSessionDetails(info))
-    : loadWorkGroupRef(context, decoded.id);
+    : loadWorkGroupRef(context, decoded.id, info);
 }
 
 builder.queryFields((t) => ({

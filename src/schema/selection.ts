@@ -2,13 +2,18 @@
 // the cheapest upstream call that answers all of them.
 import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
-export function selectedFieldNames(info: GraphQLResolveInfo, fieldNodes: readonly FieldNode[] = info.fieldNodes): Set<string> {
-  const names = new Set<string>();
+export function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
+  return new Set(selectedFields(info).map((field) => field.name.value));
+}
+
+/** The field nodes selected on the returned object, through fragments, aliases included. */
+export function selectedFields(info: GraphQLResolveInfo): FieldNode[] {
+  const fields: FieldNode[] = [];
   const visitedFragments = new Set<string>();
   const visit = (selectionSet: SelectionSetNode | undefined) => {
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === 'Field') {
-        names.add(selection.name.value);
+        fields.push(selection);
       } else if (selection.kind === 'InlineFragment') {
         visit(selection.selectionSet);
       } else {
@@ -20,6 +25,6 @@ export function selectedFieldNames(info: GraphQLResolveInfo, fieldNodes: readonl
       }
     }
   };
-  for (const fieldNode of fieldNodes) visit(fieldNode.selectionSet);
-  return names;
+  for (const fieldNode of info.fieldNodes) visit(fieldNode.selectionSet);
+  return fields;
 }

@@ -39,9 +39,15 @@ export interface SessionsArgs {
   after?: string | null | undefined;
 }
 
-/** Everything is validated before the first upstream call. */
-export async function resolveSessionConnection(context: GatewayContext, args: SessionsArgs): Promise<ConnectionResult> {
-  requireScope(context, 'sessions:read');
+export interface ValidSessionsArgs {
+  workGroup: string;
+  state: SessionState | undefined;
+  first: number;
+  start: CursorPosition;
+}
+
+/** Every argument rule of the connection; callers run it before their first upstream call. */
+export function validateSessionsArgs(context: GatewayContext, args: SessionsArgs): ValidSessionsArgs {
   const workGroup = validateWorkGroup(args.workGroup);
   const state = args.state ?? undefined;
   const first = validateIntRange(args.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
@@ -49,6 +55,12 @@ export async function resolveSessionConnection(context: GatewayContext, args: Se
     args.after === null || args.after === undefined
       ? { workGroup, state, pageToken: undefined, index: -1, sessionId: undefined }
       : context.cursors.decode(args.after, { workGroup, state });
+  return { workGroup, state, first, start };
+}
+
+export async function resolveSessionConnection(context: GatewayContext, args: SessionsArgs): Promise<ConnectionResult> {
+  requireScope(context, 'sessions:read');
+  const { workGroup, state, first, start } = validateSessionsArgs(context, args);
   // A work group outside the caller's list looks exactly like one that does not exist.
   if (!allowsWorkGroup(context.viewer, workGroup)) return EMPTY;
 

@@ -1,8 +1,10 @@
+import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { allowsWorkGroup } from '../viewer.js';
 import { builder } from './builder.js';
 import { requireScope } from './session.js';
-import { MAX_PAGE_SIZE, resolveSessionConnection, SessionConnection } from './session-connection.js';
+import { selectedFields } from './selection.js';
+import { MAX_PAGE_SIZE, resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateWorkGroup } from './validation.js';
 
@@ -18,10 +20,24 @@ export const WorkGroupObject = builder.objectRef<WorkGroupRef>('WorkGroup');
  * check is the first ListSessions page, the very call `sessions` makes first, so asking for the
  * work group and its first page costs one call.
  */
-export async function loadWorkGroupRef(context: GatewayContext, name: string): Promise<WorkGroupRef | null> {
+export async function loadWorkGroupRef(context: GatewayContext, name: string, info: GraphQLResolveInfo): Promise<WorkGroupRef | null> {
+  validateNestedSessionsArgs(context, name, info);
   if (!allowsWorkGroup(context.viewer, name)) return null;
   const page = await context.loaders.loadPage({ workGroup: name, state: undefined, pageToken: undefined });
   return page === null ? null : { __typename: 'WorkGroup', name };
+}
+
+/**
+ * The existence check is an upstream call, so the arguments of the `sessions` fields below it
+ * (a bad cursor, `first` out of range) are checked first: bad input never costs a call.
+ */
+function validateNestedSessionsArgs(context: GatewayContext, name: string, info: GraphQLResolveInfo): void {
+  const sessionsField = (info.schema.getType('WorkGroup') as GraphQLObjectType).getFields().sessions!;
+  for (const field of selectedFields(info)) {
+    if (field.name.value !== 'sessions') continue;
+    const args = getArgumentValues(sessionsField, field, info.variableValues) as Omit<SessionsArgs, 'workGroup'>;
+    validateSessionsArgs(context, { ...args, workGroup: name });
+  }
 }
 
 builder.node(WorkGroupObject, {
@@ -49,9 +65,9 @@ builder.queryField('workGroup', (t) =>
     type: WorkGroupObject,
     description: 'A work group by name; null when it does not exist (or is not yours to see).',
     args: { name: t.arg.string({ required: true, description: 'The work group name, matching [a-zA-Z0-9._-]{1,128}.' }) },
-    resolve: (_root, args, context) => {
+    resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');
-      return loadWorkGroupRef(context, validateWorkGroup(args.name, 'name'));
+      return loadWorkGroupRef(context, validateWorkGroup(args.name, 'name'), info);
     },
   }),
 );

@@ -1,0 +1,117 @@
+// Starts the local Athena service on an ephemeral port and a gateway over the real SDK adapter.
+import type { AthenaOperation, AthenaPort, CallOptions } from '../src/athena/port.js';
+import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
+import { testConfig, type GatewayConfig } from '../src/config.js';
+import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
+
+export interface GraphQLResponse<Data = Record<string, any>> {
+  status: number;
+  data?: Data | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }[];
+  body: Record<string, unknown>;
+}
+
+export interface Stack {
+  athena: LocalAthena;
+  adapter: SdkAthenaAdapter;
+  port: InstrumentedPort;
+  config: GatewayConfig;
+  yoga: Gateway;
+  /** POSTs one operation to the gateway in-process. */
+  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
+  /** Upstream calls received by the local service, by Athena operation name, since the last reset. */
+  calls(): Record<string, number>;
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  athena?: LocalAthenaOptions;
+  config?: Partial<Omit<GatewayConfig, 'athena'>> & { athena?: Partial<GatewayConfig['athena']> };
+  gateway?: GatewayOptions;
+  /** Wraps the adapter, e.g. with caching or resilience layers. */
+  wrapPort?: (port: AthenaPort) => AthenaPort;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const athena = await startLocalAthena({ seed: 'demo', ...options.athena });
+  const { athena: athenaOverrides, ...overrides } = options.config ?? {};
+  const base = testConfig(overrides);
+  const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
+  const adapter = new SdkAthenaAdapter({ settings: config.athena });
+  const port = new InstrumentedPort(options.wrapPort ? options.wrapPort(adapter) : adapter);
+  const yoga = createGateway(config, port, options.gateway);
+  return {
+    athena,
+    adapter,
+    port,
+    config,
+    yoga,
+    graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
+    calls: () => nonZero(athena.calls.counts()),
+    resetCalls: () => {
+      athena.calls.reset();
+      port.resetConcurrency();
+    },
+    close: async () => {
+      adapter.destroy();
+      await athena.close();
+    },
+  };
+}
+
+export async function postGraphQL<Data>(
+  yoga: Gateway,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<Data>> {
+  const response = await yoga.fetch('http://gateway.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  return { status: response.status, data: body.data as Data | null | undefined, errors: body.errors as GraphQLResponse['errors'], body };
+}
+
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
+}
+
+/** Records how many calls of each operation were in flight at once, to prove calls ran concurrently. */
+export class InstrumentedPort implements AthenaPort {
+  #inFlight = new Map<AthenaOperation, number>();
+  #maxInFlight = new Map<AthenaOperation, number>();
+
+  constructor(private readonly inner: AthenaPort) {}
+
+  maxInFlight(operation: AthenaOperation): number {
+    return this.#maxInFlight.get(operation) ?? 0;
+  }
+
+  resetConcurrency(): void {
+    this.#maxInFlight.clear();
+  }
+
+  async #track<T>(operation: AthenaOperation, call: () => Promise<T>): Promise<T> {
+    const now = (this.#inFlight.get(operation) ?? 0) + 1;
+    this.#inFlight.set(operation, now);
+    this.#maxInFlight.set(operation, Math.max(now, this.#maxInFlight.get(operation) ?? 0));
+    try {
+      return await call();
+    } finally {
+      this.#inFlight.set(operation, (this.#inFlight.get(operation) ?? 1) - 1);
+    }
+  }
+
+  getSession = (id: string, o?: CallOptions) => this.#track('GetSession', () => this.inner.getSession(id, o));
+  getSessionStatus = (id: string, o?: CallOptions) => this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
+  listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) => this.#track('ListSessions', () => this.inner.listSessions(input, o));
+  terminateSession = (id: string, o?: CallOptions) => this.#track('TerminateSession', () => this.inner.terminateSession(id, o));
+  startSession = (input: Parameters<AthenaPort['startSession']>[0], o?: CallOptions) => this.#track('StartSession', () => this.inner.startSession(input, o));
+  startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
+    this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
+  getCalculationExecution = (id: string, o?: CallOptions) => this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
+}
