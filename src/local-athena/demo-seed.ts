@@ -1,0 +1,306 @@
+import { createSeededRandom } from './prng.js';
+import type { SessionState } from './session-model.js';
+import type { SessionSeed, SessionStore } from './session-store.js';
+
+/**
+ * Demo data for `npm start` and `--seed demo`: deterministic (a seeded PRNG; timestamps are
+ * offsets from the clock's now at seed time), every session state present, and `primary` well
+ * over 250 active sessions so paging shows.
+ *
+ * Seeded sessions are pinned and never idle out, so a long-running demo keeps showing the same
+ * picture (CREATING stays CREATING, BUSY stays BUSY) until someone acts on a session; a session
+ * that TerminateSession or StartCalculationExecution touches then follows the normal lifecycle.
+ */
+
+export const DEMO_WORK_GROUPS = ['primary', 'analytics', 'ml-experiments', 'sandbox'] as const;
+export type DemoWorkGroup = (typeof DEMO_WORK_GROUPS)[number];
+
+export const DEMO_SEED = 20_240_115;
+
+const ACCOUNT_ID = '123456789012';
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+
+type StateCounts = Partial<Record<SessionState, number>>;
+
+interface DemoWorkGroupPlan {
+  name: DemoWorkGroup;
+  engineVersion: string;
+  bucket: string;
+  encryption?: SessionSeed['encryptionConfiguration'];
+  sessions: StateCounts;
+  descriptions: readonly string[];
+}
+
+const SHARED_DESCRIPTIONS = [
+  'Ad-hoc exploration of clickstream',
+  'Nightly churn model feature build',
+  'Backfill of order events into Iceberg',
+  'Sessionization of web logs',
+  'Daily revenue reconciliation',
+  'Customer lifetime value scoring',
+  'Inventory snapshot compaction',
+  'Marketing attribution (last-touch vs. linear)',
+  'Data quality checks on raw ingest',
+  'Weekly cohort retention report',
+  'Geo enrichment of delivery scans',
+  'Fraud signal aggregation',
+  'Product catalog deduplication',
+  'Search query log analysis',
+  'A/B test readout: checkout redesign',
+  'Support ticket topic clustering',
+] as const;
+
+const PLANS: readonly DemoWorkGroupPlan[] = [
+  {
+    name: 'primary',
+    engineVersion: 'PySpark engine version 3',
+    bucket: 'acme-athena-spark',
+    encryption: { encryptionOption: 'SSE_S3' },
+    // 306 active (IDLE, BUSY, CREATING, CREATED, DEGRADED), 58 inactive.
+    sessions: {
+      IDLE: 232,
+      BUSY: 58,
+      CREATING: 6,
+      CREATED: 6,
+      DEGRADED: 4,
+      TERMINATING: 4,
+      TERMINATED: 45,
+      FAILED: 9,
+    },
+    descriptions: SHARED_DESCRIPTIONS,
+  },
+  {
+    name: 'analytics',
+    engineVersion: 'PySpark engine version 3',
+    bucket: 'acme-analytics-notebooks',
+    encryption: {
+      encryptionOption: 'SSE_KMS',
+      kmsKey: `arn:aws:kms:us-east-1:${ACCOUNT_ID}:key/4f1c2d3e-8a9b-4c5d-9e6f-7a8b9c0d1e2f`,
+    },
+    sessions: { IDLE: 20, BUSY: 6, CREATED: 2, CREATING: 1, TERMINATING: 1, TERMINATED: 8, FAILED: 2 },
+    descriptions: [
+      'Finance month-end close notebook',
+      'Board deck KPI refresh',
+      'Pricing elasticity study',
+      'Executive dashboard extract',
+      'Marketing spend efficiency',
+      'Partner revenue share calculation',
+      ...SHARED_DESCRIPTIONS.slice(0, 6),
+    ],
+  },
+  {
+    name: 'ml-experiments',
+    engineVersion: 'Apache Spark version 3.5',
+    bucket: 'acme-ml-sandbox',
+    sessions: { IDLE: 2, BUSY: 2, DEGRADED: 2, CREATING: 1, TERMINATED: 1, FAILED: 1 },
+    descriptions: [
+      'Hyperparameter sweep for ranking model',
+      'Embedding generation for product images',
+      'Feature drift analysis',
+      'Training data export for XGBoost',
+      'Graph features for fraud detection',
+    ],
+  },
+  {
+    name: 'sandbox',
+    engineVersion: 'PySpark engine version 3',
+    bucket: 'acme-sandbox',
+    sessions: {},
+    descriptions: [],
+  },
+];
+
+const SPARK_PROPERTY_CHOICES: readonly Record<string, string>[] = [
+  { 'spark.sql.shuffle.partitions': '200', 'spark.executor.memory': '4g' },
+  {
+    'spark.sql.catalog.spark_catalog': 'org.apache.iceberg.spark.SparkSessionCatalog',
+    'spark.sql.extensions': 'org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions',
+  },
+  { 'spark.dynamicAllocation.enabled': 'true', 'spark.dynamicAllocation.maxExecutors': '40' },
+  { 'spark.sql.adaptive.enabled': 'true', 'spark.sql.adaptive.coalescePartitions.enabled': 'true' },
+  {},
+];
+
+const FAILED_REASONS = [
+  'Session failed: the Spark driver ran out of memory',
+  'Session failed: the execution role could not be assumed',
+  'Session failed: the Spark driver exited unexpectedly',
+] as const;
+
+const MAX_CONCURRENT_DPU_CHOICES = [4, 8, 16, 20, 32, 60, 120] as const;
+const IDLE_TIMEOUT_MINUTE_CHOICES = [15, 20, 30, 60, 120, 480] as const;
+const TEAMS = ['growth', 'finance', 'data-platform', 'ml', 'marketing'] as const;
+
+export interface DemoSeedSummary {
+  workGroups: DemoWorkGroup[];
+  sessionCount: number;
+}
+
+class DemoRandom {
+  private readonly next: () => number;
+
+  constructor(seed: number) {
+    this.next = createSeededRandom(seed);
+  }
+
+  fraction(): number {
+    return this.next();
+  }
+
+  integer(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(choices: readonly T[]): T {
+    const choice = choices[Math.floor(this.next() * choices.length)];
+    if (choice === undefined) throw new Error('pick from an empty list');
+    return choice;
+  }
+
+  /** A version-4-shaped UUID, as real session ids look. */
+  uuid(): string {
+    const hex = Array.from({ length: 32 }, () => Math.floor(this.next() * 16).toString(16));
+    hex[12] = '4';
+    hex[16] = (8 + Math.floor(this.next() * 4)).toString(16);
+    const text = hex.join('');
+    return `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
+  }
+}
+
+/** Timestamps of one demo session, in epoch ms, consistent with its state. */
+function timelineFor(state: SessionState, now: number, random: DemoRandom) {
+  switch (state) {
+    case 'CREATING':
+      return { start: now - random.integer(5_000, 90_000) };
+    case 'CREATED': {
+      const start = now - random.integer(30_000, 4 * MINUTE_MS);
+      return { start, lastModified: start + random.integer(10_000, 25_000) };
+    }
+    case 'IDLE': {
+      const start = now - random.integer(20 * MINUTE_MS, 6 * DAY_MS);
+      const idleSince = now - random.integer(MINUTE_MS, Math.min(now - start, 3 * HOUR_MS));
+      return { start, lastModified: idleSince };
+    }
+    case 'BUSY': {
+      const start = now - random.integer(10 * MINUTE_MS, 5 * DAY_MS);
+      return { start, lastModified: now - random.integer(5_000, Math.min(now - start, 45 * MINUTE_MS)) };
+    }
+    case 'DEGRADED': {
+      const start = now - random.integer(HOUR_MS, 3 * DAY_MS);
+      return { start, lastModified: now - random.integer(MINUTE_MS, HOUR_MS) };
+    }
+    case 'TERMINATING': {
+      const start = now - random.integer(HOUR_MS, 2 * DAY_MS);
+      return { start, lastModified: now - random.integer(1_000, 20_000) };
+    }
+    case 'TERMINATED':
+    case 'FAILED': {
+      const start = now - random.integer(2 * HOUR_MS, 7 * DAY_MS);
+      const end = Math.min(now - MINUTE_MS, start + random.integer(5 * MINUTE_MS, 9 * HOUR_MS));
+      return { start, lastModified: end, end };
+    }
+  }
+}
+
+function reasonFor(state: SessionState, random: DemoRandom): string | undefined {
+  switch (state) {
+    case 'TERMINATED':
+      return random.fraction() < 0.6
+        ? 'Session was terminated due to idle timeout'
+        : 'Session was terminated by a TerminateSession request';
+    case 'TERMINATING':
+      return 'Session was terminated by a TerminateSession request';
+    case 'FAILED':
+      return random.pick(FAILED_REASONS);
+    case 'DEGRADED':
+      return 'Session has no healthy coordinators';
+    default:
+      return undefined;
+  }
+}
+
+function dpuMillisFor(state: SessionState, random: DemoRandom): number {
+  if (state === 'CREATING' || state === 'CREATED') return 0;
+  // A few long-running sessions pass 2^32 ms, so clients must treat the value as 64-bit.
+  if (random.fraction() < 0.03) return random.integer(5_000_000_000, 9_000_000_000_000);
+  return random.integer(30_000, 900_000_000);
+}
+
+/** Fills the store with the demo work groups and sessions. */
+export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): DemoSeedSummary {
+  const random = new DemoRandom(seed);
+  const now = store.clock.now();
+  let sessionCount = 0;
+  for (const plan of PLANS) {
+    const executionRole = `arn:aws:iam::${ACCOUNT_ID}:role/service-role/AWSAthenaSparkExecutionRole-${plan.name}`;
+    store.createWorkGroup(plan.name, {
+      engineVersion: plan.engineVersion,
+      executionRole,
+      outputLocation: `s3://${plan.bucket}/${plan.name}/sessions/`,
+      ...(plan.encryption ? { encryptionConfiguration: plan.encryption } : {}),
+    });
+    for (const [state, count] of Object.entries(plan.sessions) as [SessionState, number][]) {
+      for (let index = 0; index < count; index += 1) {
+        store.addSession(demoSession(plan, state, executionRole, now, random));
+        sessionCount += 1;
+      }
+    }
+  }
+  return { workGroups: [...DEMO_WORK_GROUPS], sessionCount };
+}
+
+function demoSession(
+  plan: DemoWorkGroupPlan,
+  state: SessionState,
+  executionRole: string,
+  now: number,
+  random: DemoRandom,
+): SessionSeed {
+  const sessionId = random.uuid();
+  const timeline = timelineFor(state, now, random);
+  const isNotebook = random.fraction() < 0.35;
+  const hasDescription = random.fraction() < 0.93;
+  const description = random.pick(plan.descriptions);
+  const sparkProperties = random.pick(SPARK_PROPERTY_CHOICES);
+  const seed: SessionSeed = {
+    workGroup: plan.name,
+    sessionId,
+    state,
+    stateChangeReason: reasonFor(state, random),
+    engineVersion: plan.engineVersion,
+    engineConfiguration: {
+      coordinatorDpuSize: 1,
+      defaultExecutorDpuSize: 1,
+      maxConcurrentDpus: random.pick(MAX_CONCURRENT_DPU_CHOICES),
+      sparkProperties: { ...sparkProperties },
+      additionalConfigs: isNotebook
+        ? { NotebookId: random.uuid() }
+        : { 'athena.spark.python.packages': 'pandas==2.2.2,pyarrow==16.1.0' },
+    },
+    executionRole,
+    workingDirectory: `s3://${plan.bucket}/${plan.name}/sessions/${sessionId}/`,
+    sessionIdleTimeoutInMinutes: random.pick(IDLE_TIMEOUT_MINUTE_CHOICES),
+    tags: [{ key: 'team', value: random.pick(TEAMS) }],
+    startDateTime: timeline.start,
+    lastModifiedDateTime: timeline.lastModified ?? timeline.start,
+    dpuExecutionInMillis: dpuMillisFor(state, random),
+    pinned: true,
+    idleTimeoutMs: null,
+  };
+  if (hasDescription) seed.description = description;
+  if (isNotebook) seed.notebookVersion = 'Athena notebook version 1';
+  if (timeline.end !== undefined) seed.endDateTime = timeline.end;
+  if (random.fraction() < 0.25) {
+    seed.monitoringConfiguration = {
+      CloudWatchLoggingConfiguration: {
+        Enabled: true,
+        LogGroup: `/aws/athena/spark/${plan.name}`,
+        LogStreamNamePrefix: sessionId.slice(0, 8),
+      },
+      ManagedLoggingConfiguration: { Enabled: true },
+    };
+  }
+  return seed;
+}

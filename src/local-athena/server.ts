@@ -1,0 +1,378 @@
+/**
+ * The local Athena (for Apache Spark) session service: an emulator that speaks the real AWS
+ * JSON 1.1 wire protocol (POST /, X-Amz-Target: AmazonAthena.<Operation>), so the unmodified
+ * @aws-sdk/client-athena talks to it over HTTP. SigV4 signatures are accepted unchecked (and
+ * unsigned requests too). /_local/ is its control API (control-api.ts).
+ *
+ * Where the behaviour is a GUESS about the real service (not stated by the reference pages):
+ * - ListSessions without StateFilter lists CREATING, CREATED, IDLE, BUSY and DEGRADED sessions
+ *   (the reference: "an active state like CREATING, CREATED, IDLE, or BUSY"; TerminateSession
+ *   calls TERMINATING, TERMINATED and FAILED inactive). Default MaxResults 100. Order:
+ *   StartDateTime descending, ties by SessionId ascending.
+ * - NextToken: a signed (startDateTime, sessionId) position with a per-process key, bound to
+ *   WorkGroup + StateFilter (not MaxResults); an empty NextToken means the first page.
+ * - Every message text. Unknown work group -> ResourceNotFoundException "WorkGroup x is not
+ *   found." (ListSessions, StartSession); unknown session -> "Session x not found"; ResourceName
+ *   set on both. Wrongly typed members -> InvalidRequestException (AWS may say
+ *   SerializationException); several violations joined by "; "; quoted values cut at 256 chars.
+ * - Constraints not in the reference pages: ClientRequestToken 1..36, CalculationExecutionId
+ *   1..36, ExecutionRole 20..2048 + role-ARN pattern, at most 50 tags, monitoring and map
+ *   key/value lengths; StartCalculationExecution without any code is rejected; NotebookVersion's
+ *   value and its NotebookId requirement are not checked; CopyWorkGroupTags is ignored.
+ * - StartSession: MaxConcurrentDpus may be left out (default 20; DPU sizes default 1); the idle
+ *   timeout defaults to 20 minutes; without ClientRequestToken every call starts a session (this
+ *   SDK version does not generate one); a retry with the same token answers the session's
+ *   current state, the same token with other parameters -> InvalidRequestException. Session and
+ *   calculation ids are UUIDs; the working directory is <work group output location><id>/.
+ * - Lifecycle: timings (LifecycleTimings); every termination, idle timeout included, passes
+ *   through TERMINATING and keeps its StateChangeReason in TERMINATED; TerminateSession answers
+ *   TERMINATING; DEGRADED never recovers or idles out; a calculation stopped by a termination
+ *   reads FAILED; StartCalculationExecution answers QUEUED; DPU time = calculation running time
+ *   x (coordinator + executor DPU sizes), added when it ends; GetSession's EngineVersion is the
+ *   effective version; Result/Progress of a completed calculation are made up.
+ * - Injected faults: the 500/throttle messages, Reason CONCURRENT_QUERY_LIMIT_EXCEEDED, and
+ *   UnknownOperationException for a missing or foreign X-Amz-Target; bodies over 1 MiB get 413.
+ * - Demo sessions are pinned (no timer-driven transitions) and never idle out.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { AthenaError } from './athena-error.js';
+import { CallCounter } from './call-counter.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import { handleControlRequest } from './control-api.js';
+import { seedDemoData } from './demo-seed.js';
+import { FaultInjector } from './fault-injector.js';
+import type { FaultDecision } from './fault-injector.js';
+import { NextTokenCodec } from './next-token.js';
+import { isAthenaOperationName } from './operation-names.js';
+import type { AthenaOperationName } from './operation-names.js';
+import { getCalculationExecutionOperation } from './operations/get-calculation-execution.js';
+import { getSessionStatusOperation } from './operations/get-session-status.js';
+import { getSessionOperation } from './operations/get-session.js';
+import { listSessionsOperation } from './operations/list-sessions.js';
+import type { AthenaOperation, OperationContext } from './operations/operation.js';
+import { startCalculationExecutionOperation } from './operations/start-calculation-execution.js';
+import { startSessionOperation } from './operations/start-session.js';
+import { terminateSessionOperation } from './operations/terminate-session.js';
+import { isJsonObject } from './request-validator.js';
+import type { LifecycleTimings } from './session-model.js';
+import { SessionStore } from './session-store.js';
+
+export interface LocalAthenaOptions {
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** 'demo' fills the store with the demo work groups (see demo-seed.ts). Default 'none'. */
+  seed?: 'demo' | 'none';
+  /** Default: the system clock. A ManualClock makes the lifecycle deterministic. */
+  clock?: Clock;
+  /** creatingMs, createdMs, terminatingMs, calculationQueuedMs, calculationMs, defaultIdleTimeoutMinutes. */
+  timings?: Partial<LifecycleTimings>;
+  /** Latency added to every call (the fault injector's global latency). */
+  latencyMs?: number;
+}
+
+export interface LocalAthena {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  readonly store: SessionStore;
+  readonly faults: FaultInjector;
+  readonly calls: CallCounter;
+  /** Closes the server and every keep-alive connection; calls waiting on injected latency are dropped. */
+  close(): Promise<void>;
+}
+
+const AMZ_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const TARGET_PREFIX = 'AmazonAthena.';
+/** Far above any valid request (CodeBlock is at most 68,000 characters). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+const OPERATIONS: ReadonlyMap<AthenaOperationName, AthenaOperation> = new Map(
+  [
+    startSessionOperation,
+    getSessionOperation,
+    getSessionStatusOperation,
+    listSessionsOperation,
+    terminateSessionOperation,
+    startCalculationExecutionOperation,
+    getCalculationExecutionOperation,
+  ].map((operation) => [operation.name, operation]),
+);
+
+class BodyTooLargeError extends Error {}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLargeError());
+        request.removeAllListeners('data');
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+    // An aborted upload never ends; without this the handler would wait forever.
+    request.on('close', () => reject(new Error('request closed before its body ended')));
+  });
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (response.headersSent || response.destroyed) return;
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': AMZ_JSON_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  response.end(payload);
+}
+
+function sendAthenaError(response: ServerResponse, error: AthenaError, extraHeaders: Record<string, string> = {}): void {
+  sendJson(response, error.httpStatus, error.toWireBody(), {
+    'x-amzn-errortype': error.type,
+    ...extraHeaders,
+  });
+}
+
+function urlHostFor(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function injectedError(decision: FaultDecision): AthenaError | undefined {
+  switch (decision.error) {
+    case 'InternalServerException':
+      return new AthenaError(
+        'InternalServerException',
+        decision.message ?? 'An internal error occurred. Try the request again.',
+      );
+    case 'TooManyRequestsException':
+      return new AthenaError('TooManyRequestsException', decision.message ?? 'Rate exceeded', {
+        Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED',
+      });
+    default:
+      return undefined;
+  }
+}
+
+export async function startLocalAthena(options: LocalAthenaOptions = {}): Promise<LocalAthena> {
+  const clock = options.clock ?? systemClock;
+  const store = new SessionStore({ clock, ...(options.timings ? { timings: options.timings } : {}) });
+  if (options.seed === 'demo') seedDemoData(store);
+  const faults = new FaultInjector({ globalLatencyMs: options.latencyMs ?? 0 });
+  const calls = new CallCounter();
+  const context: OperationContext = { store, nextTokens: new NextTokenCodec() };
+  const host = options.host ?? '127.0.0.1';
+
+  let closing = false;
+  /** Calls sleeping on injected latency; woken at close so nothing waits on a dead server. */
+  const latencyWaits = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+
+  function sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wait = {
+        timer: setTimeout(() => {
+          latencyWaits.delete(wait);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      latencyWaits.add(wait);
+    });
+  }
+
+  async function handleAthenaCall(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = request.headers['x-amz-target'];
+    const targetText = Array.isArray(target) ? target[0] : target;
+    if (!targetText) {
+      await readBody(request).catch(() => '');
+      sendAthenaError(response, new AthenaError('UnknownOperationException', 'Missing X-Amz-Target header'));
+      return;
+    }
+    const operationName = targetText.startsWith(TARGET_PREFIX)
+      ? targetText.slice(TARGET_PREFIX.length)
+      : targetText;
+    // Counted on arrival: by the time the client sees any answer, the count includes this call.
+    calls.record(operationName);
+
+    let bodyText: string;
+    try {
+      bodyText = await readBody(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        sendJson(response, 413, { __type: 'SerializationException', Message: 'Request body is too large' }, {
+          'x-amzn-errortype': 'SerializationException',
+          connection: 'close',
+        });
+      } else {
+        request.socket.destroy();
+      }
+      return;
+    }
+
+    const operation =
+      targetText.startsWith(TARGET_PREFIX) && isAthenaOperationName(operationName)
+        ? OPERATIONS.get(operationName)
+        : undefined;
+    if (!operation) {
+      sendAthenaError(
+        response,
+        new AthenaError('UnknownOperationException', `Unknown operation ${targetText}`),
+      );
+      return;
+    }
+
+    const decision = faults.decide(operation.name);
+    await sleep(decision.latencyMs);
+    if (closing) {
+      request.socket.destroy();
+      return;
+    }
+    if (decision.error === 'drop') {
+      request.socket.destroy();
+      return;
+    }
+    const fault = injectedError(decision);
+    if (fault) {
+      sendAthenaError(response, fault, { 'x-local-athena-fault': 'injected' });
+      return;
+    }
+
+    let input: unknown;
+    try {
+      input = bodyText.trim() === '' ? {} : JSON.parse(bodyText);
+    } catch {
+      sendAthenaError(response, new AthenaError('SerializationException', 'The request body is not valid JSON'));
+      return;
+    }
+    if (!isJsonObject(input)) {
+      sendAthenaError(
+        response,
+        new AthenaError('SerializationException', 'The request body must be a JSON object'),
+      );
+      return;
+    }
+    const result = operation.handle(input, context);
+    sendJson(response, 200, result);
+  }
+
+  async function handleControlCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    let bodyText = '';
+    try {
+      bodyText = await readBody(request);
+    } catch {
+      sendJson(response, 413, { error: 'Request body is too large' }, { connection: 'close' });
+      return;
+    }
+    const answer = handleControlRequest(request.method ?? 'GET', url, bodyText, { faults, calls });
+    if (response.headersSent || response.destroyed) return;
+    const payload = JSON.stringify(answer.body);
+    response.writeHead(answer.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(payload),
+      'x-amzn-requestid': randomUUID(),
+    });
+    response.end(payload);
+  }
+
+  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://local-athena');
+    } catch {
+      sendJson(response, 400, { __type: 'SerializationException', Message: 'Malformed request URL' });
+      return;
+    }
+    if (url.pathname === '/_local' || url.pathname.startsWith('/_local/')) {
+      await handleControlCall(request, response, url);
+      return;
+    }
+    if (url.pathname === '/' && request.method === 'POST') {
+      await handleAthenaCall(request, response);
+      return;
+    }
+    request.resume();
+    if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      sendJson(response, 200, { service: 'local-athena', protocol: 'awsJson1_1', targetPrefix: TARGET_PREFIX });
+      return;
+    }
+    sendJson(response, 404, { __type: 'UnknownOperationException', Message: `No route for ${request.method} ${url.pathname}` }, {
+      'x-amzn-errortype': 'UnknownOperationException',
+    });
+  }
+
+  const server: Server = createServer((request, response) => {
+    handleRequest(request, response).catch((error: unknown) => {
+      // A bug must cost one 500, never the process.
+      const athenaError =
+        error instanceof AthenaError
+          ? error
+          : new AthenaError('InternalServerException', 'An internal error occurred. Try the request again.');
+      try {
+        sendAthenaError(response, athenaError);
+      } catch {
+        response.destroy();
+      }
+    });
+  });
+  // The SDK keeps idle sockets without a limit. If the server closed them after Node's default 5 s,
+  // a client reusing one just as it closes would see a spurious ECONNRESET in gateway tests;
+  // a long timeout makes that rare, and close() still ends every socket at once.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHostFor(host)}:${port}`,
+    port,
+    store,
+    faults,
+    calls,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        for (const wait of latencyWaits) {
+          clearTimeout(wait.timer);
+          wait.wake();
+        }
+        latencyWaits.clear();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,779 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  AthenaError,
+  invalidRequest,
+  sessionNotFound,
+  workGroupNotFound,
+} from './athena-error.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import {
+  ACTIVE_SESSION_STATES,
+  DEFAULT_LIFECYCLE_TIMINGS,
+  INACTIVE_SESSION_STATES,
+  SESSION_STATES,
+} from './session-model.js';
+import type {
+  CalculationState,
+  CalculationView,
+  Classification,
+  EncryptionConfiguration,
+  EngineConfiguration,
+  LifecycleTimings,
+  MonitoringConfiguration,
+  SessionConfiguration,
+  SessionState,
+  SessionView,
+  Tag,
+  WorkGroupSettings,
+  WorkGroupView,
+} from './session-model.js';
+
+/**
+ * All state of the local service. Sessions are advanced lazily: every read first replays the
+ * transitions that fell due up to `clock.now()`, so there are no timers, and a ManualClock
+ * drives the whole lifecycle deterministically.
+ */
+
+export const DEFAULT_ENGINE_VERSION = 'PySpark engine version 3';
+export const IDLE_TIMEOUT_REASON = 'Session was terminated due to idle timeout';
+export const TERMINATED_BY_REQUEST_REASON = 'Session was terminated by a TerminateSession request';
+export const DEFAULT_FAILED_REASON = 'Session failed: the Spark driver exited unexpectedly';
+export const DEFAULT_DEGRADED_REASON = 'Session has no healthy coordinators';
+export const CALCULATION_STOPPED_REASON = 'Calculation was stopped because its session ended';
+
+/** GUESS: StartSession without MaxConcurrentDpus (optional in the current SDK) gets this. */
+export const DEFAULT_MAX_CONCURRENT_DPUS = 20;
+
+export type TimeInput = number | Date;
+
+/** Everything a test or the demo seed may choose when inserting a session directly. */
+export interface SessionSeed {
+  workGroup: string;
+  /** Default: a random UUID. */
+  sessionId?: string;
+  /** Default: IDLE. */
+  state?: SessionState;
+  stateChangeReason?: string;
+  description?: string;
+  notebookVersion?: string;
+  /** One string (selected = effective) or both. Default: the work group's engine version. */
+  engineVersion?: string | { selected: string; effective: string };
+  engineConfiguration?: Partial<EngineConfiguration>;
+  executionRole?: string;
+  workingDirectory?: string;
+  sessionIdleTimeoutInMinutes?: number;
+  encryptionConfiguration?: EncryptionConfiguration;
+  monitoringConfiguration?: MonitoringConfiguration;
+  tags?: Tag[];
+  /** Default: now. */
+  startDateTime?: TimeInput;
+  /** Default: startDateTime. */
+  lastModifiedDateTime?: TimeInput;
+  /** Shown for TERMINATED and FAILED only. Default: lastModifiedDateTime. */
+  endDateTime?: TimeInput;
+  /** Shown while IDLE only. Default: lastModifiedDateTime. */
+  idleSinceDateTime?: TimeInput;
+  dpuExecutionInMillis?: number;
+  /**
+   * When the current state's timers start (creating, idle timeout, ...). Default: now, so that
+   * sessions seeded with old timestamps do not all expire on the first read.
+   */
+  stateEnteredAt?: TimeInput;
+  /** Idle time after which an IDLE session terminates; null never. Default: from the minutes. */
+  idleTimeoutMs?: number | null;
+  /**
+   * A pinned session makes no timer-driven transitions (it stays CREATING, BUSY, ...) until an
+   * operation acts on it (TerminateSession, StartCalculationExecution). Default false.
+   */
+  pinned?: boolean;
+}
+
+/** StartSession's members after validation. */
+export interface StartSessionParameters {
+  workGroup: string;
+  description?: string | undefined;
+  engineConfiguration: {
+    coordinatorDpuSize?: number | undefined;
+    maxConcurrentDpus?: number | undefined;
+    defaultExecutorDpuSize?: number | undefined;
+    additionalConfigs?: Record<string, string> | undefined;
+    sparkProperties?: Record<string, string> | undefined;
+    classifications?: Classification[] | undefined;
+  };
+  executionRole?: string | undefined;
+  monitoringConfiguration?: MonitoringConfiguration | undefined;
+  notebookVersion?: string | undefined;
+  sessionIdleTimeoutInMinutes?: number | undefined;
+  clientRequestToken?: string | undefined;
+  tags?: Tag[] | undefined;
+  copyWorkGroupTags?: boolean | undefined;
+}
+
+export interface StartCalculationParameters {
+  sessionId: string;
+  description?: string | undefined;
+  codeBlock: string;
+  clientRequestToken?: string | undefined;
+}
+
+/** Where a ListSessions page ended: the order is StartDateTime descending, then SessionId ascending. */
+export interface SessionPosition {
+  startDateTime: number;
+  sessionId: string;
+}
+
+export interface ListSessionsQuery {
+  workGroup: string;
+  /** Undefined: the active states. */
+  stateFilter?: SessionState | undefined;
+  after?: SessionPosition | undefined;
+  limit: number;
+}
+
+export interface ListSessionsPage {
+  sessions: SessionView[];
+  /** Set only when more matching sessions follow. */
+  nextPosition?: SessionPosition | undefined;
+}
+
+export interface SessionStoreOptions {
+  clock?: Clock;
+  timings?: Partial<LifecycleTimings>;
+  /** Generates session and calculation ids. Default: random UUIDs. */
+  newId?: () => string;
+}
+
+interface SessionRecord {
+  sessionId: string;
+  workGroup: string;
+  description: string | undefined;
+  notebookVersion: string | undefined;
+  engineVersion: { selected: string; effective: string };
+  engineConfiguration: EngineConfiguration;
+  sessionConfiguration: SessionConfiguration;
+  monitoringConfiguration: MonitoringConfiguration | undefined;
+  tags: Tag[];
+  state: SessionState;
+  stateChangeReason: string | undefined;
+  startDateTime: number;
+  lastModifiedDateTime: number;
+  endDateTime: number | undefined;
+  idleSinceDateTime: number | undefined;
+  dpuExecutionInMillis: number;
+  stateEnteredAt: number;
+  idleTimeoutMs: number | null;
+  pinned: boolean;
+  runningCalculationId: string | undefined;
+}
+
+interface CalculationRecord {
+  calculationExecutionId: string;
+  sessionId: string;
+  description: string | undefined;
+  codeBlock: string;
+  workingDirectory: string;
+  submittedAt: number;
+  runningAt: number;
+  completesAt: number;
+  /** DPUs in use while running: the coordinator plus one executor. */
+  dpus: number;
+  stoppedAt: number | undefined;
+}
+
+interface WorkGroupEntry {
+  view: WorkGroupView;
+  /** Kept sorted in ListSessions order, so a page is a binary search plus a scan. */
+  sessionsInListOrder: SessionRecord[];
+}
+
+interface IdempotencyEntry {
+  resourceId: string;
+  fingerprint: string;
+}
+
+interface PendingTransition {
+  at: number;
+  state: SessionState;
+  reason?: string | undefined;
+}
+
+const MAX_TRANSITIONS_PER_ADVANCE = 16;
+
+function toMillis(time: TimeInput): number {
+  return typeof time === 'number' ? time : time.getTime();
+}
+
+function compareListOrder(a: SessionPosition, b: SessionPosition): number {
+  if (a.startDateTime !== b.startDateTime) return b.startDateTime - a.startDateTime;
+  if (a.sessionId === b.sessionId) return 0;
+  return a.sessionId < b.sessionId ? -1 : 1;
+}
+
+/** JSON with sorted keys, so that the same parameters in another member order compare equal. */
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, member]) => member !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${stableStringify(member)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function copyStringMap(map: Record<string, string> | undefined): Record<string, string> {
+  return map ? { ...map } : {};
+}
+
+function copyEngineConfiguration(configuration: EngineConfiguration): EngineConfiguration {
+  return {
+    coordinatorDpuSize: configuration.coordinatorDpuSize,
+    maxConcurrentDpus: configuration.maxConcurrentDpus,
+    defaultExecutorDpuSize: configuration.defaultExecutorDpuSize,
+    additionalConfigs: { ...configuration.additionalConfigs },
+    sparkProperties: { ...configuration.sparkProperties },
+    classifications: configuration.classifications?.map((classification) => ({
+      name: classification.name,
+      properties: classification.properties ? { ...classification.properties } : undefined,
+    })),
+  };
+}
+
+export class SessionStore {
+  readonly clock: Clock;
+  readonly timings: Readonly<LifecycleTimings>;
+  private readonly newId: () => string;
+  private readonly workGroups = new Map<string, WorkGroupEntry>();
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly calculations = new Map<string, CalculationRecord>();
+  private readonly sessionsByClientToken = new Map<string, IdempotencyEntry>();
+  private readonly calculationsByClientToken = new Map<string, IdempotencyEntry>();
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    const timings = { ...DEFAULT_LIFECYCLE_TIMINGS, ...definedOnly(options.timings) };
+    for (const [name, value] of Object.entries(timings)) {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new RangeError(`Lifecycle timing ${name} must be a finite, non-negative number, got ${value}`);
+      }
+    }
+    if (timings.defaultIdleTimeoutMinutes < 1) {
+      // Zero would make a fresh IDLE session terminate at once, and the API's minimum is 1.
+      throw new RangeError('Lifecycle timing defaultIdleTimeoutMinutes must be at least 1');
+    }
+    this.timings = Object.freeze(timings);
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  // ---------------------------------------------------------------- work groups
+
+  /** Creates the work group, or returns the existing one unchanged. */
+  createWorkGroup(name: string, settings: WorkGroupSettings = {}): WorkGroupView {
+    const existing = this.workGroups.get(name);
+    if (existing) return { ...existing.view };
+    const view: WorkGroupView = {
+      name,
+      engineVersion: settings.engineVersion ?? DEFAULT_ENGINE_VERSION,
+      executionRole:
+        settings.executionRole ??
+        `arn:aws:iam::123456789012:role/service-role/AWSAthenaSparkExecutionRole-${name}`,
+      outputLocation: settings.outputLocation ?? `s3://local-athena-results/${name}/`,
+      encryptionConfiguration: settings.encryptionConfiguration,
+    };
+    this.workGroups.set(name, { view, sessionsInListOrder: [] });
+    return { ...view };
+  }
+
+  hasWorkGroup(name: string): boolean {
+    return this.workGroups.has(name);
+  }
+
+  getWorkGroup(name: string): WorkGroupView | undefined {
+    const entry = this.workGroups.get(name);
+    return entry ? { ...entry.view } : undefined;
+  }
+
+  workGroupNames(): string[] {
+    return [...this.workGroups.keys()];
+  }
+
+  // ---------------------------------------------------------------- direct seeding
+
+  /** Inserts a session as given (creating its work group if needed). For tests and the demo. */
+  addSession(seed: SessionSeed): SessionView {
+    const now = this.clock.now();
+    const state = seed.state ?? 'IDLE';
+    if (!(SESSION_STATES as readonly string[]).includes(state)) {
+      throw new Error(`addSession: unknown state ${String(state)}`);
+    }
+    const sessionId = seed.sessionId ?? this.newId();
+    if (this.sessions.has(sessionId)) throw new Error(`addSession: session ${sessionId} already exists`);
+    const workGroup = this.createWorkGroup(seed.workGroup);
+    const startDateTime = seed.startDateTime === undefined ? now : toMillis(seed.startDateTime);
+    const lastModifiedDateTime =
+      seed.lastModifiedDateTime === undefined ? startDateTime : toMillis(seed.lastModifiedDateTime);
+    const idleMinutes = seed.sessionIdleTimeoutInMinutes ?? this.timings.defaultIdleTimeoutMinutes;
+    const engineVersion =
+      typeof seed.engineVersion === 'string'
+        ? { selected: seed.engineVersion, effective: seed.engineVersion }
+        : (seed.engineVersion ?? { selected: workGroup.engineVersion, effective: workGroup.engineVersion });
+    const ended = state === 'TERMINATED' || state === 'FAILED';
+    const record: SessionRecord = {
+      sessionId,
+      workGroup: workGroup.name,
+      description: seed.description,
+      notebookVersion: seed.notebookVersion,
+      engineVersion: { ...engineVersion },
+      engineConfiguration: copyEngineConfiguration({
+        coordinatorDpuSize: 1,
+        maxConcurrentDpus: DEFAULT_MAX_CONCURRENT_DPUS,
+        defaultExecutorDpuSize: 1,
+        additionalConfigs: {},
+        sparkProperties: {},
+        ...definedOnly(seed.engineConfiguration),
+      }),
+      sessionConfiguration: {
+        executionRole: seed.executionRole ?? workGroup.executionRole,
+        workingDirectory: seed.workingDirectory ?? `${workGroup.outputLocation}${sessionId}/`,
+        sessionIdleTimeoutInMinutes: idleMinutes,
+        encryptionConfiguration: seed.encryptionConfiguration ?? workGroup.encryptionConfiguration,
+      },
+      monitoringConfiguration: seed.monitoringConfiguration
+        ? structuredClone(seed.monitoringConfiguration)
+        : undefined,
+      tags: (seed.tags ?? []).map((tag) => ({ ...tag })),
+      state,
+      stateChangeReason: seed.stateChangeReason,
+      startDateTime,
+      lastModifiedDateTime,
+      endDateTime: ended
+        ? seed.endDateTime === undefined
+          ? lastModifiedDateTime
+          : toMillis(seed.endDateTime)
+        : undefined,
+      idleSinceDateTime:
+        state === 'IDLE'
+          ? seed.idleSinceDateTime === undefined
+            ? lastModifiedDateTime
+            : toMillis(seed.idleSinceDateTime)
+          : undefined,
+      dpuExecutionInMillis: seed.dpuExecutionInMillis ?? 0,
+      stateEnteredAt: seed.stateEnteredAt === undefined ? now : toMillis(seed.stateEnteredAt),
+      idleTimeoutMs: seed.idleTimeoutMs === undefined ? idleMinutes * 60_000 : seed.idleTimeoutMs,
+      pinned: seed.pinned ?? false,
+      runningCalculationId: undefined,
+    };
+    this.insertSession(record);
+    return this.toView(record);
+  }
+
+  /**
+   * Forces a session into a state at the clock's now, e.g. FAILED or DEGRADED, which no
+   * operation produces. A calculation running in it fails unless the new state is BUSY.
+   */
+  setSessionState(sessionId: string, state: SessionState, reason?: string): SessionView {
+    const record = this.requireSession(sessionId);
+    const now = this.clock.now();
+    if (state !== 'BUSY') this.stopRunningCalculation(record, now);
+    this.enterState(record, state, now, reason);
+    return this.toView(record);
+  }
+
+  markFailed(sessionId: string, reason: string = DEFAULT_FAILED_REASON): SessionView {
+    return this.setSessionState(sessionId, 'FAILED', reason);
+  }
+
+  markDegraded(sessionId: string, reason: string = DEFAULT_DEGRADED_REASON): SessionView {
+    return this.setSessionState(sessionId, 'DEGRADED', reason);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  getSession(sessionId: string): SessionView | undefined {
+    const record = this.sessions.get(sessionId);
+    if (!record) return undefined;
+    this.advance(record);
+    return this.toView(record);
+  }
+
+  /** Sessions of a work group matching a state (default: the active states), at now. */
+  countSessions(workGroup: string, stateFilter?: SessionState): number {
+    const entry = this.workGroups.get(workGroup);
+    if (!entry) return 0;
+    let count = 0;
+    for (const record of entry.sessionsInListOrder) {
+      this.advance(record);
+      if (this.matchesFilter(record, stateFilter)) count += 1;
+    }
+    return count;
+  }
+
+  listSessionsPage(query: ListSessionsQuery): ListSessionsPage {
+    const entry = this.workGroups.get(query.workGroup);
+    if (!entry) throw workGroupNotFound(query.workGroup);
+    const ordered = entry.sessionsInListOrder;
+    let index = query.after ? this.firstIndexAfter(ordered, query.after) : 0;
+    const page: SessionRecord[] = [];
+    let hasMore = false;
+    for (; index < ordered.length; index += 1) {
+      const record = ordered[index];
+      if (!record) break;
+      this.advance(record);
+      if (!this.matchesFilter(record, query.stateFilter)) continue;
+      if (page.length === query.limit) {
+        // Only a further match proves there is a next page; a page that ends exactly at the end gets no token.
+        hasMore = true;
+        break;
+      }
+      page.push(record);
+    }
+    const last = page[page.length - 1];
+    return {
+      sessions: page.map((record) => this.toView(record)),
+      nextPosition:
+        hasMore && last ? { startDateTime: last.startDateTime, sessionId: last.sessionId } : undefined,
+    };
+  }
+
+  getCalculation(calculationExecutionId: string): CalculationView | undefined {
+    const calculation = this.calculations.get(calculationExecutionId);
+    if (!calculation) return undefined;
+    const session = this.sessions.get(calculation.sessionId);
+    if (session) this.advance(session);
+    return this.toCalculationView(calculation);
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  startSession(parameters: StartSessionParameters): { session: SessionView; retried: boolean } {
+    const workGroupEntry = this.workGroups.get(parameters.workGroup);
+    if (!workGroupEntry) throw workGroupNotFound(parameters.workGroup);
+    const { clientRequestToken, ...identifying } = parameters;
+    const fingerprint = stableStringify(identifying);
+    if (clientRequestToken !== undefined) {
+      const previous = this.sessionsByClientToken.get(clientRequestToken);
+      if (previous) {
+        // GUESS: AWS says "If a parameter has changed, an error is returned"; the error type is not documented.
+        if (previous.fingerprint !== fingerprint) {
+          throw invalidRequest(
+            `ClientRequestToken ${clientRequestToken} was already used for a StartSession request with different parameters`,
+          );
+        }
+        const session = this.getSession(previous.resourceId);
+        if (session) return { session, retried: true };
+      }
+    }
+    const now = this.clock.now();
+    const workGroup = workGroupEntry.view;
+    const sessionId = this.newId();
+    const idleMinutes =
+      parameters.sessionIdleTimeoutInMinutes ?? this.timings.defaultIdleTimeoutMinutes;
+    const engine = parameters.engineConfiguration;
+    const record: SessionRecord = {
+      sessionId,
+      workGroup: workGroup.name,
+      description: parameters.description,
+      notebookVersion: parameters.notebookVersion,
+      engineVersion: { selected: workGroup.engineVersion, effective: workGroup.engineVersion },
+      engineConfiguration: copyEngineConfiguration({
+        coordinatorDpuSize: engine.coordinatorDpuSize ?? 1,
+        maxConcurrentDpus: engine.maxConcurrentDpus ?? DEFAULT_MAX_CONCURRENT_DPUS,
+        defaultExecutorDpuSize: engine.defaultExecutorDpuSize ?? 1,
+        additionalConfigs: copyStringMap(engine.additionalConfigs),
+        sparkProperties: copyStringMap(engine.sparkProperties),
+        classifications: engine.classifications,
+      }),
+      sessionConfiguration: {
+        executionRole: parameters.executionRole ?? workGroup.executionRole,
+        workingDirectory: `${workGroup.outputLocation}${sessionId}/`,
+        sessionIdleTimeoutInMinutes: idleMinutes,
+        encryptionConfiguration: workGroup.encryptionConfiguration,
+      },
+      monitoringConfiguration: parameters.monitoringConfiguration
+        ? structuredClone(parameters.monitoringConfiguration)
+        : undefined,
+      tags: (parameters.tags ?? []).map((tag) => ({ ...tag })),
+      state: 'CREATING',
+      stateChangeReason: undefined,
+      startDateTime: now,
+      lastModifiedDateTime: now,
+      endDateTime: undefined,
+      idleSinceDateTime: undefined,
+      dpuExecutionInMillis: 0,
+      stateEnteredAt: now,
+      idleTimeoutMs: idleMinutes * 60_000,
+      pinned: false,
+      runningCalculationId: undefined,
+    };
+    this.insertSession(record);
+    if (clientRequestToken !== undefined) {
+      this.sessionsByClientToken.set(clientRequestToken, { resourceId: sessionId, fingerprint });
+    }
+    return { session: this.toView(record), retried: false };
+  }
+
+  /** Returns the session's state right after the call (TERMINATING, or the unchanged inactive state). */
+  terminateSession(sessionId: string): SessionState {
+    const record = this.requireSession(sessionId);
+    this.advance(record);
+    if (INACTIVE_SESSION_STATES.has(record.state)) return record.state;
+    const now = this.clock.now();
+    this.stopRunningCalculation(record, now);
+    record.pinned = false;
+    this.enterState(record, 'TERMINATING', now, TERMINATED_BY_REQUEST_REASON);
+    return record.state;
+  }
+
+  startCalculation(parameters: StartCalculationParameters): CalculationView {
+    const session = this.requireSession(parameters.sessionId);
+    this.advance(session);
+    const { clientRequestToken, ...identifying } = parameters;
+    const fingerprint = stableStringify(identifying);
+    if (clientRequestToken !== undefined) {
+      const previous = this.calculationsByClientToken.get(clientRequestToken);
+      if (previous) {
+        if (previous.fingerprint !== fingerprint) {
+          throw invalidRequest(
+            `ClientRequestToken ${clientRequestToken} was already used for a StartCalculationExecution request with different parameters`,
+          );
+        }
+        const existing = this.calculations.get(previous.resourceId);
+        if (existing) return this.toCalculationView(existing);
+      }
+    }
+    if (session.state !== 'IDLE') {
+      // GUESS: the wording; AWS only says a BUSY session "is unable to accept a calculation".
+      throw invalidRequest(
+        `Session ${session.sessionId} is in the ${session.state} state; a calculation can only start in an IDLE session`,
+      );
+    }
+    const now = this.clock.now();
+    const calculationExecutionId = this.newId();
+    const runningAt = now + this.timings.calculationQueuedMs;
+    const calculation: CalculationRecord = {
+      calculationExecutionId,
+      sessionId: session.sessionId,
+      description: parameters.description,
+      codeBlock: parameters.codeBlock,
+      workingDirectory: `${session.sessionConfiguration.workingDirectory}calculations/${calculationExecutionId}/`,
+      submittedAt: now,
+      runningAt,
+      completesAt: runningAt + this.timings.calculationMs,
+      dpus:
+        session.engineConfiguration.coordinatorDpuSize +
+        session.engineConfiguration.defaultExecutorDpuSize,
+      stoppedAt: undefined,
+    };
+    this.calculations.set(calculationExecutionId, calculation);
+    if (clientRequestToken !== undefined) {
+      this.calculationsByClientToken.set(clientRequestToken, {
+        resourceId: calculationExecutionId,
+        fingerprint,
+      });
+    }
+    session.pinned = false;
+    session.runningCalculationId = calculationExecutionId;
+    this.enterState(session, 'BUSY', now, undefined);
+    return this.toCalculationView(calculation);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private requireSession(sessionId: string): SessionRecord {
+    const record = this.sessions.get(sessionId);
+    if (!record) throw sessionNotFound(sessionId);
+    return record;
+  }
+
+  private insertSession(record: SessionRecord): void {
+    const entry = this.workGroups.get(record.workGroup);
+    if (!entry) throw new AthenaError('InternalServerException', 'work group vanished');
+    const ordered = entry.sessionsInListOrder;
+    ordered.splice(this.firstIndexAfter(ordered, record), 0, record);
+    this.sessions.set(record.sessionId, record);
+  }
+
+  /** Index of the first session that comes after `position` in list order. */
+  private firstIndexAfter(ordered: readonly SessionRecord[], position: SessionPosition): number {
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const record = ordered[middle];
+      if (record && compareListOrder(record, position) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private matchesFilter(record: SessionRecord, stateFilter: SessionState | undefined): boolean {
+    return stateFilter === undefined
+      ? ACTIVE_SESSION_STATES.has(record.state)
+      : record.state === stateFilter;
+  }
+
+  private nextTransition(record: SessionRecord): PendingTransition | undefined {
+    if (record.pinned) return undefined;
+    const timings = this.timings;
+    switch (record.state) {
+      case 'CREATING':
+        return { at: record.stateEnteredAt + timings.creatingMs, state: 'CREATED' };
+      case 'CREATED':
+        return { at: record.stateEnteredAt + timings.createdMs, state: 'IDLE' };
+      case 'IDLE':
+        return record.idleTimeoutMs === null
+          ? undefined
+          : {
+              at: record.stateEnteredAt + record.idleTimeoutMs,
+              state: 'TERMINATING',
+              reason: IDLE_TIMEOUT_REASON,
+            };
+      case 'BUSY': {
+        const calculation = record.runningCalculationId
+          ? this.calculations.get(record.runningCalculationId)
+          : undefined;
+        // A session seeded BUSY has no calculation of ours; it is busy for one calculation's length.
+        const at = calculation
+          ? calculation.completesAt
+          : record.stateEnteredAt + timings.calculationQueuedMs + timings.calculationMs;
+        return { at, state: 'IDLE' };
+      }
+      case 'TERMINATING':
+        return { at: record.stateEnteredAt + timings.terminatingMs, state: 'TERMINATED' };
+      default:
+        return undefined;
+    }
+  }
+
+  /** Replays every transition due up to now, each at the time it fell due. */
+  private advance(record: SessionRecord): void {
+    const now = this.clock.now();
+    for (let step = 0; step < MAX_TRANSITIONS_PER_ADVANCE; step += 1) {
+      const transition = this.nextTransition(record);
+      if (!transition || transition.at > now) return;
+      if (record.state === 'BUSY') this.completeRunningCalculation(record);
+      this.enterState(record, transition.state, transition.at, transition.reason);
+    }
+  }
+
+  private enterState(
+    record: SessionRecord,
+    state: SessionState,
+    at: number,
+    reason: string | undefined,
+  ): void {
+    // TERMINATING -> TERMINATED keeps the reason that started the termination.
+    const keepReason = state === 'TERMINATED' && record.state === 'TERMINATING';
+    record.stateChangeReason = reason ?? (keepReason ? record.stateChangeReason : undefined);
+    record.state = state;
+    record.stateEnteredAt = at;
+    record.lastModifiedDateTime = at;
+    record.idleSinceDateTime = state === 'IDLE' ? at : undefined;
+    if (state === 'TERMINATED' || state === 'FAILED') record.endDateTime = at;
+    else record.endDateTime = undefined;
+  }
+
+  private completeRunningCalculation(record: SessionRecord): void {
+    const calculation = record.runningCalculationId
+      ? this.calculations.get(record.runningCalculationId)
+      : undefined;
+    if (calculation) {
+      record.dpuExecutionInMillis += this.calculationDpuMillis(calculation, calculation.completesAt);
+    } else {
+      const engine = record.engineConfiguration;
+      record.dpuExecutionInMillis +=
+        this.timings.calculationMs * (engine.coordinatorDpuSize + engine.defaultExecutorDpuSize);
+    }
+    record.runningCalculationId = undefined;
+  }
+
+  private stopRunningCalculation(record: SessionRecord, at: number): void {
+    const calculation = record.runningCalculationId
+      ? this.calculations.get(record.runningCalculationId)
+      : undefined;
+    record.runningCalculationId = undefined;
+    if (!calculation || calculation.stoppedAt !== undefined || at >= calculation.completesAt) return;
+    calculation.stoppedAt = at;
+    record.dpuExecutionInMillis += this.calculationDpuMillis(calculation, at);
+  }
+
+  private calculationDpuMillis(calculation: CalculationRecord, until: number): number {
+    return Math.max(0, until - calculation.runningAt) * calculation.dpus;
+  }
+
+  // ---------------------------------------------------------------- views
+
+  private toView(record: SessionRecord): SessionView {
+    return {
+      sessionId: record.sessionId,
+      workGroup: record.workGroup,
+      description: record.description,
+      notebookVersion: record.notebookVersion,
+      engineVersion: { ...record.engineVersion },
+      engineConfiguration: copyEngineConfiguration(record.engineConfiguration),
+      sessionConfiguration: {
+        ...record.sessionConfiguration,
+        encryptionConfiguration: record.sessionConfiguration.encryptionConfiguration
+          ? { ...record.sessionConfiguration.encryptionConfiguration }
+          : undefined,
+      },
+      monitoringConfiguration: record.monitoringConfiguration
+        ? structuredClone(record.monitoringConfiguration)
+        : undefined,
+      tags: record.tags.map((tag) => ({ ...tag })),
+      status: {
+        state: record.state,
+        stateChangeReason: record.stateChangeReason,
+        startDateTime: record.startDateTime,
+        lastModifiedDateTime: record.lastModifiedDateTime,
+        endDateTime: record.endDateTime,
+        idleSinceDateTime: record.idleSinceDateTime,
+      },
+      dpuExecutionInMillis: record.dpuExecutionInMillis,
+    };
+  }
+
+  private toCalculationView(calculation: CalculationRecord): CalculationView {
+    const now = this.clock.now();
+    let state: CalculationState;
+    let completionDateTime: number | undefined;
+    let stateChangeReason: string | undefined;
+    let dpuUntil = now;
+    if (calculation.stoppedAt !== undefined) {
+      // GUESS: the TerminateSession reference says stopped calculations "may display as FAILED".
+      state = 'FAILED';
+      completionDateTime = calculation.stoppedAt;
+      stateChangeReason = CALCULATION_STOPPED_REASON;
+      dpuUntil = calculation.stoppedAt;
+    } else if (now < calculation.runningAt) {
+      state = 'QUEUED';
+    } else if (now < calculation.completesAt) {
+      state = 'RUNNING';
+    } else {
+      state = 'COMPLETED';
+      completionDateTime = calculation.completesAt;
+      dpuUntil = calculation.completesAt;
+    }
+    return {
+      calculationExecutionId: calculation.calculationExecutionId,
+      sessionId: calculation.sessionId,
+      description: calculation.description,
+      codeBlock: calculation.codeBlock,
+      workingDirectory: calculation.workingDirectory,
+      state,
+      stateChangeReason,
+      submissionDateTime: calculation.submittedAt,
+      completionDateTime,
+      dpuExecutionInMillis: this.calculationDpuMillis(calculation, dpuUntil),
+    };
+  }
+}
+
+function definedOnly<T extends object>(partial: Partial<T> | undefined): Partial<T> {
+  if (!partial) return {};
+  return Object.fromEntries(
+    Object.entries(partial).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
