@@ -9,7 +9,7 @@ import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLocalAthena } from './local-athena/server.js';
 import { createLogger } from './logger.js';
-import { getSchema } from './schema/index.js';
+import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
 
 async function serve(): Promise<void> {
@@ -46,8 +46,9 @@ async function serve(): Promise<void> {
 }
 
 async function writeSchemaFiles(): Promise<void> {
-  await writeFile(resolve(process.cwd(), 'schema.graphql'), `${printSchema(getSchema())}\n`);
-  process.stdout.write('wrote schema.graphql\n');
+  await writeFile(resolve(process.cwd(), 'schema.graphql'), `${printSchema(getClientSchema())}\n`);
+  await writeFile(resolve(process.cwd(), 'subgraph.graphql'), `${getSubgraphSdl()}\n`);
+  process.stdout.write('wrote schema.graphql (client API) and subgraph.graphql (federation subgraph SDL)\n');
 }
 
 async function localAthena(argv: string[]): Promise<void> {

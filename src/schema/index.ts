@@ -6,14 +6,35 @@ import './session.js';
 import './session-connection.js';
 import './work-group.js';
 import './node.js';
+// After the type modules: types are printed in the order they register.
+import { readServiceSdl, toSubgraphSchema } from './federation.js';
 
 builder.queryType({ description: 'Read Athena Spark sessions and work groups.' });
 builder.mutationType({ description: 'Start and terminate Athena Spark sessions.' });
 
 let schema: GraphQLSchema | undefined;
+let clientSchema: GraphQLSchema | undefined;
 
-/** The schema is built once per process: building it is not free and it never changes. */
+/**
+ * The served schema: the client API plus the federation entry points (`_service`, `_entities`),
+ * so the gateway is also a federation subgraph. Built once per process: building it is not free and
+ * it never changes.
+ */
 export function getSchema(): GraphQLSchema {
-  schema ??= builder.toSchema({ sortSchema: false });
+  schema ??= toSubgraphSchema(builder.toSchema({ sortSchema: false }));
   return schema;
+}
+
+/**
+ * The API as clients see it, without federation's additions: what `schema.graphql` holds for
+ * relay-compiler and code generators. A build of its own, since the subgraph build is annotated.
+ */
+export function getClientSchema(): GraphQLSchema {
+  clientSchema ??= builder.toSchema({ sortSchema: false });
+  return clientSchema;
+}
+
+/** The subgraph SDL exactly as `_service { sdl }` serves it: what `subgraph.graphql` holds. */
+export function getSubgraphSdl(): string {
+  return readServiceSdl(getSchema());
 }
