@@ -1,5 +1,7 @@
 import { SESSION_STATES, type SessionStatus } from '../athena/port.js';
 import { builder } from './builder.js';
+// The status fields use DateTime: its definition comes first in the schema, whoever imports this module first.
+import './scalars.js';
 
 const STATE_DESCRIPTIONS: Record<(typeof SESSION_STATES)[number], string> = {
   CREATING: 'The session is being started, including acquiring resources.',
