@@ -45,6 +45,8 @@ export interface TeamsSubgraph {
   url: string;
   /** The authorization header of each request the subgraph received, in order. */
   authorizations: (string | undefined)[];
+  /** The operations the subgraph received, in order. */
+  operations: string[];
   stop(): Promise<void>;
 }
 
@@ -76,15 +78,17 @@ export function buildTeamsSchema(teams: readonly Team[]) {
 
 export async function startTeamsSubgraph(teams: readonly Team[]): Promise<TeamsSubgraph> {
   const authorizations: (string | undefined)[] = [];
+  const operations: string[] = [];
   const server = new ApolloServer<TeamsContext>({ schema: buildTeamsSchema(teams), logger: silentLogger });
   const { url } = await startStandaloneServer(server, {
     listen: { host: '127.0.0.1', port: 0 },
     context: async ({ req }) => {
       authorizations.push(req.headers.authorization);
+      operations.push(String((req as { body?: { query?: unknown } }).body?.query ?? ''));
       return { authorization: req.headers.authorization };
     },
   });
-  return { url, authorizations, stop: () => server.stop() };
+  return { url, authorizations, operations, stop: () => server.stop() };
 }
 
 export const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
