@@ -152,11 +152,12 @@ export function toSubgraphSchema(schema: GraphQLSchema): GraphQLSchema {
     },
   };
 
+  // Printed on first request: routers ask once, and a process that never serves one skips the cost.
   let sdl: string | undefined;
   const serviceField: GraphQLFieldConfig<unknown, GatewayContext> = {
     type: new GraphQLNonNull(ServiceObject),
     description: 'This subgraph\'s schema in federation SDL, for a federation router or registry.',
-    resolve: () => ({ sdl }),
+    resolve: () => ({ sdl: (sdl ??= printSubgraphSchema(subgraph)) }),
   };
 
   const config = schema.toConfig();
@@ -175,7 +176,6 @@ export function toSubgraphSchema(schema: GraphQLSchema): GraphQLSchema {
     types: [...config.types.filter((type) => type.name !== 'Query'), query, EntityUnion, AnyScalar, ServiceObject],
     extensionASTNodes: [...config.extensionASTNodes, link],
   });
-  sdl = printSubgraphSchema(subgraph);
   return subgraph;
 }
 
