@@ -1,5 +1,7 @@
 // Builder setup only: types live in their own modules.
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
@@ -16,13 +18,17 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
 }>({
-  plugins: [RelayPlugin],
+  // Federation writes its @key and @shareable through the directives plugin, so that comes first;
+  // federation goes last, after any plugin that wraps resolvers.
+  plugins: [RelayPlugin, DirectivesPlugin, FederationPlugin],
   relay: {
     clientMutationId: 'omit',
     // node and nodes are ours (schema/node.ts): they pick the cheapest upstream call per selection.
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     cursorType: 'String',
+    // Every Relay subgraph has a PageInfo: shareable, ours composes with theirs (schema/federation.ts).
+    pageInfoTypeOptions: { shareable: true },
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
     decodeGlobalID: (globalID) => decodeGlobalId(globalID),

@@ -1,33 +1,17 @@
-// The code-first schema as an Apollo Federation v2 subgraph: the API clients see, plus `_service`
-// and `_entities`, with `Session` keyed by `sessionId` and `WorkGroup` keyed by `name`.
+// The code-first schema as an Apollo Federation v2 subgraph (@pothos/plugin-federation): the API
+// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId` and `WorkGroup`
+// keyed by `name`.
 //
 // Entity references go through the same entry points as `session`, `workGroup`, `node` and `nodes`:
 // the per-request loaders (so references to one session cost one call, whatever their number),
 // the cheapest call for the selection, the same argument rules and the same visibility rules.
-import { printSubgraphSchema } from '@apollo/subgraph';
-import {
-  executeSync,
-  GraphQLList,
-  GraphQLNonNull,
-  GraphQLObjectType,
-  GraphQLScalarType,
-  GraphQLSchema,
-  GraphQLString,
-  GraphQLUnionType,
-  Kind,
-  parse,
-  printType,
-  type ConstDirectiveNode,
-  type GraphQLFieldConfig,
-  type GraphQLResolveInfo,
-  type ObjectTypeDefinitionNode,
-  type SchemaExtensionNode,
-} from 'graphql';
+import { executeSync, isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
+import { builder } from './builder.js';
+import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
 import { validateSessionId, validateWorkGroup } from './validation.js';
-import { loadWorkGroupRef, validateNestedSessionsArgs, type WorkGroupRef } from './work-group.js';
+import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
@@ -35,151 +19,77 @@ import { loadWorkGroupRef, validateNestedSessionsArgs, type WorkGroupRef } from 
  */
 export const FEDERATION_SPEC_URL = 'https://specs.apollo.dev/federation/v2.3';
 
-interface EntityDefinition {
-  /** The `@key` field set; a single field for both entities. */
-  readonly key: string;
-  /** Checks the key before any upstream call; throws BAD_USER_INPUT. */
-  validate(key: string, argumentName: string, context: GatewayContext, info: GraphQLResolveInfo): void;
-  load(context: GatewayContext, key: string, info: GraphQLResolveInfo): Promise<SessionRef | WorkGroupRef | null>;
+/**
+ * The key of a representation, checked as the same argument of `session` or `workGroup` is. Its
+ * type says string, but a representation is whatever JSON the caller wrote.
+ */
+function keyOf(representation: object, field: string, validate: (key: string, argumentName: string) => string): string {
+  const argumentName = `representations.${field}`;
+  const key: unknown = (representation as Record<string, unknown>)[field];
+  if (typeof key !== 'string') throw new BadUserInputError(`${argumentName} must be a string.`, argumentName);
+  return validate(key, argumentName);
 }
 
-const ENTITIES: Readonly<Record<string, EntityDefinition>> = {
-  Session: {
-    key: 'sessionId',
-    validate: (sessionId, argumentName) => void validateSessionId(sessionId, argumentName),
-    load: (context, sessionId, info) => loadSessionRef(context, sessionId, selectsSessionDetails(info)),
-  },
-  WorkGroup: {
-    key: 'name',
-    validate: (name, argumentName, context, info) => {
-      validateWorkGroup(name, argumentName);
-      validateNestedSessionsArgs(context, name, info);
-    },
-    load: (context, name, info) => loadWorkGroupRef(context, name, info),
-  },
-};
+// resolveReference runs once per representation, and its error or null lands at that index of
+// `_entities` (the error's path says which): one bad or missing reference does not cost the router
+// the rest of its batch. The key is checked before the reference's upstream call; async, so that a
+// bad key rejects this reference only instead of throwing out of the whole list.
+
+builder.asEntity(SessionObject, {
+  key: builder.selection<{ sessionId: string }>('sessionId'),
+  resolveReference: async (representation, context, info) =>
+    loadSessionRef(context, keyOf(representation, 'sessionId', validateSessionId), selectsSessionDetails(info)),
+});
+
+builder.asEntity(WorkGroupObject, {
+  key: builder.selection<{ name: string }>('name'),
+  // loadWorkGroupRef checks the arguments of a selected `sessions` connection before its call too.
+  resolveReference: async (representation, context, info) => loadWorkGroupRef(context, keyOf(representation, 'name', validateWorkGroup), info),
+});
 
 /**
- * Value types that other subgraphs commonly define too: marking them shareable lets a subgraph that
- * also declares them `@shareable` (every Relay subgraph has a PageInfo) compose with this one.
+ * @apollo/subgraph, which answers `_entities`, assumes a router wrote the representations: a
+ * `__typename` that is not one of our entities fails as an internal error, and one that names some
+ * other object type (PageInfo) is returned as it came. A caller who writes `_entities` by hand gets
+ * BAD_USER_INPUT instead, for the whole list and before any upstream call.
  */
-const SHAREABLE_TYPES = ['PageInfo'];
-
-interface Reference {
-  readonly entity: EntityDefinition;
-  readonly key: string;
-}
-
-/** A representation is `{ __typename, <key field> }`; anything else is the caller's mistake. */
-function parseRepresentation(representation: unknown, index: number, context: GatewayContext, info: GraphQLResolveInfo): Reference {
+function checkRepresentation(representation: unknown, index: number, entityTypes: ReadonlySet<string>): void {
   const at = `representations[${index}]`;
   if (typeof representation !== 'object' || representation === null || Array.isArray(representation)) {
     throw new BadUserInputError(`${at} must be an object with __typename and the entity's key.`, at);
   }
-  const { __typename: typename } = representation as { __typename?: unknown };
-  const entity = typeof typename === 'string' && Object.hasOwn(ENTITIES, typename) ? ENTITIES[typename] : undefined;
-  if (entity === undefined) {
-    throw new BadUserInputError(`${at}.__typename must be one of ${Object.keys(ENTITIES).join(', ')}.`, `${at}.__typename`);
+  const typename: unknown = Object.hasOwn(representation, '__typename') ? (representation as { __typename: unknown }).__typename : undefined;
+  if (typeof typename !== 'string' || !entityTypes.has(typename)) {
+    throw new BadUserInputError(`${at}.__typename must be one of ${[...entityTypes].join(', ')}.`, `${at}.__typename`);
   }
-  const key = (representation as Record<string, unknown>)[entity.key];
-  const argumentName = `${at}.${entity.key}`;
-  if (typeof key !== 'string') throw new BadUserInputError(`${argumentName} must be a string.`, argumentName);
-  entity.validate(key, argumentName, context, info);
-  return { entity, key };
-}
-
-const AnyScalar = new GraphQLScalarType({
-  name: '_Any',
-  description: 'An entity representation: `__typename` and the fields of one of its keys.',
-});
-
-const ServiceObject = new GraphQLObjectType({
-  name: '_Service',
-  fields: { sdl: { type: GraphQLString } },
-});
-
-/** `@name(args)` as an AST node, from SDL text, so the directive is written the way it reads. */
-function directive(source: string): ConstDirectiveNode {
-  const definition = parse(`scalar X ${source}`).definitions[0];
-  if (definition?.kind !== Kind.SCALAR_TYPE_DEFINITION || definition.directives?.length !== 1) {
-    throw new Error(`Not a single directive: ${source}`);
-  }
-  return definition.directives[0]!;
 }
 
 /**
- * Federation reads directives from the AST, so a type that carries one gets a definition node:
- * the type as printed, plus the directives.
+ * The served schema: the client API as a Federation v2 subgraph. The plugin adds `_service` (its
+ * SDL printed once, here) and `_entities`; the read scope and the representation checks go in front
+ * of `_entities`, once per list, as `nodes` checks them once per list of ids.
  */
-function annotate(type: GraphQLObjectType, directives: ConstDirectiveNode[]): void {
-  const printed = parse(printType(type)).definitions[0] as ObjectTypeDefinitionNode;
-  type.astNode = { ...printed, directives: [...(printed.directives ?? []), ...directives] };
+export function buildSubgraphSchema(): GraphQLSchema {
+  const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC_URL, federationDirectives: ['@key', '@shareable'] });
+  const entityUnion = schema.getType('_Entity');
+  const entities = schema.getQueryType()?.getFields()._entities;
+  if (!isUnionType(entityUnion) || entities?.resolve === undefined) throw new Error('The subgraph schema has no entities.');
+  const entityTypes = new Set(entityUnion.getTypes().map((type) => type.name));
+  const resolveEntities = entities.resolve as GraphQLFieldResolver<unknown, GatewayContext, { representations: readonly unknown[] }>;
+
+  // The schema was built just now and nothing holds it yet: wrapping the resolver in place is the
+  // whole change, where rebuilding the schema around a new Query type would copy every type.
+  entities.description = 'Entities by their keys, for a federation router; null for each one that does not exist (or is not yours to see).';
+  entities.resolve = (root, args: { representations: readonly unknown[] }, context: GatewayContext, info) => {
+    // One FORBIDDEN for the field, like every other entry point, not one per reference.
+    requireScope(context, 'sessions:read');
+    args.representations.forEach((representation, index) => checkRepresentation(representation, index, entityTypes));
+    return resolveEntities(root, args, context, info);
+  };
+  return schema;
 }
 
-function objectType(schema: GraphQLSchema, name: string): GraphQLObjectType {
-  const type = schema.getType(name);
-  if (!(type instanceof GraphQLObjectType)) throw new Error(`The schema has no object type ${name}.`);
-  return type;
-}
-
-/**
- * Makes `schema` a subgraph schema. It must be a schema of its own (not one that is also served or
- * printed as the client API), because the entity types get federation annotations in place.
- */
-export function toSubgraphSchema(schema: GraphQLSchema): GraphQLSchema {
-  const entityTypes = Object.entries(ENTITIES).map(([name, entity]) => {
-    const type = objectType(schema, name);
-    annotate(type, [directive(`@key(fields: "${entity.key}")`)]);
-    return type;
-  });
-  for (const name of SHAREABLE_TYPES) annotate(objectType(schema, name), [directive('@shareable')]);
-
-  const EntityUnion = new GraphQLUnionType({
-    name: '_Entity',
-    types: entityTypes,
-    resolveType: (value: SessionRef | WorkGroupRef) => value.__typename,
-  });
-
-  const entitiesField: GraphQLFieldConfig<unknown, GatewayContext, { representations: readonly unknown[] }> = {
-    type: new GraphQLNonNull(new GraphQLList(EntityUnion)),
-    description: 'Entities by their keys, for a federation router; null for each one that does not exist (or is not yours to see).',
-    args: { representations: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(AnyScalar))) } },
-    resolve: (_root, { representations }, context, info) => {
-      requireScope(context, 'sessions:read');
-      // Every representation is checked before the first upstream call, as `nodes` checks its ids.
-      const references = representations.map((representation, index) => parseRepresentation(representation, index, context, info));
-      return references.map(({ entity, key }) => entity.load(context, key, info));
-    },
-  };
-
-  // Printed on first request: routers ask once, and a process that never serves one skips the cost.
-  let sdl: string | undefined;
-  const serviceField: GraphQLFieldConfig<unknown, GatewayContext> = {
-    type: new GraphQLNonNull(ServiceObject),
-    description: 'This subgraph\'s schema in federation SDL, for a federation router or registry.',
-    resolve: () => ({ sdl: (sdl ??= printSubgraphSchema(subgraph)) }),
-  };
-
-  const config = schema.toConfig();
-  const queryConfig = objectType(schema, 'Query').toConfig();
-  const query = new GraphQLObjectType({
-    ...queryConfig,
-    fields: { ...queryConfig.fields, _entities: entitiesField, _service: serviceField },
-  });
-  const link: SchemaExtensionNode = {
-    kind: Kind.SCHEMA_EXTENSION,
-    directives: [directive(`@link(url: "${FEDERATION_SPEC_URL}", import: ["@key", "@shareable"])`)],
-  };
-  const subgraph = new GraphQLSchema({
-    ...config,
-    query,
-    types: [...config.types.filter((type) => type.name !== 'Query'), query, EntityUnion, AnyScalar, ServiceObject],
-    extensionASTNodes: [...config.extensionASTNodes, link],
-  });
-  return subgraph;
-}
-
-/** What `{ _service { sdl } }` answers on a subgraph schema: the file a schema registry is given. */
+/** What `{ _service { sdl } }` answers on the subgraph schema: the file a schema registry is given. */
 export function readServiceSdl(subgraph: GraphQLSchema): string {
   const result = executeSync({ schema: subgraph, document: parse('{ _service { sdl } }') });
   const sdl = (result.data as { _service?: { sdl?: unknown } } | null | undefined)?._service?.sdl;

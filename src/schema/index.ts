@@ -6,8 +6,8 @@ import './session.js';
 import './session-connection.js';
 import './work-group.js';
 import './node.js';
-// After the type modules: types are printed in the order they register.
-import { readServiceSdl, toSubgraphSchema } from './federation.js';
+// After the type modules it makes entities of.
+import { buildSubgraphSchema, readServiceSdl } from './federation.js';
 
 builder.queryType({ description: 'Read Athena Spark sessions and work groups.' });
 builder.mutationType({ description: 'Start and terminate Athena Spark sessions.' });
@@ -21,13 +21,14 @@ let clientSchema: GraphQLSchema | undefined;
  * it never changes.
  */
 export function getSchema(): GraphQLSchema {
-  schema ??= toSubgraphSchema(builder.toSchema({ sortSchema: false }));
+  schema ??= buildSubgraphSchema();
   return schema;
 }
 
 /**
  * The API as clients see it, without federation's additions: what `schema.graphql` holds for
- * relay-compiler and code generators. A build of its own, since the subgraph build is annotated.
+ * relay-compiler and code generators. The plain build of the same builder: no `_service`,
+ * `_entities` or `@link`, and the `@key`s live only in AST nodes, which `printSchema` does not print.
  */
 export function getClientSchema(): GraphQLSchema {
   clientSchema ??= builder.toSchema({ sortSchema: false });

@@ -11,4 +11,8 @@ const DateTime = new GraphQLScalarType<Date, string>({
 });
 
 builder.addScalarType('DateTime', DateTime);
-builder.addScalarType('SafeInt', SafeIntResolver);
+// The federation SDL printer reads directives from AST nodes, which the directives plugin writes
+// from `extensions.directives` alone: named there, SafeInt keeps its @specifiedBy in subgraph.graphql.
+builder.addScalarType('SafeInt', SafeIntResolver, {
+  extensions: { directives: [{ name: 'specifiedBy', args: { url: SafeIntResolver.specifiedByURL } }] },
+});

@@ -31,7 +31,7 @@ export async function loadWorkGroupRef(context: GatewayContext, name: string, in
  * The existence check is an upstream call, so the arguments of the `sessions` fields below it
  * (a bad cursor, `first` out of range) are checked first: bad input never costs a call.
  */
-export function validateNestedSessionsArgs(context: GatewayContext, name: string, info: GraphQLResolveInfo): void {
+function validateNestedSessionsArgs(context: GatewayContext, name: string, info: GraphQLResolveInfo): void {
   const sessionsField = (info.schema.getType('WorkGroup') as GraphQLObjectType).getFields().sessions!;
   for (const field of selectedFields(info)) {
     if (field.name.value !== 'sessions') continue;

@@ -132,23 +132,38 @@ describe('_entities for work groups', () => {
 
 describe('_entities argument rules: BAD_USER_INPUT before any upstream call', () => {
   it.each([
-    ['an empty sessionId', session('')],
-    ['a sessionId over 256 characters', session('x'.repeat(257))],
-    ['a sessionId that is not a string', { __typename: 'Session', sessionId: 42 }],
-    ['a missing key', { __typename: 'Session' }],
     ['an unknown __typename', { __typename: 'Team', id: '1' }],
+    ['a __typename of the schema that is not an entity', { __typename: 'PageInfo', hasNextPage: true }],
     ['no __typename', { sessionId: 'abc' }],
     ['an inherited property as __typename', { __typename: 'constructor' }],
     ['a representation that is not an object', 'Session:abc'],
-    ['a malformed work group name', workGroup('no spaces allowed')],
-  ])('%s', async (_name, bad) => {
+  ])('%s: one error for the list, which no router would send', async (_name, bad) => {
     // The valid references beside it are not loaded either.
     const representations = [session(primary[0]!), bad, session(primary[1]!)];
     const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
     expect(result.errors![0]!.extensions?.argumentName).toMatch(/^representations\[1\]/);
+    expect(result.data).toBeNull();
     expect(stack.calls()).toEqual({});
+  });
+
+  it.each([
+    ['an empty sessionId', session(''), 'representations.sessionId'],
+    ['a sessionId over 256 characters', session('x'.repeat(257)), 'representations.sessionId'],
+    ['a sessionId that is not a string', { __typename: 'Session', sessionId: 42 }, 'representations.sessionId'],
+    ['a missing key', { __typename: 'Session' }, 'representations.sessionId'],
+    ['a malformed work group name', workGroup('no spaces allowed'), 'representations.name'],
+  ])('%s: an error at its index and no call for it; the references beside it resolve', async (_name, bad, argumentName) => {
+    // A router batches the references of many parents into one list: one bad key, say from
+    // another subgraph's data, must not cost the others their answer.
+    const representations = [session(primary[0]!), bad, session(primary[1]!)];
+    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName });
+    expect(result.errors![0]!.path).toEqual(['_entities', 1]);
+    expect(result.data!._entities.map((entity: { sessionId: string } | null) => entity?.sessionId ?? null)).toEqual([primary[0], null, primary[1]]);
+    expect(stack.calls()).toEqual({ GetSession: 2 });
   });
 
   it('bad arguments of a nested work group connection', async () => {
@@ -167,8 +182,9 @@ describe('_entities argument rules: BAD_USER_INPUT before any upstream call', ()
 });
 
 describe('_entities auth rules', () => {
-  it('needs the sessions:read scope: FORBIDDEN, and no upstream call', async () => {
-    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations: [session(primary[0]!)] }, { 'x-test-caller': 'no-scopes' });
+  it('needs the sessions:read scope: one FORBIDDEN for the list, and no upstream call', async () => {
+    const representations = [session(primary[0]!), session(primary[1]!), workGroup('primary')];
+    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations }, { 'x-test-caller': 'no-scopes' });
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]!.extensions?.code).toBe('FORBIDDEN');
     expect(stack.calls()).toEqual({});
