@@ -93,12 +93,16 @@ export function operationCost(
   return selectionSetCost(operation.selectionSet, rootType, 1, undefined);
 }
 
-/** Elements a connection field asks for: its literal `first`, the largest page for a variable, the default when absent. */
+/**
+ * Elements a connection field asks for: its literal `first` (capped at the largest page, since
+ * more is refused at run time with a clearer message), the largest page for a variable, the
+ * default when absent.
+ */
 function pageSize(node: FieldNode, field: GraphQLField<unknown, unknown>): number | undefined {
   if (!field.args.some((arg) => arg.name === 'first')) return undefined;
   const first = node.arguments?.find((arg) => arg.name.value === 'first');
   if (first === undefined || first.value.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
-  if (first.value.kind === Kind.INT) return Math.max(0, Number.parseInt(first.value.value, 10));
+  if (first.value.kind === Kind.INT) return Math.min(MAX_PAGE_SIZE, Math.max(0, Number.parseInt(first.value.value, 10)));
   return first.value.kind === Kind.VARIABLE ? MAX_PAGE_SIZE : DEFAULT_PAGE_SIZE;
 }
 
