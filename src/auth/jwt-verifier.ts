@@ -68,17 +68,35 @@ export function createJwtVerifier(settings: AuthSettings, options: JwtVerifierOp
     throw new Error('Auth is enabled but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set.');
   }
 
+  const remote = settings.jwtSecret === undefined;
   return async (token) => {
     try {
       return (await verify(token)).payload;
     } catch (error) {
-      throw toClientError(error, options.onKeySourceError);
+      if (remote && isKeySourceFailure(error)) {
+        options.onKeySourceError?.(error);
+        throw new AuthUnavailableError();
+      }
+      throw toClientError(error);
     }
   };
 }
 
+/**
+ * The JWKS endpoint timed out, could not be reached, answered other than 200, or served
+ * something that is not a key set. jose reports the last two with its generic error class.
+ */
+function isKeySourceFailure(error: unknown): boolean {
+  return (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError) ||
+    error.code === errors.JOSEError.code
+  );
+}
+
 /** Says what is wrong with the token in RFC 6750 terms, without echoing the token or any key detail. */
-function toClientError(error: unknown, onKeySourceError: JwtVerifierOptions['onKeySourceError']): GraphQLError {
+function toClientError(error: unknown): GraphQLError {
   if (error instanceof errors.JWTExpired) return invalidTokenError('the token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -98,11 +116,6 @@ function toClientError(error: unknown, onKeySourceError: JwtVerifierOptions['onK
   if (error instanceof errors.JWSSignatureVerificationFailed) return invalidTokenError('the token signature is invalid');
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return invalidTokenError('no signing key matches the token');
-  }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
-    // The JWKS endpoint timed out, failed, or served something that is not a key set.
-    onKeySourceError?.(error);
-    return new AuthUnavailableError();
   }
   return invalidTokenError('the token is malformed');
 }
