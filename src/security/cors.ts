@@ -5,7 +5,10 @@ import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 
 type CorsOption = NonNullable<YogaServerOptions<Record<string, unknown>, Record<string, unknown>>['cors']>;
 
-/** `*` allows every origin (still without credentials); anything else is an exact origin such as `https://app.example.com`. */
+/**
+ * `*` allows every origin (the origin is echoed, still without credentials); anything else is an
+ * exact origin such as `https://app.example.com`.
+ */
 export function corsPolicy(configuredOrigins: readonly string[]): CorsOption {
   const anyOrigin = configuredOrigins.includes('*');
   const allowed = new Set(configuredOrigins.filter((origin) => origin !== '*').map(normalizeOrigin));
