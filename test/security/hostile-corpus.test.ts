@@ -2,6 +2,8 @@
 // introspection and GraphiQL off). Each row states the HTTP status and error code it must get;
 // every row must cost no upstream call, and no answer may be a 500 or show a stack trace or an
 // AWS message.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CursorCodec } from '../../src/cursors.js';
 import type { Stack } from '../helpers.js';
@@ -479,6 +481,40 @@ describe('hostile request corpus', () => {
     const expired = await send(stack, withToken('expired'));
     expect(expired.headers.get('www-authenticate')).toMatch(/^Bearer .*error="invalid_token", error_description="the token has expired"/);
     expect(expired.json?.errors?.[0]?.message).toMatch(/expired/);
+  });
+
+  it('the Athena endpoint and region come from configuration only: headers and extensions naming others change nothing', async () => {
+    const response = await send(stack, {
+      headers: {
+        'content-type': 'application/json',
+        ...full,
+        host: 'athena.eu-west-1.amazonaws.com',
+        'x-forwarded-host': 'evil.example',
+        'x-amz-region': 'eu-west-1',
+        'x-athena-endpoint': 'http://evil.example',
+      },
+      body: JSON.stringify({
+        query: '{ sessions(workGroup: "primary", first: 1) { edges { node { workGroup } } } }',
+        extensions: { endpoint: 'http://evil.example', region: 'eu-west-1' },
+      }),
+    });
+    expect(response.json?.data.sessions.edges).toEqual([{ node: { workGroup: 'primary' } }]);
+    // The configured (local) service answered it.
+    expect(stack.calls()).toEqual({ ListSessions: 1 });
+  });
+
+  it('no module but the CLI reads the environment (and the CLI only hands it to loadConfig)', async () => {
+    const readers: string[] = [];
+    const walk = async (directory: string): Promise<void> => {
+      for (const entry of await readdir(directory, { withFileTypes: true })) {
+        const path = join(directory, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (path.endsWith('.ts') && /process\.env\b/.test(await readFile(path, 'utf8'))) readers.push(path);
+      }
+    };
+    await walk('src');
+    expect(readers).toEqual([join('src', 'cli.ts')]);
+    expect((await readFile(join('src', 'cli.ts'), 'utf8')).match(/process\.env\b.*/g)).toEqual(['process.env);']);
   });
 
   it('no hostile request takes the server down: it still answers a valid query afterwards', async () => {
