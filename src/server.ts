@@ -4,7 +4,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
-import { useAuthentication } from './auth/authentication-plugin.js';
+import { createAuthentication } from './auth/authentication-plugin.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
@@ -37,7 +37,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const logger = options.logger;
   const audit = (event: AuditEvent) => logger?.info({ audit: event }, `audit ${event.action} ${event.outcome}`);
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
-  const authentication = viewerFor === undefined ? undefined : useAuthentication(viewerFor);
+  const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),

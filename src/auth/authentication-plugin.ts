@@ -12,7 +12,7 @@ export interface Authentication {
   viewerOf(request: Request): Promise<Viewer>;
 }
 
-export function useAuthentication(viewerFor: ViewerFor): Authentication {
+export function createAuthentication(viewerFor: ViewerFor): Authentication {
   const viewers = new WeakMap<Request, Promise<Viewer>>();
   const viewerOf = (request: Request): Promise<Viewer> => {
     let viewer = viewers.get(request);

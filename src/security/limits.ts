@@ -32,8 +32,9 @@ export const MAX_DIRECTIVES = 8;
 
 /**
  * Lexical tokens per document (comments do not count). A query selecting every field of the
- * schema under one `sessions` connection is about 100 tokens and GraphiQL's introspection query
- * about 300 (the parse-limits test measures both); 1000 leaves three times that and caps the parser's work.
+ * schema under one `sessions` connection is about 90 tokens and GraphiQL's introspection query
+ * about 180 (operation-limits.test.ts measures both); 1000 leaves ample room and caps the
+ * parser's work.
  */
 export const MAX_TOKENS = 1000;
 
