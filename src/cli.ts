@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startLocalAthena } from './local-athena/server.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
 
@@ -20,9 +20,10 @@ async function serve(): Promise<void> {
   if (local) {
     logger.warn(
       { athena: local.url, seed: config.localSeed },
-      'ATHENA_ENDPOINT is unset: serving the embedded local Athena session service (demo data, no AWS account). Auth is off.',
+      'ATHENA_ENDPOINT is unset: serving the embedded local Athena session service (demo data, no AWS account).',
     );
   }
+  logAuthMode(logger, config);
   const adapter = new SdkAthenaAdapter({ settings });
   const yoga = createGateway({ ...config, athena: settings }, adapter, { logger });
   const server = createServer(yoga);
@@ -43,6 +44,22 @@ async function serve(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Says at start-up, where nobody can miss it, who may call this gateway. */
+function logAuthMode(logger: Logger, config: GatewayConfig): void {
+  const exposure = { introspection: config.introspection, graphiql: config.graphiql, corsOrigins: config.corsOrigins };
+  if (config.auth.disabled) {
+    logger.warn(
+      { auth: 'off', ...exposure },
+      config.athena.mode === 'aws'
+        ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
+        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
+    );
+    return;
+  }
+  const { jwtSecret, issuer, audience } = config.auth;
+  logger.info({ auth: jwtSecret !== undefined ? 'HS256' : 'JWKS (RS256/ES256)', issuer, audience, ...exposure }, 'auth on: bearer JWTs required');
 }
 
 async function writeSchemaFiles(): Promise<void> {

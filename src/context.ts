@@ -22,5 +22,6 @@ export interface AuditEvent {
   subject: string | undefined;
   sessionId: string | undefined;
   workGroup: string | undefined;
-  outcome: 'ok' | 'not-found' | 'error';
+  /** `forbidden`: the caller lacked sessions:write, so nothing was asked of Athena. */
+  outcome: 'ok' | 'not-found' | 'error' | 'forbidden';
 }

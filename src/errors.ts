@@ -26,8 +26,9 @@ export class NotFoundError extends GatewayError {
 
 export class UnauthenticatedError extends GatewayError {
   readonly code = 'UNAUTHENTICATED';
-  constructor(message = 'Authentication required: send a valid bearer token.') {
-    super(message, 'UNAUTHENTICATED', { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+  /** `challenge` is the WWW-Authenticate value (RFC 6750), e.g. with `error="invalid_token"`. */
+  constructor(message = 'Authentication required: send a valid bearer token.', challenge = 'Bearer') {
+    super(message, 'UNAUTHENTICATED', { http: { status: 401, headers: { 'WWW-Authenticate': challenge } } });
   }
 }
 

@@ -4,6 +4,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
+import { createAuthentication } from './auth/authentication-plugin.js';
+import { createAuthenticator } from './auth/authenticator.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './cursors.js';
@@ -12,14 +14,20 @@ import { DEFAULT_GRAPHIQL_DOCUMENT } from './graphiql.js';
 import { createLoaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import { getSchema } from './schema/index.js';
+import { corsPolicy } from './security/cors.js';
+import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
+import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
+import { securityPlugins } from './security/security-plugins.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
   logger?: Logger | undefined;
   /** Extra yoga/envelop plugins (auth, limits, observability). */
   plugins?: Plugin<GatewayContext & Record<string, unknown>>[] | undefined;
-  /** Who is calling; auth replaces the default, which allows everything. */
+  /** Who is calling. Default: JWT auth from `config.auth`, or full access when auth is off. */
   viewerFor?: ((request: Request) => Viewer | Promise<Viewer>) | undefined;
+  /** The bounded parse cache; tests pass their own to count its entries. */
+  documentCaches?: DocumentCaches | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -28,6 +36,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
   const audit = (event: AuditEvent) => logger?.info({ audit: event }, `audit ${event.action} ${event.outcome}`);
+  const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
+  const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
@@ -35,6 +45,11 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
+    // No file uploads in this API: multipart requests are refused rather than parsed.
+    multipart: false,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
+    cors: corsPolicy(config.corsOrigins),
     logging: logger === undefined ? false : {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -45,11 +60,11 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN.
     renderGraphiQL,
     maskedErrors: { maskError },
-    plugins: options.plugins ?? [],
+    plugins: [...securityPlugins(config, authentication?.plugin), ...(options.plugins ?? [])],
     context: async ({ request }): Promise<GatewayContext> => ({
       port,
       loaders: createLoaders(port, { signal: request.signal }),
-      viewer: options.viewerFor ? await options.viewerFor(request) : FULL_ACCESS_VIEWER,
+      viewer: authentication ? await authentication.viewerOf(request) : FULL_ACCESS_VIEWER,
       cursors,
       signal: request.signal,
       audit,

@@ -69,6 +69,12 @@ function checkRepresentation(representation: unknown, index: number, entityTypes
  * SDL printed once, here) and `_entities`; the read scope and the representation checks go in front
  * of `_entities`, once per list, as `nodes` checks them once per list of ids.
  */
+/**
+ * A router sends every reference of one subgraph fetch in one call (deduplicated), so the cap is
+ * well above what a page of parents holds, yet bounds the fan-out a direct caller can ask for.
+ */
+export const MAX_REPRESENTATIONS = 500;
+
 export function buildSubgraphSchema(): GraphQLSchema {
   const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC_URL, federationDirectives: ['@key', '@shareable'] });
   const entityUnion = schema.getType('_Entity');
@@ -83,6 +89,9 @@ export function buildSubgraphSchema(): GraphQLSchema {
   entities.resolve = (root, args: { representations: readonly unknown[] }, context: GatewayContext, info) => {
     // One FORBIDDEN for the field, like every other entry point, not one per reference.
     requireScope(context, 'sessions:read');
+    if (args.representations.length > MAX_REPRESENTATIONS) {
+      throw new BadUserInputError(`At most ${MAX_REPRESENTATIONS} representations per _entities call.`, 'representations');
+    }
     args.representations.forEach((representation, index) => checkRepresentation(representation, index, entityTypes));
     return resolveEntities(root, args, context, info);
   };

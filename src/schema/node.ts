@@ -2,10 +2,14 @@
 // other entry point, and with the same choice of the cheapest upstream call.
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
+import { BadUserInputError } from '../errors.js';
 import { builder, decodeGlobalId } from './builder.js';
 import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
 import { validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
+
+/** Ids per `nodes` call: each may cost an upstream call, so a list (often a variable) must be bounded. */
+export const MAX_NODES = 100;
 
 function decodeAndValidate(globalId: string): { typename: string; id: string } {
   const decoded = decodeGlobalId(globalId);
@@ -33,10 +37,11 @@ builder.queryFields((t) => ({
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
-    description: 'Fetches sessions and work groups by their global ids, in order; null for each one that does not exist.',
+    description: `Fetches sessions and work groups by their global ids (at most ${MAX_NODES}), in order; null for each one that does not exist.`,
     args: { ids: t.arg.idList({ required: true }) },
     resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');
+      if (args.ids.length > MAX_NODES) throw new BadUserInputError(`nodes takes at most ${MAX_NODES} ids.`, 'ids');
       // Every id is checked before the first upstream call.
       const decoded = args.ids.map((id) => decodeAndValidate(String(id)));
       return decoded.map((id) => loadNode(context, info, id)) as never;

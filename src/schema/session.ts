@@ -7,7 +7,7 @@ import {
   type SessionStatus,
   type SessionSummary,
 } from '../athena/port.js';
-import type { GatewayContext } from '../context.js';
+import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
 import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../viewer.js';
 import { builder } from './builder.js';
@@ -51,6 +51,15 @@ export function requireScope(context: GatewayContext, scope: Scope): void {
   if (!hasScope(context.viewer, scope)) {
     throw new ForbiddenError(`This operation needs the ${scope} scope.`);
   }
+}
+
+/** A mutation refused for want of scope is still an attempt the audit trail must show. */
+function requireWriteScope(context: GatewayContext, attempt: Pick<AuditEvent, 'action' | 'sessionId' | 'workGroup'>): void {
+  if (!hasScope(context.viewer, 'sessions:write')) {
+    const clip = (value: string | undefined) => value?.slice(0, 256);
+    context.audit?.({ ...attempt, sessionId: clip(attempt.sessionId), workGroup: clip(attempt.workGroup), subject: context.viewer.subject, outcome: 'forbidden' });
+  }
+  requireScope(context, 'sessions:write');
 }
 
 /** Fields that GetSessionStatus cannot answer. */
@@ -324,7 +333,7 @@ builder.mutationField('terminateSession', (t) =>
       'succeeds and has no effect. Calculations running in the session are forcefully stopped.',
     args: { input: t.arg({ type: TerminateSessionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      requireScope(context, 'sessions:write');
+      requireWriteScope(context, { action: 'terminateSession', sessionId: input.sessionId, workGroup: undefined });
       const sessionId = validateSessionId(input.sessionId, 'input.sessionId');
       const audit = (outcome: 'ok' | 'not-found' | 'error', workGroup?: string) =>
         context.audit?.({ action: 'terminateSession', subject: context.viewer.subject, sessionId, workGroup, outcome });
@@ -406,7 +415,7 @@ builder.mutationField('startSession', (t) =>
     description: 'Starts a session in a work group. Pass `clientRequestToken` so that a retried start does not start two sessions.',
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
-      requireScope(context, 'sessions:write');
+      requireWriteScope(context, { action: 'startSession', sessionId: undefined, workGroup: input.workGroup });
       const workGroup = validateWorkGroup(input.workGroup, 'input.workGroup');
       const description = validateLength(input.description, 'input.description', 1, 1024);
       const engine = input.engineConfiguration;

@@ -166,8 +166,15 @@ describe('_entities argument rules: BAD_USER_INPUT before any upstream call', ()
     expect(stack.calls()).toEqual({ GetSession: 2 });
   });
 
+  it('more representations than one call may carry', async () => {
+    const representations = Array.from({ length: 501 }, (_, index) => session(`s-${index}`));
+    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(stack.calls()).toEqual({});
+  });
+
   it('bad arguments of a nested work group connection', async () => {
-    const result = await stack.graphql(entitiesQuery('... on WorkGroup { sessions(first: 500) { edges { cursor } } }'), {
+    const result = await stack.graphql(entitiesQuery('... on WorkGroup { sessions(after: "forged.cursor") { edges { cursor } } }'), {
       representations: [workGroup('analytics')],
     });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

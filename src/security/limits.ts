@@ -1,0 +1,54 @@
+// Every limit the gateway puts on a request, in one place, each with the reason for its value.
+// The schema is small and acyclic, so the legitimate extremes are known; each limit leaves room
+// above them and stops what only an attacker or a runaway client sends.
+
+/**
+ * Largest request body. The largest legitimate request is a startSession with 100 Spark
+ * properties of 255 + 1024 characters (about 130 KB as JSON); 256 KB admits it with room for
+ * escaping, and no query needs a tenth of that.
+ */
+export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
+
+/**
+ * Deepest selection (fields only; fragments do not add depth, so Relay-style fragment nesting is
+ * free). The deepest path the schema has is 8 fields (`_entities` or `node` > WorkGroup.sessions
+ * > edges > node > engineConfiguration > classifications > properties > key); 10 admits it and
+ * rejects deep nonsense before the rest of validation runs.
+ */
+export const MAX_DEPTH = 10;
+
+/**
+ * Aliases per operation, `__typename` aliases included (the alias-overloading probe uses 101 of
+ * them). Dashboards alias a few `sessions(workGroup:)` or `session(sessionId:)` lookups; 30 is
+ * several times that.
+ */
+export const MAX_ALIASES = 30;
+
+/**
+ * Directives per operation. Clients put @include/@skip on a handful of fields or fragments;
+ * directive-overloading probes send 10 duplicates. 8 admits real use and stops the probe.
+ */
+export const MAX_DIRECTIVES = 8;
+
+/**
+ * Lexical tokens per document (comments do not count). A query selecting every field of the
+ * schema under one `sessions` connection is about 90 tokens and GraphiQL's introspection query
+ * about 180 (operation-limits.test.ts measures both); 1000 leaves ample room and caps the
+ * parser's work.
+ */
+export const MAX_TOKENS = 1000;
+
+/**
+ * Worst-case objects an operation may resolve (see operation-cost.ts). A page of 100 sessions
+ * with every field is about 1,200; 5,000 admits several such pages in one operation, and rejects
+ * fan-out such as 100 work groups by `nodes` each listing 100 sessions with details, which would
+ * be 10,000 upstream calls.
+ */
+export const MAX_COST = 5_000;
+
+/** Entries and total characters of parsed documents kept; a flood of unique queries only evicts. */
+export const DOCUMENT_CACHE_MAX_ENTRIES = 1_024;
+export const DOCUMENT_CACHE_MAX_CHARACTERS = 8 * 1024 * 1024;
+/** Parse failures are cached apart, so that garbage never evicts the documents of real clients. */
+export const ERROR_CACHE_MAX_ENTRIES = 256;
+export const ERROR_CACHE_MAX_CHARACTERS = 2 * 1024 * 1024;

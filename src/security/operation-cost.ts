@@ -1,0 +1,133 @@
+// The cost limit: an upper bound on the objects an operation can resolve, computed from the
+// document alone (so it is validated once per document and cached). Unlike a literal-only cost
+// rule it is pessimistic about variables: `first: $n` counts as the largest page and `ids: $ids`
+// as the longest list, so moving numbers into variables cannot hide fan-out. Every upstream call
+// the gateway makes resolves at least one object, so the bound also caps upstream calls.
+import {
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  Kind,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+} from 'graphql';
+import { MAX_NODES } from '../schema/node.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/session-connection.js';
+
+/**
+ * The cost of an operation: each composite field counts once per object it can resolve. A field
+ * with a `first` argument passes that many elements to the list fields below it (its `edges`);
+ * a list field with a list argument (`nodes(ids:)`, `_entities(representations:)`) resolves one
+ * object per element. Leaves, `__typename` and introspection cost nothing (introspection depth
+ * is bounded by graphql-js's own MaxIntrospectionDepthRule, and it is off in production).
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): number {
+  const rootType = schema.getRootType(operation.operation);
+  if (rootType === undefined || rootType === null) return 0;
+  // A fragment's cost is linear in how many times it is resolved, so its unit cost is computed
+  // once per page factor: nested fragment spreads cannot make this exponential.
+  const unitCosts = new Map<string, number>();
+  const inProgress = new Set<string>();
+
+  const fragmentUnitCost = (name: string, pageFactor: number | undefined): number => {
+    const key = `${name}:${pageFactor ?? ''}`;
+    const known = unitCosts.get(key);
+    if (known !== undefined) return known;
+    const fragment = fragments.get(name);
+    // Unknown fragments and cycles are other rules' errors; they add nothing here.
+    if (fragment === undefined || inProgress.has(key)) return 0;
+    const type = schema.getType(fragment.typeCondition.name.value);
+    if (!isCompositeType(type)) return 0;
+    inProgress.add(key);
+    const cost = selectionSetCost(fragment.selectionSet, type, 1, pageFactor);
+    inProgress.delete(key);
+    unitCosts.set(key, cost);
+    return cost;
+  };
+
+  const selectionSetCost = (
+    selectionSet: SelectionSetNode,
+    parentType: GraphQLCompositeType,
+    multiplier: number,
+    pageFactor: number | undefined,
+  ): number => {
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        cost += fieldCost(selection, parentType, multiplier, pageFactor);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition === undefined ? parentType : schema.getType(selection.typeCondition.name.value);
+        if (isCompositeType(type)) cost += selectionSetCost(selection.selectionSet, type, multiplier, pageFactor);
+      } else {
+        cost += multiplier * fragmentUnitCost(selection.name.value, pageFactor);
+      }
+    }
+    return cost;
+  };
+
+  const fieldCost = (node: FieldNode, parentType: GraphQLCompositeType, multiplier: number, pageFactor: number | undefined): number => {
+    if (node.name.value.startsWith('__') || node.selectionSet === undefined) return 0;
+    const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[node.name.value] : undefined;
+    if (field === undefined) return 0;
+    const type = getNamedType(field.type);
+    if (!isCompositeType(type)) return 0;
+    const elements = isListType(getNullableType(field.type)) ? (listArgumentLength(node, field) ?? pageFactor ?? 1) : 1;
+    const resolved = multiplier * elements;
+    return resolved + selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field));
+  };
+
+  return selectionSetCost(operation.selectionSet, rootType, 1, undefined);
+}
+
+/**
+ * Elements a connection field asks for: its literal `first` (capped at the largest page, since
+ * more is refused at run time with a clearer message), the largest page for a variable, the
+ * default when absent.
+ */
+function pageSize(node: FieldNode, field: GraphQLField<unknown, unknown>): number | undefined {
+  if (!field.args.some((arg) => arg.name === 'first')) return undefined;
+  const first = node.arguments?.find((arg) => arg.name.value === 'first');
+  if (first === undefined || first.value.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
+  if (first.value.kind === Kind.INT) return Math.min(MAX_PAGE_SIZE, Math.max(0, Number.parseInt(first.value.value, 10)));
+  return first.value.kind === Kind.VARIABLE ? MAX_PAGE_SIZE : DEFAULT_PAGE_SIZE;
+}
+
+/** The longest list argument of a field: its literal length, or the run-time maximum for a variable. */
+function listArgumentLength(node: FieldNode, field: GraphQLField<unknown, unknown>): number | undefined {
+  let length: number | undefined;
+  for (const argument of node.arguments ?? []) {
+    const definition = field.args.find((arg) => arg.name === argument.name.value);
+    if (definition === undefined || !isListType(getNullableType(definition.type))) continue;
+    const value = argument.value;
+    const size = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.VARIABLE ? MAX_NODES : value.kind === Kind.NULL ? 0 : 1;
+    length = Math.max(length ?? 0, size);
+  }
+  return length;
+}
+
+/** A validation rule that rejects an operation whose cost is over `maxCost`, through `reject`. */
+export function costLimitRule(maxCost: number, reject: (cost: number) => GraphQLError): ValidationRule {
+  return (context) => {
+    const fragments = new Map(context.getDocument().definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+    return {
+      OperationDefinition(operation) {
+        const cost = operationCost(context.getSchema(), operation, fragments);
+        if (cost > maxCost) throw reject(cost);
+      },
+    };
+  };
+}

@@ -1,0 +1,42 @@
+// Malformed requests are the caller's mistake and must read as such: yoga lets a JSON syntax
+// error in GET's `variables` or `extensions` escape as an unexpected error (masked, HTTP 200
+// "Unexpected error."), and answers an unsupported Content-Type with an empty 415. Both become
+// JSON errors with a code. yoga also copies the JSON parser's message, with an excerpt of the
+// body, into `extensions.originalError`; that is dropped: the message says enough.
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+const SUPPORTED = 'application/json (or application/graphql) for POST; GET with query parameters';
+
+function withoutOriginalError(error: GraphQLError): GraphQLError {
+  if (!('originalError' in error.extensions)) return error;
+  const { originalError: _dropped, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, { extensions });
+}
+
+export function useRequestParsingErrors(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (requestParser === undefined) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (error instanceof GraphQLError) throw withoutOriginalError(error);
+          throw new GraphQLError('The request could not be read: `variables` and `extensions` must be JSON objects.', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      });
+    },
+    onResponse({ response, setResponse, fetchAPI }) {
+      if (response.status !== 415 || response.body !== null) return;
+      setResponse(
+        fetchAPI.Response.json(
+          { errors: [{ message: `Unsupported Content-Type: send ${SUPPORTED}.`, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] },
+          { status: 415, headers: response.headers },
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,237 @@
+// Every entry point against every kind of caller, with real HS256 tokens: no token, a read
+// scope, a write scope, full scopes restricted to another work group, and (for contrast) full
+// scopes restricted to the target's own work group. The target is always in `primary`.
+//
+// To cover a new entry point (`_entities`, the `sessionStatus` subscription), add one
+// EntryPoint: its operation, how to read its answer, and what a hidden target looks like.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Stack } from '../helpers.js';
+import { bearer, expectNoLeak, post, READ, send, startProductionStack, token, WRITE, type RawResponse } from './support.js';
+
+let stack: Stack;
+/** Active sessions of `primary`; each terminate takes a fresh one. */
+let activeIds: string[];
+let target: string;
+
+beforeAll(async () => {
+  stack = await startProductionStack();
+  const response = await send(stack, post('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }', undefined, bearer(await token())));
+  activeIds = response.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+  target = activeIds.pop()!;
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.resetCalls());
+
+const globalId = (raw: string) => Buffer.from(raw, 'utf8').toString('base64');
+
+type Kind = 'query' | 'mutation';
+
+interface EntryPoint {
+  name: string;
+  kind: Kind;
+  /** The operation, aimed at something in `primary`. */
+  operation: () => string;
+  /** Checks the data of a permitted call. */
+  permitted: (data: any) => void;
+  /** Upstream calls of a permitted call by an unrestricted caller. */
+  permittedCalls: Record<string, number>;
+  /** What a caller limited to another work group gets: data that hides the target, or an error code. */
+  hidden: { data: unknown } | { code: string };
+  /** Upstream calls that may be spent learning the target's work group (never more). */
+  hiddenCalls: Record<string, number>;
+}
+
+const ENTRY_POINTS: EntryPoint[] = [
+  {
+    name: 'session',
+    kind: 'query',
+    operation: () => `{ session(sessionId: "${target}") { sessionId status { state } } }`,
+    permitted: (data) => expect(data.session.sessionId).toBe(target),
+    permittedCalls: { GetSessionStatus: 1 },
+    hidden: { data: { session: null } },
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'sessions',
+    kind: 'query',
+    operation: () => '{ sessions(workGroup: "primary", first: 2) { edges { node { sessionId } } } }',
+    permitted: (data) => expect(data.sessions.edges).toHaveLength(2),
+    permittedCalls: { ListSessions: 1 },
+    hidden: { data: { sessions: { edges: [] } } },
+    hiddenCalls: {},
+  },
+  {
+    name: 'workGroup',
+    kind: 'query',
+    operation: () => '{ workGroup(name: "primary") { name sessions(first: 1) { edges { node { sessionId } } } } }',
+    permitted: (data) => expect(data.workGroup).toMatchObject({ name: 'primary', sessions: { edges: [expect.anything()] } }),
+    permittedCalls: { ListSessions: 1 },
+    hidden: { data: { workGroup: null } },
+    hiddenCalls: {},
+  },
+  {
+    name: 'node (session)',
+    kind: 'query',
+    operation: () => `{ node(id: "${globalId(`Session:${target}`)}") { id ... on Session { status { state } } } }`,
+    permitted: (data) => expect(data.node.id).toBe(globalId(`Session:${target}`)),
+    permittedCalls: { GetSessionStatus: 1 },
+    hidden: { data: { node: null } },
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'node (work group)',
+    kind: 'query',
+    operation: () => `{ node(id: "${globalId('WorkGroup:primary')}") { id } }`,
+    permitted: (data) => expect(data.node.id).toBe(globalId('WorkGroup:primary')),
+    permittedCalls: { ListSessions: 1 },
+    hidden: { data: { node: null } },
+    hiddenCalls: {},
+  },
+  {
+    name: 'nodes',
+    kind: 'query',
+    operation: () => `{ nodes(ids: ["${globalId(`Session:${target}`)}", "${globalId('WorkGroup:primary')}"]) { id } }`,
+    permitted: (data) => expect(data.nodes.map((node: { id: string } | null) => node?.id)).toEqual([globalId(`Session:${target}`), globalId('WorkGroup:primary')]),
+    permittedCalls: { GetSessionStatus: 1, ListSessions: 1 },
+    hidden: { data: { nodes: [null, null] } },
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: '_entities (federation)',
+    kind: 'query',
+    operation: () =>
+      `{ _entities(representations: [{ __typename: "Session", sessionId: "${target}" }]) { ... on Session { sessionId status { state } } } }`,
+    permitted: (data) => expect(data._entities).toEqual([expect.objectContaining({ sessionId: target })]),
+    permittedCalls: { GetSessionStatus: 1 },
+    hidden: { data: { _entities: [null] } },
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'terminateSession',
+    kind: 'mutation',
+    // Each permitted call ends a session, so every run aims at a fresh one.
+    operation: () => `mutation { terminateSession(input: { sessionId: "${activeIds.pop()}" }) { state } }`,
+    permitted: (data) => expect(['TERMINATING', 'TERMINATED']).toContain(data.terminateSession.state),
+    permittedCalls: { TerminateSession: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    // TerminateSession takes only an id: the work group is checked first, and nothing is terminated.
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'startSession',
+    kind: 'mutation',
+    operation: () => 'mutation { startSession(input: { workGroup: "primary", description: "matrix" }) { session { sessionId status { state } } } }',
+    permitted: (data) => expect(data.startSession.session.sessionId).toEqual(expect.any(String)),
+    permittedCalls: { StartSession: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    hiddenCalls: {},
+  },
+];
+
+interface Caller {
+  name: string;
+  token: (() => Promise<string>) | undefined;
+  expect: (entry: EntryPoint, response: RawResponse, calls: Record<string, number>) => void;
+}
+
+const permitted = (entry: EntryPoint, response: RawResponse, calls: Record<string, number>) => {
+  expect(response.status).toBe(200);
+  expect(response.json?.errors).toBeUndefined();
+  entry.permitted(response.json?.data);
+  expect(calls).toEqual(entry.permittedCalls);
+};
+const forbidden = (_entry: EntryPoint, response: RawResponse, calls: Record<string, number>) => {
+  expect(response.status).toBe(200);
+  expect(response.code).toBe('FORBIDDEN');
+  expect(calls).toEqual({});
+};
+const byKind =
+  (allowed: Kind) =>
+  (entry: EntryPoint, response: RawResponse, calls: Record<string, number>): void =>
+    (entry.kind === allowed ? permitted : forbidden)(entry, response, calls);
+
+const CALLERS: Caller[] = [
+  {
+    name: 'no token',
+    token: undefined,
+    expect: (_entry, response, calls) => {
+      expect(response.status).toBe(401);
+      expect(response.code).toBe('UNAUTHENTICATED');
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(calls).toEqual({});
+    },
+  },
+  { name: 'read scope', token: () => token({ scope: READ }), expect: byKind('query') },
+  { name: 'write scope', token: () => token({ scope: WRITE }), expect: byKind('mutation') },
+  {
+    name: 'other work group',
+    token: () => token({ scope: `${READ} ${WRITE}`, workgroups: ['analytics', 'sandbox'] }),
+    expect: (entry, response, calls) => {
+      expect(response.status).toBe(200);
+      if ('code' in entry.hidden) {
+        expect(response.code).toBe(entry.hidden.code);
+        // The message must not tell "exists elsewhere" from "does not exist".
+        expect(response.json?.errors?.[0]?.message).toMatch(/not found/);
+      } else {
+        expect(response.json?.errors).toBeUndefined();
+        expect(response.json?.data).toEqual(entry.hidden.data);
+      }
+      expect(calls).toEqual(entry.hiddenCalls);
+    },
+  },
+  {
+    name: 'own work group (restricted)',
+    token: () => token({ scope: `${READ} ${WRITE}`, workgroups: ['primary'] }),
+    expect: (entry, response, calls) => {
+      expect(response.status).toBe(200);
+      expect(response.json?.errors).toBeUndefined();
+      entry.permitted(response.json?.data);
+      // A restricted caller pays one GetSession per session to learn its work group, instead of GetSessionStatus.
+      const expected = { ...entry.permittedCalls, ...entry.hiddenCalls };
+      if (expected.GetSession !== undefined) delete expected.GetSessionStatus;
+      expect(calls).toEqual(expected);
+    },
+  },
+];
+
+describe.each(ENTRY_POINTS.map((entry) => [entry.name, entry] as const))('%s', (_name, entry) => {
+  it.each(CALLERS.map((caller) => [caller.name, caller] as const))('%s', async (_caller, caller) => {
+    const headers = caller.token === undefined ? {} : bearer(await caller.token());
+    const response = await send(stack, post(entry.operation(), undefined, headers));
+    caller.expect(entry, response, stack.calls());
+    expectNoLeak(response);
+  });
+});
+
+describe('a hidden session is checked against its real work group before anything is terminated', () => {
+  it('terminating a primary session as an analytics-only caller leaves it running', async () => {
+    const victim = activeIds.pop()!;
+    const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
+    const attempt = await send(stack, post(`mutation { terminateSession(input: { sessionId: "${victim}" }) { state } }`, undefined, analyticsOnly));
+    expect(attempt.code).toBe('NOT_FOUND');
+    const after = await send(stack, post(`{ session(sessionId: "${victim}") { status { state } } }`, undefined, bearer(await token())));
+    expect(['TERMINATING', 'TERMINATED']).not.toContain(after.json?.data.session.status.state);
+  });
+
+  it('a session that does not exist and one in another work group answer alike', async () => {
+    const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
+    const hidden = await send(stack, post(`mutation { terminateSession(input: { sessionId: "${target}" }) { state } }`, undefined, analyticsOnly));
+    const missing = await send(stack, post('mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }', undefined, analyticsOnly));
+    const shape = (response: RawResponse) => ({
+      status: response.status,
+      code: response.code,
+      message: response.json?.errors?.[0]?.message.replace(/Session \S+ /, 'Session <id> '),
+    });
+    expect(shape(hidden)).toEqual(shape(missing));
+  });
+
+  it('a write-only caller reads the payload of its own mutation', async () => {
+    const writeOnly = bearer(await token({ scope: WRITE }));
+    const response = await send(
+      stack,
+      post(`mutation { terminateSession(input: { sessionId: "${activeIds.pop()}" }) { state session { sessionId workGroup status { state } } } }`, undefined, writeOnly),
+    );
+    expect(response.json?.errors).toBeUndefined();
+    expect(response.json?.data.terminateSession.session.workGroup).toBe('primary');
+  });
+});
