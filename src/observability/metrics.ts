@@ -33,6 +33,9 @@ const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-ope
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 const UPSTREAM_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
 
+/** Label and log value of operations without a name. */
+export const ANONYMOUS_OPERATION = '(anonymous)';
+
 /** GraphQL names only: anything else a client sends as an operation name is not a label. */
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 
@@ -192,7 +195,7 @@ export class GatewayMetrics {
 
   /** Client-chosen names are bounded so that a client cannot grow the label set without end. */
   #operationLabel(name: string): string {
-    if (this.#knownOperationNames.has(name)) return name;
+    if (this.#knownOperationNames.has(name) || name === ANONYMOUS_OPERATION) return name;
     if (!OPERATION_NAME.test(name) || this.#knownOperationNames.size >= this.#maxOperationNames) return '(other)';
     this.#knownOperationNames.add(name);
     return name;

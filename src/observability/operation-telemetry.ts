@@ -5,12 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
-import type { GatewayMetrics } from './metrics.js';
+import { ANONYMOUS_OPERATION, type GatewayMetrics } from './metrics.js';
 import { runInRequestScope, type RequestScope } from './request-scope.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
-/** Label and log value for operations without a name. */
-export const ANONYMOUS_OPERATION = '(anonymous)';
 
 /** Ids a client may choose: printable, short, no spaces or quotes, so a log line cannot be forged with one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
