@@ -49,6 +49,18 @@ describe('StartSession retries', () => {
   });
 });
 
+describe('TerminateSession retries', () => {
+  it('a 500 is retried (terminating is idempotent upstream) and the caller sees one clean answer', async () => {
+    stack = await startResilientStack();
+    const sessionId = (await stack.graphql('{ sessions(workGroup: "analytics", state: IDLE, first: 1) { edges { node { sessionId } } } }')).data!.sessions.edges[0].node.sessionId as string;
+    stack.athena.faults.set('TerminateSession', { error: 'InternalServerException', count: 1 });
+    const result = await stack.graphql(`mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.terminateSession.state).toBe('TERMINATING');
+    expect(stack.athena.calls.count('TerminateSession')).toBe(2);
+  });
+});
+
 describe('concurrent terminates of one session', () => {
   it('all succeed, the session ends once, and every one has its audit line with its request id', async () => {
     stack = await startResilientStack();

@@ -105,17 +105,23 @@ describe('the log line of an operation', () => {
   });
 
   it('never carries secrets: headers, tokens, variables and the query text stay out of the log', async () => {
-    const secrets = ['eyJhbGciOiJIUzI1NiJ9.secret-payload.signature', 'cookie-secret-value', 'api-key-secret-value', 'variable-secret-token', 'inline-secret-token'];
+    const [bearer, cookie, apiKey, variableToken, inlineToken] = [
+      'eyJhbGciOiJIUzI1NiJ9.secret-payload.signature',
+      'cookie-secret-value',
+      'api-key-secret-value',
+      'variable-secret-token',
+      'inline-secret-token',
+    ] as const;
     await post(
       JSON.stringify({
-        query: `mutation Start($token: String) { a: startSession(input: { workGroup: "sandbox", clientRequestToken: $token }) { session { sessionId } } b: startSession(input: { workGroup: "sandbox", description: "${secrets[4]}" }) { session { sessionId } } }`,
-        variables: { token: secrets[3] },
+        query: `mutation Start($token: String) { a: startSession(input: { workGroup: "sandbox", clientRequestToken: $token }) { session { sessionId } } b: startSession(input: { workGroup: "sandbox", description: "${inlineToken}" }) { session { sessionId } } }`,
+        variables: { token: variableToken },
       }),
-      { authorization: `Bearer ${secrets[0]}`, cookie: `session=${secrets[1]}`, 'x-api-key': secrets[2], 'x-request-id': 'with-secrets' },
+      { authorization: `Bearer ${bearer}`, cookie: `session=${cookie}`, 'x-api-key': apiKey, 'x-request-id': 'with-secrets' },
     );
     expect(operationLines('with-secrets')).toMatchObject([{ operationName: 'Start', outcome: 'ok', upstream: { StartSession: 2 } }]);
     const raw = stack.rawLog();
-    for (const secret of secrets) expect(raw).not.toContain(secret);
+    for (const secret of [bearer, cookie, apiKey, variableToken, inlineToken]) expect(raw).not.toContain(secret);
     expect(raw).not.toMatch(/authorization|bearer/i);
   });
 });
