@@ -130,15 +130,16 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
       // The breaker may have opened while this call waited: it must not reach Athena then either.
       const permit = this.#breaker.tryAcquire();
       if (permit === undefined) throw this.#reject(operation, 'breaker-open');
-      return await this.#observe(operation, signal, permit, send(options));
+      return await this.#observe(signal, permit, () => send(options));
     } finally {
       this.#releaseSlot();
     }
   }
 
-  async #observe<T>(operation: AthenaOperation, signal: AbortSignal | undefined, permit: BreakerPermit, call: Promise<T>): Promise<T> {
+  /** Tells the breaker how the call went, whatever happens (a permit left open would block every trial). */
+  async #observe<T>(signal: AbortSignal | undefined, permit: BreakerPermit, call: () => Promise<T>): Promise<T> {
     try {
-      const result = await call;
+      const result = await call();
       permit.success();
       return result;
     } catch (error) {

@@ -117,7 +117,9 @@ const PROBE_SESSION_ID = 'gateway-readiness-probe';
 
 /**
  * Probes Athena with GetSessionStatus of a session that does not exist: "not found" (or a rejected
- * id) proves Athena answered. Going through the resilient port means an open breaker fails the
+ * id) proves Athena answered, and so does throttling: an account-wide rate limit hits every
+ * replica at once, and taking them all out of the load balancer for it would turn slowness into an
+ * outage (a long run of throttling opens the breaker, which does say "not ready"). Going through the resilient port means an open breaker fails the
  * probe at once, and after its pause the probe is the trial call that closes it again, even while
  * no client traffic arrives (a load balancer sends none to an instance that is not ready).
  */
@@ -126,7 +128,7 @@ export function athenaProbe(port: AthenaPort): (signal: AbortSignal) => Promise<
     try {
       await port.getSessionStatus(PROBE_SESSION_ID, { signal });
     } catch (error) {
-      if (isAthenaError(error, 'not-found') || isAthenaError(error, 'invalid-request')) return;
+      if (isAthenaError(error, 'not-found') || isAthenaError(error, 'invalid-request') || isAthenaError(error, 'throttled')) return;
       throw error;
     }
   };

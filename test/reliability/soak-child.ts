@@ -88,7 +88,7 @@ let cycle = 0;
 const startedSessions: string[] = [];
 let running = true;
 const unexpected: string[] = [];
-/** Operations answered after the deadline, and in which fault phase. */
+/** Operations answered after the deadline, and the fault phase they started in. */
 const slowest: { operation: string; ms: number; codes: string[]; phase: string }[] = [];
 let currentPhase = 'warm-up';
 
@@ -96,6 +96,7 @@ async function client(): Promise<void> {
   while (running) {
     const { query, variables } = pick(OPERATIONS)();
     const started = performance.now();
+    const phase = currentPhase;
     try {
       const response = await fetch(`${gateway}/graphql`, {
         method: 'POST',
@@ -113,7 +114,7 @@ async function client(): Promise<void> {
       if (response.status >= 500 || codes.some((code) => code !== 'ok' && code !== 'UPSTREAM_ERROR')) {
         unexpected.push(`${response.status} ${JSON.stringify(body).slice(0, 300)}`);
       }
-      if (ms > DEADLINE_MS) slowest.push({ operation: /^(query|mutation) (\w+)/.exec(query)?.[2] ?? '?', ms: Math.round(ms), codes: [...new Set(codes)], phase: currentPhase });
+      if (ms > DEADLINE_MS) slowest.push({ operation: /^(query|mutation) (\w+)/.exec(query)?.[2] ?? '?', ms: Math.round(ms), codes: [...new Set(codes)], phase });
       const started_ = body.data?.startSession?.session?.sessionId as string | undefined;
       if (started_ !== undefined) startedSessions.push(started_);
     } catch (error) {
