@@ -50,8 +50,9 @@ describe('a latency spike past the request timeout', () => {
       expect(result.ms).toBeGreaterThanOrEqual(990);
       expect(result.ms).toBeLessThan(1_000 + SLACK_MS);
     }
-    // Each attempt really failed at its own timeout: at least 3 attempts per operation fit in 1 s.
-    expect(stack.athena.calls.count('GetSessionStatus')).toBeGreaterThanOrEqual(9);
+    // Each attempt really failed at its own 300 ms timeout and was retried: several attempts per
+    // operation within its one second (three fit; two leave room for a busy machine).
+    expect(stack.athena.calls.count('GetSessionStatus')).toBeGreaterThanOrEqual(6);
     expect(stack.port.breakerState).toBe('open');
     expect((await stack.ready()).status).toBe(503);
 
