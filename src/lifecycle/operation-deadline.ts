@@ -29,6 +29,9 @@ export class OperationDeadlines {
    */
   signalFor(request: Request): AbortSignal {
     const controller = new AbortController();
+    // Contexts built for WebSocket subscriptions (graphql-ws) have no fetch Request: no deadline,
+    // and the socket's own lifetime ends them.
+    if ((request as Request | undefined) === undefined) return controller.signal;
     const client = request.signal as AbortSignal | null | undefined;
     if (client?.aborted) {
       controller.abort(client.reason);
