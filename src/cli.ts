@@ -5,10 +5,14 @@ import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
+import { ResilientAthenaPort } from './athena/resilient-port.js';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './logger.js';
+import { athenaProbe, Readiness } from './observability/readiness.js';
+import { GatewayTelemetry } from './observability/telemetry.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
 
@@ -24,26 +28,59 @@ async function serve(): Promise<void> {
     );
   }
   logAuthMode(logger, config);
-  const adapter = new SdkAthenaAdapter({ settings });
-  const yoga = createGateway({ ...config, athena: settings }, adapter, { logger });
+  const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
+  const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
+  const athena = new ResilientAthenaPort(adapter, {
+    concurrency: config.upstreamConcurrency,
+    queueLimit: config.upstreamQueueLimit,
+    breakerFailureThreshold: config.breakerFailureThreshold,
+    breakerOpenMs: config.breakerOpenMs,
+    onEvent: telemetry.onResilienceEvent,
+  });
+  telemetry.watchResilience(athena);
+  const readiness = new Readiness({
+    breakerState: () => athena.breakerState,
+    probe: athenaProbe(athena),
+    probeIntervalMs: config.readyProbeIntervalMs,
+    probeTimeoutMs: config.athena.requestTimeoutMs,
+    onChange: (report) =>
+      report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
+  });
+  const shutdown = new GracefulShutdown();
+  const yoga = createGateway({ ...config, athena: settings }, athena, { logger, telemetry, readiness, shutdown });
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     logger.info({ port, mode: config.athena.mode }, `gateway ready at http://localhost:${port}/graphql`);
+    readiness.start();
   });
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      adapter.destroy();
-      void (local?.close() ?? Promise.resolve()).then(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(0), config.shutdownGraceMs).unref();
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for in-flight operations');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight operations');
+    readiness.markShuttingDown();
+    shutdown.begin();
+    const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
+    await yoga.dispose();
+    adapter.destroy();
+    await local?.close();
+    logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    process.exit(0);
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  const onSignal = (signal: NodeJS.Signals) =>
+    void stop(signal).catch((error: unknown) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /** Says at start-up, where nobody can miss it, who may call this gateway. */

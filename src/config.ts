@@ -48,6 +48,12 @@ export interface GatewayConfig {
   /** Upstream calls running at once per process; more wait in a bounded queue. */
   upstreamConcurrency: number;
   upstreamQueueLimit: number;
+  /** Failed upstream calls in a row (each after its retries) that open the circuit breaker. */
+  breakerFailureThreshold: number;
+  /** How long an open breaker fails calls at once before one trial call goes through. */
+  breakerOpenMs: number;
+  /** Interval of the CLI's background readiness probe (one GetSessionStatus); 0 = no probe. */
+  readyProbeIntervalMs: number;
   /** Origins allowed by CORS; empty = same-origin only. */
   corsOrigins: string[];
   /** GraphiQL and introspection: on in local modes, off by default against real AWS. */
@@ -101,6 +107,9 @@ const environmentSchema = z.object({
   OPERATION_TIMEOUT_MS: integer(100, 300_000).default(15_000),
   UPSTREAM_CONCURRENCY: integer(1, 10_000).default(64),
   UPSTREAM_QUEUE_LIMIT: integer(0, 100_000).default(1_000),
+  BREAKER_FAILURE_THRESHOLD: integer(1, 1_000).default(5),
+  BREAKER_OPEN_MS: integer(0, 600_000).default(5_000),
+  READY_PROBE_INTERVAL_MS: integer(0, 3_600_000).default(5_000),
   CORS_ORIGINS: z.string().optional(),
   GRAPHIQL: booleanString.optional(),
   INTROSPECTION: booleanString.optional(),
@@ -167,6 +176,9 @@ export function loadConfig(environment: Environment): GatewayConfig {
     operationTimeoutMs: env.OPERATION_TIMEOUT_MS,
     upstreamConcurrency: env.UPSTREAM_CONCURRENCY,
     upstreamQueueLimit: env.UPSTREAM_QUEUE_LIMIT,
+    breakerFailureThreshold: env.BREAKER_FAILURE_THRESHOLD,
+    breakerOpenMs: env.BREAKER_OPEN_MS,
+    readyProbeIntervalMs: env.READY_PROBE_INTERVAL_MS,
     corsOrigins: (env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

@@ -1,14 +1,16 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
 
 /** Structured JSON logs on stdout. Authorization headers and tokens are never logged. */
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'athena-sessions-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token'], censor: '[redacted]' },
-  });
+  };
+  // Tests pass a destination to read the lines the gateway really writes.
+  return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -6,6 +6,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
 import { createAuthentication } from './auth/authentication-plugin.js';
 import { createAuthenticator } from './auth/authenticator.js';
+import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-port.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './cursors.js';
@@ -13,6 +14,12 @@ import { BadUserInputError, UpstreamError } from './errors.js';
 import { DEFAULT_GRAPHIQL_DOCUMENT } from './graphiql.js';
 import { createLoaders } from './loaders.js';
 import type { Logger } from './logger.js';
+import { OperationDeadlines } from './lifecycle/operation-deadline.js';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { useOperationalEndpoints } from './observability/operational-endpoints.js';
+import { Readiness } from './observability/readiness.js';
+import { currentRequestId } from './observability/request-scope.js';
+import { GatewayTelemetry } from './observability/telemetry.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -28,6 +35,12 @@ export interface GatewayOptions {
   viewerFor?: ((request: Request) => Viewer | Promise<Viewer>) | undefined;
   /** The bounded parse cache; tests pass their own to count its entries. */
   documentCaches?: DocumentCaches | undefined;
+  /** Metrics and per-operation log lines; the CLI makes it first, to hand its hooks to the adapter. */
+  telemetry?: GatewayTelemetry | undefined;
+  /** What /ready answers; by default it follows the port's circuit breaker, if it has one, and never probes. */
+  readiness?: Readiness | undefined;
+  /** Shutdown state: once begun, subscription streams end and connections close after their response. */
+  shutdown?: GracefulShutdown | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -35,9 +48,16 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
-  const audit = (event: AuditEvent) => logger?.info({ audit: event }, `audit ${event.action} ${event.outcome}`);
+  const audit = (event: AuditEvent) => logger?.info({ audit: event, requestId: currentRequestId() }, `audit ${event.action} ${event.outcome}`);
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
   const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
+  const telemetry = options.telemetry ?? new GatewayTelemetry({ logger });
+  const breaker = resilienceOf(port);
+  if (options.telemetry === undefined && breaker !== undefined) telemetry.watchResilience(breaker);
+  const readiness = options.readiness ?? new Readiness({ breakerState: breaker && (() => breaker.breakerState) });
+  telemetry.metrics.watchReadiness(() => readiness.isReady());
+  const deadlines = new OperationDeadlines(config.operationTimeoutMs);
+  const shutdown = options.shutdown ?? new GracefulShutdown();
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
@@ -60,16 +80,33 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN.
     renderGraphiQL,
     maskedErrors: { maskError },
-    plugins: [...securityPlugins(config, authentication?.plugin), ...(options.plugins ?? [])],
-    context: async ({ request }): Promise<GatewayContext> => ({
-      port,
-      loaders: createLoaders(port, { signal: request.signal }),
-      viewer: authentication ? await authentication.viewerOf(request) : FULL_ACCESS_VIEWER,
-      cursors,
-      signal: request.signal,
-      audit,
-    }),
+    plugins: [
+      // Telemetry first, so that operations refused by auth or limits are logged and counted too.
+      ...telemetry.plugins(),
+      useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
+      ...securityPlugins(config, authentication?.plugin),
+      deadlines.plugin(),
+      shutdown.plugin(),
+      ...(options.plugins ?? []),
+    ],
+    context: async ({ request }): Promise<GatewayContext> => {
+      // Client gone or deadline passed: either one cancels this operation's upstream work.
+      const signal = deadlines.signalFor(request);
+      return {
+        port,
+        loaders: createLoaders(port, { signal }),
+        viewer: authentication ? await authentication.viewerOf(request) : FULL_ACCESS_VIEWER,
+        cursors,
+        signal,
+        audit,
+      };
+    },
   });
+}
+
+/** The resilience layer's state, when the port given is that layer itself. */
+function resilienceOf(port: AthenaPort): ResilienceState | undefined {
+  return port instanceof ResilientAthenaPort ? port : undefined;
 }
 
 /**
@@ -94,7 +131,8 @@ export function maskError(error: unknown, message: string): Error {
       original.kind === 'throttled'
         ? new UpstreamError('Athena is throttling requests and did not answer after retries. Try again shortly.')
         : original.kind === 'aborted'
-          ? new UpstreamError('The request was cancelled before Athena answered.')
+          ? // A client that went away reads nothing: whoever reads this hit the operation's deadline.
+            new UpstreamError('Athena did not answer before the operation deadline. Try again shortly.')
           : new UpstreamError();
     return new GraphQLError(upstream.message, { ...at, extensions: upstream.extensions });
   }

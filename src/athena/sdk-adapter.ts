@@ -1,5 +1,6 @@
 // The AthenaPort over the real `@aws-sdk/client-athena`. This is the only module that sees SDK
 // shapes and SDK exceptions: both are translated here, once.
+import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
@@ -151,6 +152,10 @@ export class SdkAthenaAdapter implements AthenaPort {
   }
 
   async startSession(input: StartSessionInput, options?: CallOptions) {
+    // The SDK retries a StartSession whose answer was lost (a 500, a timeout, a dropped socket), and
+    // the first attempt may have started a session already. With one token for every attempt,
+    // Athena answers the retry with that session instead of starting a second one.
+    const clientRequestToken = input.clientRequestToken ?? randomUUID();
     const output = await this.#call('StartSession', options, (abortSignal) =>
       this.client.send(new StartSessionCommand({
         WorkGroup: input.workGroup,
@@ -159,7 +164,7 @@ export class SdkAthenaAdapter implements AthenaPort {
         ExecutionRole: input.executionRole,
         NotebookVersion: input.notebookVersion,
         SessionIdleTimeoutInMinutes: input.sessionIdleTimeoutInMinutes,
-        ClientRequestToken: input.clientRequestToken,
+        ClientRequestToken: clientRequestToken,
       }), { abortSignal }),
     );
     if (output.SessionId === undefined) {
@@ -169,12 +174,14 @@ export class SdkAthenaAdapter implements AthenaPort {
   }
 
   async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
+    // Same reason as StartSession: retried attempts must not run the code twice.
+    const clientRequestToken = input.clientRequestToken ?? randomUUID();
     const output = await this.#call('StartCalculationExecution', options, (abortSignal) =>
       this.client.send(new StartCalculationExecutionCommand({
         SessionId: input.sessionId,
         CodeBlock: input.codeBlock,
         Description: input.description,
-        ClientRequestToken: input.clientRequestToken,
+        ClientRequestToken: clientRequestToken,
       }), { abortSignal }),
     );
     return { calculationExecutionId: output.CalculationExecutionId ?? '', state: toCalculationState(output.State) };

@@ -8,10 +8,13 @@ import type { Plugin } from 'graphql-yoga';
 
 const SUPPORTED = 'application/json (or application/graphql) for POST; GET with query parameters';
 
+/**
+ * yoga marks a JSON syntax error `spec: true`, which answers 200 to `Accept: application/json`
+ * clients; a body we cannot read is a 400 whatever the client accepts.
+ */
 function withoutOriginalError(error: GraphQLError): GraphQLError {
-  if (!('originalError' in error.extensions)) return error;
-  const { originalError: _dropped, ...extensions } = error.extensions;
-  return new GraphQLError(error.message, { extensions });
+  const { originalError: _dropped, http, ...extensions } = error.extensions as Record<string, unknown> & { http?: { status?: number } };
+  return new GraphQLError(error.message, { extensions: http?.status === undefined ? extensions : { ...extensions, http: { status: http.status } } });
 }
 
 export function useRequestParsingErrors(): Plugin {
