@@ -8,10 +8,11 @@ import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './cursors.js';
 import { BadUserInputError, UpstreamError } from './errors.js';
-import { DEFAULT_GRAPHIQL_DOCUMENT } from './graphiql.js';
+import { graphiqlOptions } from './graphiql.js';
 import { createLoaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import { getSchema } from './schema/index.js';
+import { SessionStatusPoller } from './subscriptions/status-poller.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -28,6 +29,12 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
   const audit = (event: AuditEvent) => logger?.info({ audit: event }, `audit ${event.action} ${event.outcome}`);
+  // One per gateway: every subscription to a session shares one upstream poll loop.
+  const statusPoller = new SessionStatusPoller(port, {
+    intervalMs: config.subscriptionPollMs,
+    onPollError: (sessionId, error, consecutiveFailures) =>
+      logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
+  });
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
@@ -41,11 +48,12 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    graphiql: config.graphiql ? { title: 'Athena Spark sessions', defaultQuery: DEFAULT_GRAPHIQL_DOCUMENT } : false,
+    graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN.
     renderGraphiQL,
     maskedErrors: { maskError },
-    plugins: options.plugins ?? [],
+    // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
+    plugins: [...(options.plugins ?? []), { onDispose: () => statusPoller.close() }],
     context: async ({ request }): Promise<GatewayContext> => ({
       port,
       loaders: createLoaders(port, { signal: request.signal }),
@@ -53,6 +61,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       cursors,
       signal: request.signal,
       audit,
+      statusPoller,
     }),
   });
 }

@@ -6,6 +6,7 @@ import './session.js';
 import './session-connection.js';
 import './work-group.js';
 import './node.js';
+import './session-subscription.js';
 
 builder.queryType({ description: 'Read Athena Spark sessions and work groups.' });
 builder.mutationType({ description: 'Start and terminate Athena Spark sessions.' });
