@@ -11,6 +11,7 @@ import { startLocalAthena } from './local-athena/server.js';
 import { createLogger } from './logger.js';
 import { getSchema } from './schema/index.js';
 import { createGateway } from './server.js';
+import { attachWebSocketServer } from './websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -26,6 +27,8 @@ async function serve(): Promise<void> {
   const adapter = new SdkAthenaAdapter({ settings });
   const yoga = createGateway({ ...config, athena: settings }, adapter, { logger });
   const server = createServer(yoga);
+  // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
+  const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -39,6 +42,9 @@ async function serve(): Promise<void> {
       void (local?.close() ?? Promise.resolve()).then(() => process.exit(0));
     });
     server.closeIdleConnections();
+    // Open subscriptions (SSE streams, sockets) would otherwise hold the server until the grace period ends.
+    void webSockets.dispose();
+    void yoga.dispose();
     setTimeout(() => process.exit(0), config.shutdownGraceMs).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
