@@ -12,10 +12,11 @@ export const DEMO_SESSION_ID = 'd1689d45-d20c-4671-a390-2de64e41995f';
 
 const PLACEHOLDER_SESSION_ID = 'paste-a-sessionId-from-the-sessions-tab';
 
-export const SESSIONS_DOCUMENT = `# The newest active sessions of a work group, ten at a time.
-# Demo work groups: primary, analytics, ml-experiments, sandbox.
-# Next page: set "after" in the variables to pageInfo.endCursor and run again.
-query Sessions($workGroup: String!, $after: String) {
+export const SESSIONS_DOCUMENT = `# The newest active sessions of a work group, 10 a page.
+# Demo work groups: primary, analytics, ml-experiments and
+# sandbox. Next page: set the variables below to
+# {"after": "<pageInfo.endCursor of this page>"}.
+query Sessions($workGroup: String! = "primary", $after: String) {
   sessions(workGroup: $workGroup, first: 10, after: $after) {
     edges {
       node {
@@ -54,9 +55,11 @@ query SessionWithConfiguration($sessionId: String!) {
 }
 `;
 
-export const WATCH_DOCUMENT = `# Live status: the current status at once, then every change, until
-# the session is TERMINATED or FAILED. Run it, then terminate the session
-# from the "Terminate" tab and come back to watch it go.
+export const WATCH_DOCUMENT = `# Live status: the current status at once, then each
+# change, until the session is TERMINATED or FAILED.
+# Run it, then terminate the session from another window
+# (GraphiQL runs one operation at a time and switching
+# tabs stops it) and watch the state change here.
 subscription WatchSession($sessionId: String!) {
   sessionStatus(sessionId: $sessionId) {
     state
@@ -68,7 +71,8 @@ subscription WatchSession($sessionId: String!) {
 }
 `;
 
-export const TERMINATE_DOCUMENT = `# Terminating is real: the session stops for good. Uncomment to run.
+export const TERMINATE_DOCUMENT = `# Terminating is real: the session stops for good.
+# Uncomment to run it.
 # mutation Terminate($sessionId: String!) {
 #   terminateSession(input: { sessionId: $sessionId, clientMutationId: "graphiql" }) {
 #     clientMutationId
@@ -92,7 +96,8 @@ export function graphiqlOptions(config: GatewayConfig): GraphiQLOptions {
     title: 'Athena Spark sessions',
     defaultQuery: SESSIONS_DOCUMENT,
     defaultTabs: [
-      { query: SESSIONS_DOCUMENT, variables: json({ workGroup: 'primary' }), headers },
+      // Runs with no variables: GraphiQL does not fill the variables editor of the tab it opens on.
+      { query: SESSIONS_DOCUMENT, headers },
       { query: SESSION_DOCUMENT, variables: session, headers },
       { query: WATCH_DOCUMENT, variables: session, headers },
       { query: TERMINATE_DOCUMENT, variables: session, headers },

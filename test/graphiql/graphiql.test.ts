@@ -66,11 +66,12 @@ describe('default documents', () => {
     }
   });
 
-  it('the sessions page runs as it stands and pages on with its endCursor', async () => {
-    const first = await stack.graphql(SESSIONS_DOCUMENT, variablesOf(0));
+  it('the sessions page runs as it stands, with no variables, and pages on with its endCursor', async () => {
+    expect(graphiqlOptions(stack.config).defaultTabs![0]!.variables).toBeUndefined();
+    const first = await stack.graphql(SESSIONS_DOCUMENT);
     expect(first.errors).toBeUndefined();
     expect(first.data!.sessions.edges).toHaveLength(10);
-    const next = await stack.graphql(SESSIONS_DOCUMENT, { ...variablesOf(0), after: first.data!.sessions.pageInfo.endCursor });
+    const next = await stack.graphql(SESSIONS_DOCUMENT, { after: first.data!.sessions.pageInfo.endCursor });
     expect(next.errors).toBeUndefined();
     expect(next.data!.sessions.edges[0].node.sessionId).not.toBe(first.data!.sessions.edges[0].node.sessionId);
   });
@@ -100,8 +101,10 @@ describe('default documents', () => {
     // Commented out, it runs nothing.
     const asShipped = await stack.graphql(TERMINATE_DOCUMENT, variablesOf(3));
     expect(asShipped.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-    const uncommented = TERMINATE_DOCUMENT.split('\n').filter((line) => line.startsWith('# ')).map((line) => line.slice(2)).join('\n');
-    const terminated = await stack.graphql(uncommented.replace(/^Terminating is real.*$/m, ''), variablesOf(3));
+    // What a user does: remove the `# ` in front of the mutation's lines.
+    const lines = TERMINATE_DOCUMENT.split('\n');
+    const mutation = lines.slice(lines.findIndex((line) => line.startsWith('# mutation'))).map((line) => line.replace(/^# /, ''));
+    const terminated = await stack.graphql(mutation.join('\n'), variablesOf(3));
     expect(terminated.errors).toBeUndefined();
     expect(terminated.data!.terminateSession).toMatchObject({ clientMutationId: 'graphiql', state: 'TERMINATING' });
   });
