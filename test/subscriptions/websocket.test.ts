@@ -221,6 +221,22 @@ describe('the WebSocket endpoint', () => {
     expect(await upgrade('/graphql', { origin: 'null' })).toBe(403);
   });
 
+  it('refuses the legacy subscriptions-transport-ws subprotocol, and closes on oversized messages (1009)', async () => {
+    const closeCode = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const legacy = new WebSocket(url, 'graphql-ws');
+    const refused = new Promise<string>((resolve) => legacy.once('error', (error) => resolve(error.message)));
+    expect(await closeCode(legacy)).toBe(1006);
+    // The server does not accept the subprotocol, so the client gives up on the handshake.
+    expect(await refused).toBe('Server sent no subprotocol');
+
+    const big = new WebSocket(url, 'graphql-transport-ws');
+    big.once('error', () => {});
+    await new Promise((resolve) => big.once('open', resolve));
+    const closed = closeCode(big);
+    big.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(1024 * 1024) } }));
+    expect(await closed).toBe(1009);
+  });
+
   it('lives on /graphql only', async () => {
     expect(await upgrade('/elsewhere', {})).toBe(400);
   });
