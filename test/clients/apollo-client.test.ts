@@ -43,6 +43,12 @@ const SESSION_STATUS: TypedDocumentNode<{ sessionStatus: { state: string; endDat
   }
 `;
 
+const SESSION: TypedDocumentNode<{ session: { id: string; sessionId: string; status: { state: string } } | null }, { sessionId: string }> = gql`
+  query Session($sessionId: String!) {
+    session(sessionId: $sessionId) { id sessionId status { state } }
+  }
+`;
+
 const TERMINATE = gql`
   mutation Terminate($sessionId: String!) {
     terminateSession(input: { sessionId: $sessionId }) { state }
@@ -142,28 +148,41 @@ describe('Apollo Client', () => {
     }
   });
 
-  it('receives the status subscription through GraphQLWsLink until the session ends', async () => {
+  it('receives the status subscription through GraphQLWsLink and copies each status into the cached session', async () => {
     const page = await client.query({ query: SESSIONS, variables: { workGroup: 'analytics', first: 20 }, fetchPolicy: 'network-only' });
-    const sessionId = page.data!.sessions.edges.find((edge) => edge.node.status.state === 'IDLE')!.node.sessionId;
+    const session = page.data!.sessions.edges.find((edge) => edge.node.status.state === 'IDLE')!.node;
+    // A component showing the session from the cache.
+    const shown: string[] = [];
+    const watching = client
+      .watchQuery({ query: SESSION, variables: { sessionId: session.sessionId }, fetchPolicy: 'cache-first' })
+      .subscribe((result) => {
+        if (result.dataState === 'complete' && result.data.session) shown.push(result.data.session.status.state);
+      });
 
     const states: string[] = [];
-    const done = new Promise<void>((resolve, reject) => {
-      client.subscribe({ query: SESSION_STATUS, variables: { sessionId } }).subscribe({
-        next: (result) => {
-          if (result.error) reject(result.error);
-          else {
-            const state = result.data!.sessionStatus.state;
-            states.push(state);
-            if (state === 'IDLE') void client.mutate({ mutation: TERMINATE, variables: { sessionId } });
-            if (state === 'TERMINATING') clock.advance(DEFAULT_LIFECYCLE_TIMINGS.terminatingMs);
-          }
+    await new Promise<void>((resolve, reject) => {
+      client.subscribe({ query: SESSION_STATUS, variables: { sessionId: session.sessionId } }).subscribe({
+        next: ({ data, error }) => {
+          if (error) return reject(error);
+          const status = data!.sessionStatus;
+          states.push(status.state);
+          // docs/clients.md: SessionStatus has no id, so the new status is copied into the cached session.
+          client.cache.modify({
+            id: client.cache.identify({ __typename: 'Session', id: session.id }),
+            fields: { status: () => status },
+          });
+          if (status.state === 'IDLE') void client.mutate({ mutation: TERMINATE, variables: { sessionId: session.sessionId } });
+          if (status.state === 'TERMINATING') clock.advance(DEFAULT_LIFECYCLE_TIMINGS.terminatingMs);
         },
         error: reject,
         complete: resolve,
       });
     });
-    await done;
     expect(states).toEqual(['IDLE', 'TERMINATING', 'TERMINATED']);
+    // The component re-rendered with the final status without any query of its own.
+    await expect.poll(() => shown.at(-1)).toBe('TERMINATED');
+    expect(shown[0]).toBe('IDLE');
+    watching.unsubscribe();
   });
 
   it('sees NOT_FOUND for an unknown session as a GraphQL error with its code', async () => {
