@@ -9,7 +9,7 @@ import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.
 import { UnauthenticatedError } from '../../src/errors.js';
 import type { Viewer } from '../../src/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
-import { subscribeSse, type SseMessage, type SseSubscription } from './sse.js';
+import { readSse, subscribeSse, type SseMessage, type SseSubscription } from './sse.js';
 
 const POLL_MS = 50;
 const WATCH = `subscription($id: String!) {
@@ -121,6 +121,22 @@ describe('sessionStatus over Server-Sent Events', () => {
     });
     expect(await subscription.next()).toBe('complete');
     await expectNoMorePolls();
+  });
+
+  it('works as a GET with the operation in the query string (the curl example), and refuses a JSON-only Accept with 406', async () => {
+    const sessionId = take(idle.primary);
+    const url = `${endpoint}?query=${encodeURIComponent(WATCH)}&variables=${encodeURIComponent(JSON.stringify({ id: sessionId }))}`;
+    const viaGet = readSse(await fetch(url, { headers: { accept: 'text/event-stream', authorization: 'Bearer reader' } }));
+    expect(viaGet.status).toBe(200);
+    expect(stateOf(await viaGet.next())).toBe('IDLE');
+    await viaGet.close();
+
+    const json = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: 'Bearer reader' },
+      body: JSON.stringify({ query: WATCH, variables: { id: sessionId } }),
+    });
+    expect(json.status).toBe(406);
   });
 
   it('follows a new session from CREATING to IDLE, one event per change and none while nothing changes', async () => {
