@@ -56,6 +56,12 @@ export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options
     return found;
   };
 
+  const finish = (ctx: SocketContext, id: string) => {
+    const running = operations.get(ctx);
+    running?.get(id)?.abort();
+    running?.delete(id);
+  };
+
   const disposable = useServer<ConnectionParams>(
     {
       execute: (args) => enveloped(args).execute(args),
@@ -69,23 +75,24 @@ export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options
         const request = requestFor(ctx, controller.signal);
         const params = { query: payload.query, operationName: payload.operationName ?? undefined, variables: payload.variables ?? undefined, extensions: payload.extensions ?? undefined };
         const operation = yoga.getEnveloped({ request, params });
+        let errors: readonly GraphQLError[];
         try {
           const document = operation.parse(payload.query);
-          const errors = operation.validate(operation.schema, document);
-          if (errors.length > 0) return errors;
-          const contextValue = await operation.contextFactory();
-          envelopedByContext.set(contextValue, operation);
-          return { schema: operation.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+          errors = operation.validate(operation.schema, document);
+          if (errors.length === 0) {
+            const contextValue = await operation.contextFactory();
+            envelopedByContext.set(contextValue, operation);
+            return { schema: operation.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+          }
         } catch (error) {
           // Syntax errors, and auth refusing the caller (UNAUTHENTICATED), end here as an `error` message.
-          return [asClientError(error)];
+          errors = [asClientError(error)];
         }
+        // graphql-ws does not call onComplete for an operation refused here.
+        finish(ctx, id);
+        return errors;
       },
-      onComplete: (ctx, id) => {
-        const running = operations.get(ctx);
-        running?.get(id)?.abort();
-        running?.delete(id);
-      },
+      onComplete: (ctx, id) => finish(ctx, id),
       onClose: (ctx) => {
         for (const controller of operations.get(ctx)?.values() ?? []) controller.abort();
         operations.delete(ctx);

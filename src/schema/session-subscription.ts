@@ -1,6 +1,6 @@
 // The `sessionStatus` subscription: the current status at once, then each change, then the end.
 // Transports (SSE, graphql-ws) are the server's business; this module only makes the event stream.
-import { Repeater } from 'graphql-yoga';
+import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { isAthenaError, type SessionStatus } from '../athena/port.js';
 import { NotFoundError } from '../errors.js';
 import { isFinalStatus, type SessionStatusPoller } from '../subscriptions/status-poller.js';
@@ -42,6 +42,9 @@ builder.subscriptionField('sessionStatus', (t) =>
   }),
 );
 
+/** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
+const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;
+
 function statusEvents(poller: SessionStatusPoller, sessionId: string, current: SessionStatus): AsyncIterable<StatusEvent> {
   return new Repeater<StatusEvent>(async (push, stop) => {
     void push({ status: current });
@@ -61,5 +64,5 @@ function statusEvents(poller: SessionStatusPoller, sessionId: string, current: S
     // Resolves when the stream ends either way: the session ended, or the client went away.
     await stop;
     unwatch();
-  });
+  }, new SlidingBuffer(EVENTS_BUFFERED_PER_SUBSCRIBER));
 }
