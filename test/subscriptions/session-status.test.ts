@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AthenaError, type AthenaPort } from '../../src/athena/port.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { UnauthenticatedError } from '../../src/errors.js';
@@ -25,6 +26,8 @@ const VIEWERS: Record<string, Viewer> = {
 
 let stack: Stack;
 let server: Server;
+/** Sessions the upstream stops knowing (Athena keeps ended sessions, another implementation may not). */
+const vanished = new Set<string>();
 let endpoint: string;
 const clock = new ManualClock();
 let idle: { primary: string[]; analytics: string[] };
@@ -33,6 +36,13 @@ beforeAll(async () => {
   stack = await startStack({
     athena: { clock },
     config: { subscriptionPollMs: POLL_MS, athena: { maxAttempts: 1 } },
+    wrapPort: (port) => ({
+      ...bindAll(port),
+      getSessionStatus: async (sessionId, options) => {
+        if (vanished.has(sessionId)) throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);
+        return port.getSessionStatus(sessionId, options);
+      },
+    }),
     gateway: {
       viewerFor: (request) => {
         const viewer = VIEWERS[request.headers.get('authorization') ?? ''];
@@ -62,6 +72,16 @@ afterAll(async () => {
 beforeEach(() => {
   stack.athena.faults.clear();
   stack.resetCalls();
+});
+
+const bindAll = (port: AthenaPort): AthenaPort => ({
+  getSession: port.getSession.bind(port),
+  getSessionStatus: port.getSessionStatus.bind(port),
+  listSessions: port.listSessions.bind(port),
+  terminateSession: port.terminateSession.bind(port),
+  startSession: port.startSession.bind(port),
+  startCalculationExecution: port.startCalculationExecution.bind(port),
+  getCalculationExecution: port.getCalculationExecution.bind(port),
 });
 
 const take = (list: string[]) => {
@@ -228,6 +248,17 @@ describe('sessionStatus over Server-Sent Events', () => {
     expect(codesOf(messages[0]!)).toEqual(['UPSTREAM_ERROR']);
     expect(messages[0] !== 'complete' && messages[0]!.data).toBeNull();
     expect(JSON.stringify(messages[0])).not.toMatch(/InternalServerException|stack|amazonaws/i);
+    expect(messages[1]).toBe('complete');
+  });
+
+  it('a session that vanishes upstream while watched ends the stream with NOT_FOUND', async () => {
+    const sessionId = take(idle.primary);
+    const subscription = await subscribe(sessionId);
+    expect(stateOf(await subscription.next())).toBe('IDLE');
+    vanished.add(sessionId);
+    const messages = await subscription.rest();
+    expect(messages.map(codesOf)).toEqual([['NOT_FOUND'], []]);
+    expect(messages[0] !== 'complete' && messages[0]!.data).toBeNull();
     expect(messages[1]).toBe('complete');
   });
 
