@@ -15,6 +15,7 @@ import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
+import { attachWebSocketServer } from './websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -49,6 +50,8 @@ async function serve(): Promise<void> {
   const shutdown = new GracefulShutdown();
   const yoga = createGateway({ ...config, athena: settings }, athena, { logger, telemetry, readiness, shutdown });
   const server = createServer(yoga);
+  // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
+  const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -66,6 +69,8 @@ async function serve(): Promise<void> {
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight operations');
     readiness.markShuttingDown();
     shutdown.begin();
+    // Subscriptions over WebSocket end with 1001 (going away); SSE streams end with `complete`.
+    await webSockets.dispose();
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
     adapter.destroy();

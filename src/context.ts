@@ -2,6 +2,7 @@
 import type { AthenaPort } from './athena/port.js';
 import type { CursorCodec } from './cursors.js';
 import type { Loaders } from './loaders.js';
+import type { SessionStatusPoller } from './subscriptions/status-poller.js';
 import type { Viewer } from './viewer.js';
 
 export interface GatewayContext {
@@ -15,6 +16,8 @@ export interface GatewayContext {
   readonly onSessionTerminated?: ((sessionId: string) => void) | undefined;
   /** Audit trail for start and terminate; the server writes it to the log. */
   readonly audit?: ((event: AuditEvent) => void) | undefined;
+  /** Shared by every request of one gateway: one upstream poll loop per watched session. */
+  readonly statusPoller: SessionStatusPoller;
 }
 
 export interface AuditEvent {

@@ -1,13 +1,25 @@
-// The documents GraphiQL opens with: they work against the demo data as they stand.
-export const DEFAULT_GRAPHIQL_DOCUMENT = `# Welcome to the Athena Spark sessions gateway.
-# The demo work groups are primary, analytics, ml-experiments and sandbox.
+// What GraphiQL opens with: one tab per thing a newcomer wants to try, each runnable as it stands
+// against the embedded demo data. The assets themselves are inlined by @graphql-yoga/render-graphiql
+// (server.ts), so nothing here, nor the page, needs the internet.
+import type { GraphiQLOptions } from 'graphql-yoga';
+import type { GatewayConfig } from './config.js';
 
-query RecentSessions {
-  sessions(workGroup: "primary", first: 10) {
+/**
+ * An IDLE session in the demo work group `primary`. The demo seed is deterministic, so this id
+ * exists in every process started with the demo data (a test keeps it honest).
+ */
+export const DEMO_SESSION_ID = 'd1689d45-d20c-4671-a390-2de64e41995f';
+
+const PLACEHOLDER_SESSION_ID = 'paste-a-sessionId-from-the-sessions-tab';
+
+export const SESSIONS_DOCUMENT = `# The newest active sessions of a work group, 10 a page.
+# Demo work groups: primary, analytics, ml-experiments and
+# sandbox. Next page: set the variables below to
+# {"after": "<pageInfo.endCursor of this page>"}.
+query Sessions($workGroup: String! = "primary", $after: String) {
+  sessions(workGroup: $workGroup, first: 10, after: $after) {
     edges {
-      cursor
       node {
-        id
         sessionId
         description
         engineVersion { effectiveEngineVersion }
@@ -17,9 +29,10 @@ query RecentSessions {
     pageInfo { hasNextPage endCursor }
   }
 }
+`;
 
-# Paste a sessionId from the result above.
-query SessionWithConfiguration($sessionId: String! = "replace-with-a-session-id") {
+export const SESSION_DOCUMENT = `# One session with its configuration (one GetSession upstream).
+query SessionWithConfiguration($sessionId: String!) {
   session(sessionId: $sessionId) {
     sessionId
     workGroup
@@ -31,17 +44,70 @@ query SessionWithConfiguration($sessionId: String! = "replace-with-a-session-id"
       defaultExecutorDpuSize
       sparkProperties { key value }
     }
-    sessionConfiguration { executionRole workingDirectory idleTimeoutSeconds }
+    sessionConfiguration {
+      executionRole
+      workingDirectory
+      idleTimeoutSeconds
+      encryptionConfiguration { encryptionOption }
+    }
     statistics { dpuExecutionInMillis }
   }
 }
+`;
 
-# Terminating is real: uncomment to end a session.
-# mutation Terminate {
-#   terminateSession(input: { sessionId: "replace-with-a-session-id", clientMutationId: "graphiql" }) {
+export const WATCH_DOCUMENT = `# Live status: the current status at once, then each
+# change, until the session is TERMINATED or FAILED.
+# Run it, then terminate the session from another window
+# (GraphiQL runs one operation at a time and switching
+# tabs stops it) and watch the state change here.
+subscription WatchSession($sessionId: String!) {
+  sessionStatus(sessionId: $sessionId) {
+    state
+    stateChangeReason
+    lastModifiedDateTime
+    idleSinceDateTime
+    endDateTime
+  }
+}
+`;
+
+export const TERMINATE_DOCUMENT = `# Terminating is real: the session stops for good.
+# Uncomment to run it.
+# mutation Terminate($sessionId: String!) {
+#   terminateSession(input: { sessionId: $sessionId, clientMutationId: "graphiql" }) {
 #     clientMutationId
 #     state
 #     session { status { state stateChangeReason endDateTime } }
 #   }
 # }
 `;
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** The example the headers editor opens with when bearer tokens are required. */
+export const AUTHORIZATION_EXAMPLE = { Authorization: 'Bearer <paste a JWT with the sessions:read scope>' };
+
+export function graphiqlOptions(config: GatewayConfig): GraphiQLOptions {
+  const demo = config.athena.mode === 'embedded' && config.localSeed === 'demo';
+  const session = json({ sessionId: demo ? DEMO_SESSION_ID : PLACEHOLDER_SESSION_ID });
+  const authRequired = !config.auth.disabled;
+  const headers = authRequired ? json(AUTHORIZATION_EXAMPLE) : undefined;
+  return {
+    title: 'Athena Spark sessions',
+    defaultQuery: SESSIONS_DOCUMENT,
+    defaultTabs: [
+      // Runs with no variables: GraphiQL does not fill the variables editor of the tab it opens on.
+      { query: SESSIONS_DOCUMENT, headers },
+      { query: SESSION_DOCUMENT, variables: session, headers },
+      { query: WATCH_DOCUMENT, variables: session, headers },
+      { query: TERMINATE_DOCUMENT, variables: session, headers },
+    ],
+    ...(headers === undefined ? {} : { headers, defaultHeaders: headers }),
+    // Tokens stay out of the browser's storage.
+    shouldPersistHeaders: false,
+    // Open where the first edit is needed: the token when auth is on, else the variables.
+    defaultEditorToolsVisibility: authRequired ? 'headers' : 'variables',
+    // Server-Sent Events: the same port and path as queries, through any proxy that passes HTTP.
+    subscriptionsProtocol: 'SSE',
+  };
+}

@@ -11,7 +11,7 @@ import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './cursors.js';
 import { BadUserInputError, UpstreamError } from './errors.js';
-import { DEFAULT_GRAPHIQL_DOCUMENT } from './graphiql.js';
+import { graphiqlOptions } from './graphiql.js';
 import { createLoaders } from './loaders.js';
 import type { Logger } from './logger.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
@@ -25,6 +25,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
+import { SessionStatusPoller } from './subscriptions/status-poller.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -58,6 +59,12 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   telemetry.metrics.watchReadiness(() => readiness.isReady());
   const deadlines = new OperationDeadlines(config.operationTimeoutMs);
   const shutdown = options.shutdown ?? new GracefulShutdown();
+  // One per gateway: every subscription to a session shares one upstream poll loop.
+  const statusPoller = new SessionStatusPoller(port, {
+    intervalMs: config.subscriptionPollMs,
+    onPollError: (sessionId, error, consecutiveFailures) =>
+      logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
+  });
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
@@ -76,7 +83,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    graphiql: config.graphiql ? { title: 'Athena Spark sessions', defaultQuery: DEFAULT_GRAPHIQL_DOCUMENT } : false,
+    graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN.
     renderGraphiQL,
     maskedErrors: { maskError },
@@ -88,6 +95,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       deadlines.plugin(),
       shutdown.plugin(),
       ...(options.plugins ?? []),
+      // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
+      { onDispose: () => statusPoller.close() },
     ],
     context: async ({ request }): Promise<GatewayContext> => {
       // Client gone or deadline passed: either one cancels this operation's upstream work.
@@ -99,6 +108,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
         cursors,
         signal,
         audit,
+        statusPoller,
       };
     },
   });

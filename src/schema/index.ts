@@ -6,6 +6,7 @@ import './session.js';
 import './session-connection.js';
 import './work-group.js';
 import './node.js';
+import './session-subscription.js';
 // After the type modules it makes entities of.
 import { buildSubgraphSchema, readServiceSdl } from './federation.js';
 

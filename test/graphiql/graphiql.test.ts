@@ -1,0 +1,134 @@
+// GraphiQL as served: self-contained HTML (no CDN), and default tabs that run on the demo data.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../../src/config.js';
+import {
+  AUTHORIZATION_EXAMPLE,
+  DEMO_SESSION_ID,
+  graphiqlOptions,
+  SESSION_DOCUMENT,
+  SESSIONS_DOCUMENT,
+  TERMINATE_DOCUMENT,
+  WATCH_DOCUMENT,
+} from '../../src/graphiql.js';
+import { ManualClock } from '../../src/local-athena/clock.js';
+import { seedDemoData } from '../../src/local-athena/demo-seed.js';
+import { SessionStore } from '../../src/local-athena/session-store.js';
+import { startStack, type Stack } from '../helpers.js';
+import { readSse } from '../subscriptions/sse.js';
+
+let stack: Stack;
+let html: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  const response = await stack.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/html');
+  html = await response.text();
+});
+afterAll(() => stack.close());
+
+const variablesOf = (index: number) => JSON.parse(graphiqlOptions(stack.config).defaultTabs![index]!.variables!) as Record<string, unknown>;
+
+describe('GraphiQL page', () => {
+  it('loads nothing from elsewhere: every script, style, image and font is inline or a data: URL', () => {
+    // Resource-loading constructs only; the bundle's prose (licences, docs links) is not a request.
+    const references = [
+      ...html.matchAll(/<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?([^"'\s>]+)/gi),
+      ...html.matchAll(/@import\s+(?:url\()?["']?([^"')\s;]+)/gi),
+      ...html.matchAll(/url\(\s*["']?(https?:[^"')\s]+)/gi),
+    ].map((match) => match[1]!);
+    // The favicon link and the fonts are there, as data: URLs: the scan does see resources.
+    expect(references.some((reference) => reference.startsWith('data:image/'))).toBe(true);
+    const external = references.filter((reference) => /^(?:https?:)?\/\//i.test(reference));
+    expect(external).toEqual([]);
+    expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|esm\.sh/);
+    expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
+  });
+
+  it('opens with the four default tabs, on a real demo session', () => {
+    for (const document of [SESSIONS_DOCUMENT, SESSION_DOCUMENT, WATCH_DOCUMENT, TERMINATE_DOCUMENT]) {
+      expect(html).toContain(JSON.stringify(document).slice(1, 60));
+    }
+    expect(html).toContain(DEMO_SESSION_ID);
+    expect(html).toContain('"title":"Athena Spark sessions"');
+  });
+});
+
+describe('default documents', () => {
+  it('the demo session exists in every demo seed, IDLE in primary', () => {
+    for (const start of [Date.UTC(2024, 0, 15), Date.UTC(2031, 6, 1)]) {
+      const store = new SessionStore({ clock: new ManualClock(start) });
+      seedDemoData(store);
+      const session = store.getSession(DEMO_SESSION_ID);
+      expect(session?.workGroup).toBe('primary');
+      expect(session?.status.state).toBe('IDLE');
+    }
+  });
+
+  it('the sessions page runs as it stands, with no variables, and pages on with its endCursor', async () => {
+    expect(graphiqlOptions(stack.config).defaultTabs![0]!.variables).toBeUndefined();
+    const first = await stack.graphql(SESSIONS_DOCUMENT);
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.sessions.edges).toHaveLength(10);
+    const next = await stack.graphql(SESSIONS_DOCUMENT, { after: first.data!.sessions.pageInfo.endCursor });
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.sessions.edges[0].node.sessionId).not.toBe(first.data!.sessions.edges[0].node.sessionId);
+  });
+
+  it('the session tab shows its configuration', async () => {
+    const result = await stack.graphql(SESSION_DOCUMENT, variablesOf(1));
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.session).toMatchObject({
+      sessionId: DEMO_SESSION_ID,
+      workGroup: 'primary',
+      status: { state: 'IDLE' },
+      engineConfiguration: { maxConcurrentDpus: expect.any(Number) },
+      sessionConfiguration: { executionRole: expect.stringContaining('arn:aws:iam::') },
+    });
+  });
+
+  it('the watch tab subscribes, and the terminate tab, once uncommented, ends the session', async () => {
+    const response = await stack.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: WATCH_DOCUMENT, variables: variablesOf(2) }),
+    });
+    const watch = readSse(response);
+    expect(await watch.next()).toMatchObject({ data: { sessionStatus: { state: 'IDLE' } } });
+    await watch.close();
+
+    // Commented out, it runs nothing.
+    const asShipped = await stack.graphql(TERMINATE_DOCUMENT, variablesOf(3));
+    expect(asShipped.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    // What a user does: remove the `# ` in front of the mutation's lines.
+    const lines = TERMINATE_DOCUMENT.split('\n');
+    const mutation = lines.slice(lines.findIndex((line) => line.startsWith('# mutation'))).map((line) => line.replace(/^# /, ''));
+    const terminated = await stack.graphql(mutation.join('\n'), variablesOf(3));
+    expect(terminated.errors).toBeUndefined();
+    expect(terminated.data!.terminateSession).toMatchObject({ clientMutationId: 'graphiql', state: 'TERMINATING' });
+  });
+});
+
+describe('graphiqlOptions', () => {
+  it('with auth on, the headers editor opens with an Authorization example; with auth off it is empty', () => {
+    const on = graphiqlOptions(testConfig({ auth: { disabled: false, jwtSecret: 'secret' } }));
+    expect(JSON.parse(on.headers!)).toEqual(AUTHORIZATION_EXAMPLE);
+    expect(on.defaultTabs!.every((tab) => JSON.parse(tab.headers!).Authorization.startsWith('Bearer '))).toBe(true);
+    expect(on.defaultEditorToolsVisibility).toBe('headers');
+    expect(on.shouldPersistHeaders).toBe(false);
+
+    const off = graphiqlOptions(testConfig());
+    expect(off.headers).toBeUndefined();
+    expect(off.defaultTabs!.every((tab) => tab.headers === undefined)).toBe(true);
+  });
+
+  it('names the demo session only where the demo data is served', () => {
+    const base = testConfig();
+    const remote = graphiqlOptions({ ...base, athena: { ...base.athena, mode: 'endpoint', endpoint: 'https://athena.example' } });
+    expect(JSON.stringify(remote.defaultTabs)).not.toContain(DEMO_SESSION_ID);
+    const empty = graphiqlOptions({ ...base, localSeed: 'none' });
+    expect(JSON.stringify(empty.defaultTabs)).not.toContain(DEMO_SESSION_ID);
+    expect(JSON.stringify(graphiqlOptions(base).defaultTabs)).toContain(DEMO_SESSION_ID);
+  });
+});
