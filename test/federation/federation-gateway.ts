@@ -29,9 +29,13 @@ function forwardHeaders({ request, context }: GraphQLDataSourceProcessOptions<Ro
   }
 }
 
-export async function startFederationGateway(subgraphs: { name: string; url: string }[]): Promise<FederationGateway> {
+export async function startFederationGateway(
+  subgraphs: { name: string; url: string }[],
+  /** Sent when the gateway fetches `_service { sdl }`: a subgraph with auth on wants a token for it too. */
+  introspectionHeaders: Record<string, string> = {},
+): Promise<FederationGateway> {
   const gateway = new ApolloGateway({
-    supergraphSdl: new IntrospectAndCompose({ subgraphs, logger: silentLogger }),
+    supergraphSdl: new IntrospectAndCompose({ subgraphs, logger: silentLogger, introspectionHeaders }),
     buildService: ({ url }) => new RemoteGraphQLDataSource<RouterContext>({ url, willSendRequest: forwardHeaders }),
     logger: silentLogger,
   });

@@ -11,8 +11,8 @@ import { startFederationGateway, type FederationGateway } from './federation-gat
 import { startTeamsSubgraph, type TeamsSubgraph } from './teams-subgraph.js';
 
 /**
- * Stands in for auth (JWT) until it lands: the caller is picked by the bearer value, so a
- * restricted answer proves the gateway forwarded the header. No header means auth is off.
+ * The caller is picked by the bearer value, so a restricted answer proves the gateway forwarded
+ * the header; no header means auth is off. supergraph-auth.test.ts does the same with real JWTs.
  */
 const VIEWERS: Record<string, Viewer> = {
   'Bearer analytics-reader': { subject: 't', scopes: new Set(['sessions:read']), workGroups: new Set(['analytics']) },
