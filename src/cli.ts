@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
+import { CachingAthenaPort } from './athena/caching-port.js';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startLocalAthena } from './local-athena/server.js';
@@ -24,7 +25,9 @@ async function serve(): Promise<void> {
     );
   }
   const adapter = new SdkAthenaAdapter({ settings });
-  const yoga = createGateway({ ...config, athena: settings }, adapter, { logger });
+  // Outermost, so that identical reads share one call and cached answers skip every layer below.
+  const port = new CachingAthenaPort(adapter, { ttlMs: config.cacheTtlMs });
+  const yoga = createGateway({ ...config, athena: settings }, port, { logger });
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {
     const address = server.address();
