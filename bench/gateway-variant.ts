@@ -1,27 +1,23 @@
 // The gateway composed as `serve` composes it, with one lever changed, for the lean-path
 // experiments (bench/lean-path.ts): what each lever is worth, measured rather than assumed.
 //
-//   --jit                 graphql-jit through @envelop/graphql-jit
+//   --no-jit              graphql-js only (the gateway compiles repeated queries with graphql-jit)
 //   --max-sockets N       the SDK client's sockets per origin (ATHENA_MAX_SOCKETS; default 50)
 //   --no-keep-alive       a new TCP connection per upstream call
 //
 // Environment as for `serve` (ATHENA_ENDPOINT, CACHE_TTL_MS, ...). Prints {"msg":"ready","url":...}.
-import { Agent } from 'node:http';
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { Plugin } from 'graphql-yoga';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CachingAthenaPort } from '../src/athena/caching-port.js';
 import { createAthenaClient, SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { loadConfig } from '../src/config.js';
-import type { GatewayContext } from '../src/context.js';
 import { createGateway } from '../src/server.js';
 
 const { values } = parseArgs({
   options: {
-    jit: { type: 'boolean', default: false },
+    'no-jit': { type: 'boolean', default: false },
     'max-sockets': { type: 'string' },
     'no-keep-alive': { type: 'boolean', default: false },
   },
@@ -44,9 +40,7 @@ const client = values['no-keep-alive']
   : createAthenaClient(settings);
 const adapter = new SdkAthenaAdapter({ settings, client });
 const port = new CachingAthenaPort(adapter, { ttlMs: config.cacheTtlMs });
-// envelop plugins are typed for an empty context; this one reads nothing of ours.
-const plugins = values.jit ? [useGraphQlJit() as Plugin<GatewayContext & Record<string, unknown>>] : [];
-const yoga = createGateway(config, port, { plugins });
+const yoga = createGateway(config, port, { jit: !values['no-jit'] });
 const server = createServer(yoga);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

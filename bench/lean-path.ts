@@ -46,11 +46,11 @@ const TTL0 = { CACHE_TTL_MS: '0' };
 const EXPERIMENTS: Experiment[] = [
   {
     name: 'jit',
-    question: 'graphql-jit (@envelop/graphql-jit) instead of graphql-js execution, on answers served from the cache (execution-bound)',
-    workloads: ['W1', 'W2', 'W3'],
+    question: 'graphql-jit for repeated queries (src/jit-execution.ts) against graphql-js alone, on answers served from the cache (execution-bound)',
+    workloads: ['W1', 'W2', 'W3', 'W4'],
     variants: [
-      { label: 'graphql-js', args: VARIANT },
-      { label: 'graphql-jit', args: [...VARIANT, '--jit'] },
+      { label: 'graphql-js', args: [...VARIANT, '--no-jit'] },
+      { label: 'graphql-jit (default)', args: VARIANT },
     ],
   },
   {
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
               PORT: '0',
               HOST: '127.0.0.1',
               AUTH_DISABLED: 'true',
-              LOG_LEVEL: 'warn',
+              LOG_LEVEL: 'info',
               ...variant.env,
             },
             logFile: join(logDirectory, `lean-${experiment.name}-${index}.log`),

@@ -30,6 +30,8 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** Microseconds on the system's monotonic clock (process.hrtime's clock). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -47,10 +49,16 @@ function origin(url: string, functionName: string): string {
   return own ? `${own[1]}/${own[2]!.split('/').slice(0, -1).join('/') || '.'}` : url;
 }
 
-export function summarizeProfile(profile: CpuProfile, top: number): string {
+/** Self time by function and origin, counting only the samples taken from `fromMicros` on (the load, not the start-up). */
+export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 0): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map<number, number>();
-  profile.samples.forEach((id, index) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (at >= fromMicros) selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
+  });
   const total = [...selfMicros.values()].reduce((sum, value) => sum + value, 0);
   const byOrigin = new Map<string, number>();
   const byFunction = new Map<string, number>();
@@ -79,6 +87,18 @@ export function summarizeProfile(profile: CpuProfile, top: number): string {
   ].join('\n');
 }
 
+function profileBusyMicros(profile: CpuProfile, fromMicros: number): number {
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  let at = profile.startTime;
+  let busy = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (at >= fromMicros && !idle.has(id)) busy += delta;
+  });
+  return busy;
+}
+
 async function main(): Promise<void> {
   const spec = target(args.target);
   const workloadId = args.workload as WorkloadId;
@@ -105,10 +125,21 @@ async function main(): Promise<void> {
     let turn = 0;
     const environment: StepEnvironment = { fixtures: data, next: () => turn++, claim: () => pool.shift() };
     const steps = workload(workloadId).steps(spec.style);
+    // Warm-up first (JIT, caches, sockets); the summary counts only what follows it.
+    const warmupSeconds = Math.min(3, Number(args.seconds) / 2);
+    await autocannon({
+      url: child.url,
+      connections: workload(workloadId).connections,
+      duration: warmupSeconds,
+      requests: steps.map((step) => ({
+        setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({ ...request, ...step.request(context, environment) }),
+      })),
+    });
+    const loadStartedMicros = Number(process.hrtime.bigint() / 1000n);
     const result = await autocannon({
       url: child.url,
       connections: workload(workloadId).connections,
-      duration: Number(args.seconds),
+      duration: Number(args.seconds) - warmupSeconds,
       requests: steps.map((step) => ({
         setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({ ...request, ...step.request(context, environment) }),
         onResponse: (_status: number, body: string, context: CycleContext) => void step.check?.(body, context),
@@ -124,7 +155,9 @@ async function main(): Promise<void> {
       .at(-1);
     if (written === undefined) throw new Error('no .cpuprofile was written');
     process.stdout.write(`profile: bench/results/profiles/${written}\n`);
-    process.stdout.write(`${summarizeProfile(JSON.parse(readFileSync(join(profileDirectory, written), 'utf8')) as CpuProfile, Number(args.top))}\n`);
+    const profile = JSON.parse(readFileSync(join(profileDirectory, written), 'utf8')) as CpuProfile;
+    process.stdout.write(`${summarizeProfile(profile, Number(args.top), loadStartedMicros)}\n`);
+    process.stdout.write(`CPU per request under load: ${(profileBusyMicros(profile, loadStartedMicros) / 1000 / result.requests.total).toFixed(2)} ms\n`);
   } finally {
     fixtures.destroy();
     await Promise.all(runningChildren().map((child) => child.stop()));

@@ -11,6 +11,7 @@ import { DEFAULT_GRAPHIQL_DOCUMENT } from './graphiql.js';
 import { useJitForRepeatedQueries } from './jit-execution.js';
 import { createLoaders } from './loaders.js';
 import type { Logger } from './logger.js';
+import { useRequestBodyLimit } from './request-body-limit.js';
 import { getSchema } from './schema/index.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
@@ -20,9 +21,14 @@ export interface GatewayOptions {
   plugins?: Plugin<GatewayContext & Record<string, unknown>>[] | undefined;
   /** Who is calling; auth replaces the default, which allows everything. */
   viewerFor?: ((request: Request) => Viewer | Promise<Viewer>) | undefined;
+  /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
+  jit?: boolean | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+
+/** yoga's default limit on a request body. */
+const MAX_REQUEST_BODY_BYTES = 25_000_000;
 
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
@@ -35,6 +41,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
+    // The same limit, checked without a stream per request (request-body-limit.ts).
+    maxRequestBodySize: false,
     logging: logger === undefined ? false : {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -46,7 +54,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     // the first GraphiQL page only: the inlined assets cost ~80 MB of RSS in every process otherwise.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     maskedErrors: { maskError },
-    plugins: [useJitForRepeatedQueries(), ...(options.plugins ?? [])],
+    plugins: [useRequestBodyLimit(MAX_REQUEST_BODY_BYTES), ...(options.jit === false ? [] : [useJitForRepeatedQueries()]), ...(options.plugins ?? [])],
     context: async ({ request }): Promise<GatewayContext> => ({
       port,
       loaders: createLoaders(port, { signal: request.signal }),
