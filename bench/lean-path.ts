@@ -10,8 +10,10 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AthenaFixtures } from './athena-fixtures.js';
+import { compileForBench } from './compile.js';
 import { LoadWorker } from './load-client.js';
 import { cpuSeconds, runningChildren, startChild, type Child } from './processes.js';
+import { nodeArguments } from './targets.js';
 import type { Fixtures, WorkloadId } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -36,11 +38,9 @@ interface Experiment {
   question: string;
   workloads: WorkloadId[];
   variants: Variant[];
-  /** Runs once before the experiment (the compiled variant needs a build). */
-  prepare?: () => void;
 }
 
-const VARIANT = ['--import', 'tsx', 'bench/gateway-variant.ts'];
+const VARIANT = nodeArguments('compiled', 'bench/gateway-variant.ts');
 const TTL0 = { CACHE_TTL_MS: '0' };
 
 const EXPERIMENTS: Experiment[] = [
@@ -84,12 +84,11 @@ const EXPERIMENTS: Experiment[] = [
   },
   {
     name: 'compiled',
-    question: 'compiled JavaScript (npm run build; node dist/src/cli.js) against TypeScript through tsx',
+    question: 'compiled JavaScript (as npm run start:prod runs it) against TypeScript through tsx',
     workloads: ['W1', 'W3'],
-    prepare: () => execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' }),
     variants: [
-      { label: 'tsx src/cli.ts', args: ['--import', 'tsx', 'src/cli.ts', 'serve'] },
-      { label: 'node dist/src/cli.js', args: ['dist/src/cli.js', 'serve'] },
+      { label: 'tsx src/cli.ts', args: nodeArguments('tsx', 'src/cli.ts', ['serve']) },
+      { label: 'compiled cli.js', args: nodeArguments('compiled', 'src/cli.ts', ['serve']) },
     ],
   },
 ];
@@ -120,19 +119,19 @@ async function main(): Promise<void> {
   const logDirectory = resolve('bench/results/logs');
   mkdirSync(logDirectory, { recursive: true });
 
+  compileForBench();
   const athena = await startChild({
     name: 'local-athena',
-    args: ['--import', 'tsx', 'src/cli.ts', 'local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency],
+    args: nodeArguments('compiled', 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' },
     logFile: join(logDirectory, 'lean-local-athena.log'),
   });
   const athenaFixtures = new AthenaFixtures(athena.url);
   const fixtures: Fixtures = { ...(await athenaFixtures.fixtures()), terminatePool: [] };
-  const worker = LoadWorker.start();
+  const worker = LoadWorker.start('compiled');
   const rows: Row[] = [];
   try {
     for (const experiment of selected) {
-      experiment.prepare?.();
       const children: Child[] = [];
       for (const [index, variant] of experiment.variants.entries()) {
         children.push(

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LoadCommand, LoadResult, PoolCommand, WorkerReply } from './load-worker.js';
+import { nodeArguments, type Runtime } from './targets.js';
 
 /** The load generator process, driven over IPC. */
 export class LoadWorker {
@@ -19,8 +20,10 @@ export class LoadWorker {
     });
   }
 
-  static start(): LoadWorker {
-    return new LoadWorker(fork(resolve('bench/load-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  static start(runtime: Runtime): LoadWorker {
+    // The script comes last; anything before it (tsx's loader) is for node itself.
+    const nodeArgs = nodeArguments(runtime, 'bench/load-worker.ts');
+    return new LoadWorker(fork(resolve(nodeArgs.at(-1)!), [], { execArgv: nodeArgs.slice(0, -1), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
 
   async run(command: Omit<LoadCommand, 'type' | 'id'>): Promise<LoadResult> {

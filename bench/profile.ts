@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { AthenaFixtures } from './athena-fixtures.js';
 import { startChild, runningChildren } from './processes.js';
-import { target } from './targets.js';
+import { compileForBench } from './compile.js';
+import { nodeArguments, target } from './targets.js';
 import { workload, type CycleContext, type StepEnvironment, type WorkloadId } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -104,9 +105,10 @@ async function main(): Promise<void> {
   const workloadId = args.workload as WorkloadId;
   const profileDirectory = resolve('bench/results/profiles');
   mkdirSync(profileDirectory, { recursive: true });
+  compileForBench();
   const athena = await startChild({
     name: 'local-athena',
-    args: ['--import', 'tsx', 'src/cli.ts', 'local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency],
+    args: nodeArguments('compiled', 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     logFile: join(profileDirectory, 'local-athena.log'),
   });
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const child = await startChild({
       name: spec.name,
-      args: ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, ...spec.args],
+      args: ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, ...nodeArguments('compiled', spec.entry, spec.entryArgs)],
       env: { ...spec.env(athena.url), ...extraEnv },
       logFile: join(profileDirectory, `${spec.name}.log`),
     });
@@ -147,8 +149,8 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`${spec.name} ${workloadId}: ${(result.requests.total / result.duration).toFixed(0)} req/s, p99 ${result.latency.p99} ms\n`);
     await child.stop(10_000);
-    // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread (tsx's
-    // module loader runs in a thread of its own and writes a profile too).
+    // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread (under
+    // tsx, its module loader runs in a thread of its own and writes a profile too).
     const written = readdirSync(profileDirectory)
       .filter((name) => name.endsWith('.cpuprofile') && name.split('.')[4] === '0' && statSync(join(profileDirectory, name)).mtimeMs >= started)
       .sort()

@@ -4,7 +4,7 @@
 // target, interleaved (W1: A B C D E, W2: A B C D E, ..., then the next round), and writes
 // bench/results/latest.md and latest.json. Bounded in time; every child is stopped at the end.
 //
-//   npm run bench -- [--latency 30] [--rounds 2] [--duration 3] [--warmup 1]
+//   npm run bench -- [--latency 30] [--rounds 2] [--duration 3] [--warmup 1] [--runtime compiled|tsx]
 //                    [--targets gateway,rest,...] [--workloads W1,W2,...] [--budget-minutes 9] [--name latest]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ import { LoadWorker } from './load-client.js';
 import { probe, type ProbeResult } from './probe.js';
 import { cpuSeconds, peakRssBytes, resetPeakRss, runningChildren, startChild, type Child } from './processes.js';
 import { renderMarkdown, summarize, type BenchReport, type Cell, type Measurement } from './report.js';
-import { target, TARGETS, type TargetSpec } from './targets.js';
+import { compileForBench } from './compile.js';
+import { nodeArguments, target, TARGETS, type Runtime, type TargetSpec } from './targets.js';
 import { workload, WORKLOAD_IDS, type Fixtures, type WorkloadId } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     workloads: { type: 'string', default: WORKLOAD_IDS.join(',') },
     'budget-minutes': { type: 'string', default: '9' },
     name: { type: 'string', default: 'latest' },
+    runtime: { type: 'string', default: 'compiled' },
   },
 });
 
@@ -41,6 +43,7 @@ const settings = {
   budgetMinutes: positiveNumber('budget-minutes', args['budget-minutes']),
   /** The gateway's default CACHE_TTL_MS, as its configuration says. */
   gatewayTtlMs: loadConfig({}).cacheTtlMs,
+  runtime: runtimeOf(args.runtime),
 };
 const targets = args.targets.split(',').map((name) => target(name.trim()));
 const workloads = args.workloads.split(',').map((id) => workload(id.trim() as WorkloadId));
@@ -54,6 +57,11 @@ function positiveNumber(name: string, value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new Error(`--${name} must be a positive number, got ${value}`);
   return number;
+}
+
+function runtimeOf(value: string): Runtime {
+  if (value !== 'compiled' && value !== 'tsx') throw new Error(`--runtime must be compiled or tsx, got ${value}`);
+  return value;
 }
 
 function clockTicks(): number {
@@ -94,9 +102,13 @@ async function main(): Promise<void> {
   mkdirSync(logDirectory, { recursive: true });
   log(`settings ${JSON.stringify({ ...settings, targets: targets.map((spec) => spec.name), workloads: workloads.map((w) => w.id) })}`);
 
+  if (settings.runtime === 'compiled') {
+    log('compiling to dist/bench-build');
+    compileForBench();
+  }
   const athena = await startChild({
     name: 'local-athena',
-    args: ['--import', 'tsx', 'src/cli.ts', 'local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', String(settings.latencyMs)],
+    args: nodeArguments(settings.runtime, 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', String(settings.latencyMs)]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' },
     logFile: join(logDirectory, 'local-athena.log'),
   });
@@ -106,11 +118,16 @@ async function main(): Promise<void> {
 
   const children = new Map<string, Child>();
   for (const spec of targets) {
-    const child = await startChild({ name: spec.name, args: spec.args, env: spec.env(athena.url), logFile: join(logDirectory, `${spec.name}.log`) });
+    const child = await startChild({
+      name: spec.name,
+      args: nodeArguments(settings.runtime, spec.entry, spec.entryArgs),
+      env: spec.env(athena.url),
+      logFile: join(logDirectory, `${spec.name}.log`),
+    });
     children.set(spec.name, child);
     log(`${spec.label} at ${child.url} (pid ${child.pid})`);
   }
-  worker = LoadWorker.start();
+  worker = LoadWorker.start(settings.runtime);
 
   const cells = new Map<string, Cell>();
   const cell = (spec: TargetSpec, workloadId: WorkloadId): Cell => {
