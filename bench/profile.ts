@@ -50,8 +50,20 @@ function origin(url: string, functionName: string): string {
   return own ? `${own[1]}/${own[2]!.split('/').slice(0, -1).join('/') || '.'}` : url;
 }
 
+/** Origins grouped by layer, for a per-request breakdown that compares targets. */
+function layer(where: string): string {
+  if (where.startsWith('@smithy/') || where.startsWith('@aws-sdk/') || where.startsWith('@aws/')) return 'AWS SDK';
+  if (where === 'graphql-yoga' || where.startsWith('@whatwg-node/') || where.startsWith('@envelop/') || where.startsWith('@graphql-tools/') || where.startsWith('@graphql-yoga/')) return 'GraphQL server (yoga, whatwg-node, envelop)';
+  if (where === 'graphql' || where === 'graphql-jit' || where.startsWith('@pothos/') || where === 'dataloader' || where === 'graphql-scalars') return 'GraphQL execution (graphql-js/jit, Pothos, DataLoader)';
+  if (where.startsWith('src/')) return 'gateway code (src/)';
+  if (where.startsWith('bench/')) return 'baseline code (bench/)';
+  if (where === '(garbage collector)') return 'garbage collector';
+  if (where === 'node (core)' || where === '(native)' || where === '(program)') return 'Node.js core and native (HTTP, sockets, streams, timers)';
+  return 'other';
+}
+
 /** Self time by function and origin, counting only the samples taken from `fromMicros` on (the load, not the start-up). */
-export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 0): string {
+export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 0, requests = 0): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfMicros = new Map<number, number>();
   let at = profile.startTime;
@@ -79,8 +91,18 @@ export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 
       .slice(0, top)
       .map(([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`)
       .join('\n');
+  const byLayer = new Map<string, number>();
+  for (const [where, micros] of byOrigin) if (where !== '(idle)') byLayer.set(layer(where), (byLayer.get(layer(where)) ?? 0) + micros);
+  const layers =
+    requests > 0
+      ? [...byLayer]
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, micros]) => `  ${(micros / 1000 / requests).toFixed(3).padStart(7)} ms/request  ${name}`)
+          .join('\n')
+      : '';
   return [
     `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`,
+    ...(requests > 0 ? [`CPU per request by layer (${requests} requests):`, layers] : []),
     'self time by origin:',
     table(byOrigin),
     'hottest functions (self time):',
@@ -158,7 +180,7 @@ async function main(): Promise<void> {
     if (written === undefined) throw new Error('no .cpuprofile was written');
     process.stdout.write(`profile: bench/results/profiles/${written}\n`);
     const profile = JSON.parse(readFileSync(join(profileDirectory, written), 'utf8')) as CpuProfile;
-    process.stdout.write(`${summarizeProfile(profile, Number(args.top), loadStartedMicros)}\n`);
+    process.stdout.write(`${summarizeProfile(profile, Number(args.top), loadStartedMicros, result.requests.total)}\n`);
     process.stdout.write(`CPU per request under load: ${(profileBusyMicros(profile, loadStartedMicros) / 1000 / result.requests.total).toFixed(2)} ms\n`);
   } finally {
     fixtures.destroy();

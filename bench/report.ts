@@ -61,7 +61,7 @@ export interface BenchInput {
   startedAt: string;
   elapsedSeconds: number;
   machine: { cores: number; cpuModel: string; node: string; platform: string; loadAverageAtEnd: number[] };
-  settings: Record<string, unknown> & { latencyMs: number; gatewayTtlMs: number; rounds: number; durationSeconds: number; warmupSeconds: number };
+  settings: Record<string, unknown> & { latencyMs: number; gatewayTtlMs: number; rounds: number; durationSeconds: number; warmupSeconds: number; runtime: string };
   targets: { name: TargetName; label: string }[];
   workloads: { id: WorkloadId; title: string; connections: number }[];
   cells: Cell[];
@@ -123,7 +123,9 @@ export function summarize(input: BenchInput): BenchReport {
             },
     };
   });
-  return { ...input, summaries, goals: evaluateGoals(summaries, input), cells: input.cells };
+  // The probes' sample answers were for the bare server; they would only bloat the JSON.
+  const cells = input.cells.map((cell) => ({ ...cell, probe: cell.probe && { ...cell.probe, sample: `(${cell.probe.sample.length} bytes)` } }));
+  return { ...input, summaries, goals: evaluateGoals(summaries, input), cells };
 }
 
 /** The contract's minimum upstream calls per operation, cold, for each workload's operation. */
@@ -208,7 +210,7 @@ export function renderMarkdown(report: BenchReport): string {
   );
   lines.push(
     `Local Athena: ${s.latencyMs} ms per call. Each target x workload: ${s.warmupSeconds} s warm-up, then ${s.durationSeconds} s measured, ` +
-      `${s.rounds} round(s), interleaved. Gateway default CACHE_TTL_MS=${s.gatewayTtlMs}.`,
+      `${s.rounds} round(s), interleaved. Gateway default CACHE_TTL_MS=${s.gatewayTtlMs}. Every process runs ${s.runtime === 'compiled' ? 'compiled JavaScript' : 'TypeScript through tsx'} with NODE_ENV=production.`,
   );
   if (report.skippedSlots > 0) lines.push('', `**${report.skippedSlots} measurement(s) skipped: the time budget ran out.**`);
   lines.push('');
