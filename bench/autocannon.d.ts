@@ -1,17 +1,18 @@
 // The part of autocannon's API the benchmark uses (the package ships no types).
 declare module 'autocannon' {
   namespace autocannon {
-    interface RequestStep {
-      setupRequest?: (request: Record<string, unknown>, context: any) => Record<string, unknown> | undefined;
-      onResponse?: (status: number, body: string, context: any, headers: Record<string, string>) => void;
+    /** One step of a connection's cycle; `context` is the connection's state through the cycle. */
+    interface RequestStep<Context> {
+      setupRequest?: (request: Record<string, unknown>, context: Context) => Record<string, unknown> | undefined;
+      onResponse?: (status: number, body: string, context: Context, headers: Record<string, string>) => void;
     }
-    interface Options {
+    interface Options<Context> {
       url: string;
       connections?: number;
       pipelining?: number;
       duration?: number;
       timeout?: number;
-      requests?: RequestStep[];
+      requests?: RequestStep<Context>[];
     }
     interface Histogram {
       average: number;
@@ -30,6 +31,6 @@ declare module 'autocannon' {
       statusCodeStats?: Record<string, { count: number }>;
     }
   }
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  function autocannon<Context = Record<string, unknown>>(options: autocannon.Options<Context>): Promise<autocannon.Result>;
   export default autocannon;
 }

@@ -190,10 +190,9 @@ async function main(): Promise<void> {
   }
 
   const peakRssMb: Record<string, number> = {};
-  for (const [name, child] of children) {
+  for (const name of children.keys()) {
     const peaks = [...cells.values()].filter((entry) => entry.target === name).flatMap((entry) => entry.measurements.map((m) => m.peakRssMb));
     peakRssMb[name] = Math.max(...peaks, startupPeakRss.get(name) ?? 0);
-    void child;
   }
   const report: BenchReport = summarize({
     startedAt: startedAt.toISOString(),

@@ -83,9 +83,24 @@ function get(path: string): HttpRequest {
 /** A GraphQL answer with errors is a failed request even when HTTP says 200. */
 const graphqlErrors = (body: string): Problem | undefined => (body.includes('"errors":') ? 'error' : undefined);
 
-function parse(body: string): any {
+/** The parts of the answers the checks read; everything is optional, since a wrong answer is what they look for. */
+interface GraphQLAnswer {
+  data?: {
+    session?: { status?: { state?: string } } | null;
+    sessions?: { edges?: { node: { sessionId: string } }[]; pageInfo?: { hasNextPage: boolean; endCursor: string | null } };
+  } | null;
+}
+interface RestListAnswer {
+  sessions?: { SessionId: string }[];
+  nextToken?: string;
+}
+interface RestStatusAnswer {
+  Status?: { State?: string };
+}
+
+function parse<Answer>(body: string): Answer | undefined {
   try {
-    return JSON.parse(body);
+    return JSON.parse(body) as Answer;
   } catch {
     return undefined;
   }
@@ -141,7 +156,7 @@ export const WORKLOADS: readonly Workload[] = [
           ? {
               request: (context) => graphql(QUERIES.W5, { after: context.cursor ?? null }),
               check: (body, context) => {
-                const pageInfo = parse(body)?.data?.sessions?.pageInfo;
+                const pageInfo = parse<GraphQLAnswer>(body)?.data?.sessions?.pageInfo;
                 context.cursor = pageInfo?.hasNextPage ? pageInfo.endCursor : null;
                 return pageInfo === undefined ? 'error' : graphqlErrors(body);
               },
@@ -150,7 +165,7 @@ export const WORKLOADS: readonly Workload[] = [
               request: (context) =>
                 get(`/sessions?workGroup=${WORK_GROUP}&limit=50${context.cursor ? `&nextToken=${encode(context.cursor)}` : ''}`),
               check: (body, context) => {
-                const answer = parse(body);
+                const answer = parse<RestListAnswer>(body);
                 context.cursor = answer?.nextToken ?? null;
                 return Array.isArray(answer?.sessions) ? undefined : 'error';
               },
@@ -184,7 +199,7 @@ function graphqlTerminateCycle(): Step[] {
     {
       request: status,
       check: (body, context) => {
-        const state = parse(body)?.data?.session?.status?.state;
+        const state = parse<GraphQLAnswer>(body)?.data?.session?.status?.state;
         if (state === undefined) return 'error';
         return INACTIVE.has(state) ? undefined : 'stale';
       },
@@ -192,7 +207,7 @@ function graphqlTerminateCycle(): Step[] {
     {
       request: list,
       check: (body, context) => {
-        const edges: { node: { sessionId: string } }[] | undefined = parse(body)?.data?.sessions?.edges;
+        const edges = parse<GraphQLAnswer>(body)?.data?.sessions?.edges;
         if (edges === undefined) return 'error';
         return edges.some((edge) => edge.node.sessionId === context.sessionId) ? 'stale' : undefined;
       },
@@ -210,7 +225,7 @@ function restTerminateCycle(): Step[] {
     {
       request: status,
       check: (body) => {
-        const state = parse(body)?.Status?.State;
+        const state = parse<RestStatusAnswer>(body)?.Status?.State;
         if (state === undefined) return 'error';
         return INACTIVE.has(state) ? undefined : 'stale';
       },
@@ -218,7 +233,7 @@ function restTerminateCycle(): Step[] {
     {
       request: list,
       check: (body, context) => {
-        const sessions: { SessionId: string }[] | undefined = parse(body)?.sessions;
+        const sessions = parse<RestListAnswer>(body)?.sessions;
         if (sessions === undefined) return 'error';
         return sessions.some((session) => session.SessionId === context.sessionId) ? 'stale' : undefined;
       },
