@@ -52,7 +52,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     graphiql: config.graphiql ? { title: 'Athena Spark sessions', defaultQuery: DEFAULT_GRAPHIQL_DOCUMENT } : false,
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN. Loaded on
     // the first GraphiQL page only: the inlined assets cost ~80 MB of RSS in every process otherwise.
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    renderGraphiQL: async (graphiqlOptions) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiqlOptions),
     maskedErrors: { maskError },
     plugins: [useRequestBodyLimit(MAX_REQUEST_BODY_BYTES), ...(options.jit === false ? [] : [useJitForRepeatedQueries()]), ...(options.plugins ?? [])],
     context: async ({ request }): Promise<GatewayContext> => ({

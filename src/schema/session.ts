@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { ImmutableSessionFields } from '../athena/caching-port.js';
 import {
   isAthenaError,
   type EngineConfiguration,
@@ -7,7 +8,6 @@ import {
   type SessionStatus,
   type SessionSummary,
 } from '../athena/port.js';
-import type { ImmutableSessionFields } from '../athena/caching-port.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
 import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../viewer.js';
