@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { ResilientAthenaPort } from './athena/resilient-port.js';
+import { CachingAthenaPort } from './athena/caching-port.js';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
@@ -39,6 +40,9 @@ async function serve(): Promise<void> {
     onEvent: telemetry.onResilienceEvent,
   });
   telemetry.watchResilience(athena);
+  // Outermost, so that identical reads share one call and cached answers take no upstream slot
+  // and never count for the breaker.
+  const port = new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent });
   const readiness = new Readiness({
     breakerState: () => athena.breakerState,
     probe: athenaProbe(athena),
@@ -48,7 +52,7 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, athena, { logger, telemetry, readiness, shutdown });
+  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown });
   const server = createServer(yoga);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });

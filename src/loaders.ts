@@ -2,6 +2,7 @@
 // many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
+import { canReadImmutableSession, type ImmutableSessionFields } from './athena/caching-port.js';
 import {
   isAthenaError,
   type AthenaPort,
@@ -24,6 +25,12 @@ export const UPSTREAM_PAGE_SIZE = 100;
 export interface Loaders {
   /** GetSession; null when the session does not exist. */
   loadDetails(sessionId: string): Promise<SessionDetails | null>;
+  /**
+   * The fields of GetSession that never change (configuration, versions, work group, description):
+   * a port that remembers them answers without a call, any other port with the request's GetSession.
+   * Null when the session does not exist.
+   */
+  loadImmutableFields(sessionId: string): Promise<ImmutableSessionFields | null>;
   /** GetSessionStatus, or the status of a GetSession this request already asked for; null when not found. */
   loadStatus(sessionId: string): Promise<SessionStatusResult | null>;
   /** ListSessions; null when the work group does not exist. */
@@ -55,6 +62,24 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   const detailsLoader = new DataLoader<string, SessionDetails | null>(async (sessionIds) =>
     settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSession(sessionId, callOptions))))),
   );
+  const immutableReader = canReadImmutableSession(port) ? port : undefined;
+  const immutableFields = new DataLoader<string, ImmutableSessionFields | null>(async (sessionIds) =>
+    settle(
+      sessionIds.map((sessionId) => {
+        // Already fetching the whole session in this request: its answer holds these fields too.
+        if (immutableReader === undefined || detailsRequested.has(sessionId)) return detailsLoader.load(sessionId);
+        return limit(() =>
+          notFoundAsNull(
+            immutableReader.getImmutableSession(sessionId, callOptions).then(({ fields, details }) => {
+              // It took a GetSession after all: a detail field asked later in this request reuses it.
+              if (details !== undefined) detailsLoader.prime(sessionId, details);
+              return fields;
+            }),
+          ),
+        );
+      }),
+    ),
+  );
   const sessionStatus = new DataLoader<string, SessionStatusResult | null>(async (sessionIds) =>
     settle(
       sessionIds.map((sessionId) =>
@@ -85,12 +110,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
       detailsRequested.add(sessionId);
       return detailsLoader.load(sessionId);
     },
+    loadImmutableFields: (sessionId) => immutableFields.load(sessionId),
     loadStatus: (sessionId) => sessionStatus.load(sessionId),
     loadPage: (key) => sessionPage.load(key),
     forgetSession(sessionId) {
       detailsRequested.delete(sessionId);
       detailsLoader.clear(sessionId);
       sessionStatus.clear(sessionId);
+      immutableFields.clear(sessionId);
     },
   };
 }

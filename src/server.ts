@@ -1,6 +1,5 @@
 // createGateway builds the yoga instance; it never listens, so tests call `yoga.fetch` directly and
 // the CLI decides where it is served.
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
@@ -20,6 +19,8 @@ import { useOperationalEndpoints } from './observability/operational-endpoints.j
 import { Readiness } from './observability/readiness.js';
 import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
+import { useJitForRepeatedQueries } from './jit-execution.js';
+import { useRequestBodyLimit } from './request-body-limit.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
+  /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
+  jit?: boolean | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -74,7 +77,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     batching: false,
     // No file uploads in this API: multipart requests are refused rather than parsed.
     multipart: false,
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // Checked by useRequestBodyLimit from Content-Length, without a stream pipeline per request.
+    maxRequestBodySize: false,
     parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
     cors: corsPolicy(config.corsOrigins),
     logging: logger === undefined ? false : {
@@ -84,16 +88,19 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
-    // Assets inlined from the npm package: GraphiQL works with no internet and no CDN.
-    renderGraphiQL,
+    // Assets inlined from the npm package: GraphiQL works with no internet and no CDN. Loaded on
+    // the first GraphiQL page only: the inlined assets cost ~80 MB of RSS in every process otherwise.
+    renderGraphiQL: async (graphiql) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiql),
     maskedErrors: { maskError },
     plugins: [
       // Telemetry first, so that operations refused by auth or limits are logged and counted too.
       ...telemetry.plugins(),
+      useRequestBodyLimit(MAX_REQUEST_BODY_BYTES),
       useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
       shutdown.plugin(),
+      ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       { onDispose: () => statusPoller.close() },

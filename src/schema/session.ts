@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type { ImmutableSessionFields } from '../athena/caching-port.js';
 import {
   isAthenaError,
   type EngineConfiguration,
@@ -98,6 +99,11 @@ async function detailsOf(session: SessionRef, context: GatewayContext): Promise<
   return session.details ?? context.loaders.loadDetails(session.sessionId);
 }
 
+/** For fields that never change during a session's life, which a cache may answer without a call. */
+async function immutableFieldsOf(session: SessionRef, context: GatewayContext): Promise<ImmutableSessionFields | null> {
+  return session.details ?? context.loaders.loadImmutableFields(session.sessionId);
+}
+
 /** Summary fields come from the list row, or the start input, before falling back to GetSession. */
 async function summaryField<K extends 'description' | 'notebookVersion'>(
   session: SessionRef,
@@ -106,7 +112,7 @@ async function summaryField<K extends 'description' | 'notebookVersion'>(
 ): Promise<string | undefined> {
   if (session.summary) return session.summary[key];
   if (key === 'description' && session.started) return session.started.description;
-  return (await detailsOf(session, context))?.[key];
+  return (await immutableFieldsOf(session, context))?.[key];
 }
 
 interface KeyValuePair {
@@ -237,7 +243,7 @@ builder.node(SessionObject, {
     sessionId: t.exposeString('sessionId', { nullable: false, description: 'The session ID.' }),
     workGroup: t.string({
       description: 'The work group to which the session belongs.',
-      resolve: async (session, _args, context) => session.workGroup ?? (await detailsOf(session, context))?.workGroup,
+      resolve: async (session, _args, context) => session.workGroup ?? (await immutableFieldsOf(session, context))?.workGroup,
     }),
     description: t.string({
       description: 'The session description.',
@@ -252,7 +258,7 @@ builder.node(SessionObject, {
       description: 'The engine version used by the session (for example, PySpark engine version 3). See the type for how it is filled.',
       resolve: async (session, _args, context) => {
         if (session.summary) return session.summary.engineVersion;
-        const version = (await detailsOf(session, context))?.engineVersion;
+        const version = (await immutableFieldsOf(session, context))?.engineVersion;
         return version === undefined ? null : { effectiveEngineVersion: version };
       },
     }),
@@ -265,12 +271,12 @@ builder.node(SessionObject, {
     engineConfiguration: t.field({
       type: EngineConfigurationObject,
       description: 'Engine configuration information like DPU usage (from GetSession).',
-      resolve: async (session, _args, context) => (await detailsOf(session, context))?.engineConfiguration,
+      resolve: async (session, _args, context) => (await immutableFieldsOf(session, context))?.engineConfiguration,
     }),
     sessionConfiguration: t.field({
       type: SessionConfigurationObject,
       description: 'The work group configuration information used by the session (from GetSession).',
-      resolve: async (session, _args, context) => (await detailsOf(session, context))?.sessionConfiguration,
+      resolve: async (session, _args, context) => (await immutableFieldsOf(session, context))?.sessionConfiguration,
     }),
     statistics: t.field({
       type: SessionStatisticsObject,

@@ -1,0 +1,83 @@
+// The stack as `serve` composes it: local Athena <- SDK adapter <- caching port <- gateway, with
+// an InstrumentedPort under the cache so tests see the calls that really go upstream.
+import { CachingAthenaPort } from '../../src/athena/caching-port.js';
+import type { AthenaOperation, AthenaPort, CallOptions } from '../../src/athena/port.js';
+import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
+import { testConfig } from '../../src/config.js';
+import { startLocalAthena } from '../../src/local-athena/server.js';
+import { createGateway } from '../../src/server.js';
+import { InstrumentedPort, postGraphQL, type Stack, type StackOptions } from '../helpers.js';
+
+export interface CachedStack extends Stack {
+  cache: CachingAthenaPort;
+}
+
+export interface CachedStackOptions extends Pick<StackOptions, 'athena' | 'gateway'> {
+  ttlMs: number;
+  /** Monotonic milliseconds for the cache's TTL; default the real clock. */
+  now?: () => number;
+  /** Holds upstream calls of these operations until `gate.open()`, to line up concurrent requests. */
+  gate?: Gate;
+}
+
+/** Holds the calls of some operations (between the cache and Athena) until opened. */
+export class Gate {
+  #opened: Promise<void>;
+  #open!: () => void;
+  waiting = 0;
+
+  constructor(readonly operations: ReadonlySet<AthenaOperation>) {
+    this.#opened = new Promise((resolve) => (this.#open = resolve));
+  }
+
+  open(): void {
+    this.#open();
+  }
+
+  wrap(port: AthenaPort): AthenaPort {
+    const hold = async <T>(operation: AthenaOperation, call: () => Promise<T>): Promise<T> => {
+      if (this.operations.has(operation)) {
+        this.waiting += 1;
+        await this.#opened;
+      }
+      return call();
+    };
+    return {
+      getSession: (id: string, o?: CallOptions) => hold('GetSession', () => port.getSession(id, o)),
+      getSessionStatus: (id: string, o?: CallOptions) => hold('GetSessionStatus', () => port.getSessionStatus(id, o)),
+      listSessions: (input, o) => hold('ListSessions', () => port.listSessions(input, o)),
+      terminateSession: (id: string, o?: CallOptions) => hold('TerminateSession', () => port.terminateSession(id, o)),
+      startSession: (input, o) => hold('StartSession', () => port.startSession(input, o)),
+      startCalculationExecution: (input, o) => hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
+      getCalculationExecution: (id: string, o?: CallOptions) => hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
+    };
+  }
+}
+
+export async function startCachedStack(options: CachedStackOptions): Promise<CachedStack> {
+  const athena = await startLocalAthena({ seed: 'demo', ...options.athena });
+  const base = testConfig({ cacheTtlMs: options.ttlMs });
+  const config = { ...base, athena: { ...base.athena, mode: 'embedded' as const, endpoint: athena.url } };
+  const adapter = new SdkAthenaAdapter({ settings: config.athena });
+  const port = new InstrumentedPort(adapter);
+  const cache = new CachingAthenaPort(options.gate ? options.gate.wrap(port) : port, { ttlMs: options.ttlMs, now: options.now });
+  const yoga = createGateway(config, cache, options.gateway);
+  return {
+    athena,
+    adapter,
+    port,
+    cache,
+    config,
+    yoga,
+    graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
+    calls: () => Object.fromEntries(Object.entries(athena.calls.counts()).filter(([, count]) => count > 0)),
+    resetCalls: () => {
+      athena.calls.reset();
+      port.resetConcurrency();
+    },
+    close: async () => {
+      adapter.destroy();
+      await athena.close();
+    },
+  };
+}

@@ -1,0 +1,329 @@
+// The caching port's rules, call by call, over a port whose calls the test settles by hand.
+import { describe, expect, it } from 'vitest';
+import { CachingAthenaPort, type CacheEvent } from '../../src/athena/caching-port.js';
+import { isAthenaError } from '../../src/athena/port.js';
+import { details, flush, ManualClock, ManualPort, page, status } from './fake-port.js';
+
+const TTL = 1_000;
+
+function setup(ttlMs = TTL, extra: { maxSessions?: number; maxPages?: number } = {}) {
+  const inner = new ManualPort();
+  const clock = new ManualClock();
+  const events: CacheEvent[] = [];
+  const port = new CachingAthenaPort(inner, { ttlMs, now: clock.now, onCacheEvent: (event) => events.push(event), ...extra });
+  return { inner, clock, events, port };
+}
+
+describe('sharing identical calls in flight', () => {
+  it('fifty concurrent status reads of one session make one GetSessionStatus', async () => {
+    const { inner, port } = setup();
+    const reads = Array.from({ length: 50 }, () => port.getSessionStatus('s-1', { signal: new AbortController().signal }));
+    expect(inner.count('GetSessionStatus')).toBe(1);
+    inner.last('GetSessionStatus').resolve(status('s-1', 'BUSY'));
+    const results = await Promise.all(reads);
+    expect(results.every((result) => result.status.state === 'BUSY')).toBe(true);
+    expect(port.stats().status).toEqual({ hit: 0, miss: 1, shared: 49 });
+    expect(port.stats().entries.inFlight).toBe(0);
+  });
+
+  it('shares with CACHE_TTL_MS=0 too, and reuses nothing once the call has answered', async () => {
+    const { inner, port } = setup(0);
+    const first = [port.getSession('s-1'), port.getSession('s-1')];
+    expect(inner.count('GetSession')).toBe(1);
+    inner.last('GetSession').resolve(details('s-1'));
+    await Promise.all(first);
+    const again = port.getSession('s-1');
+    expect(inner.count('GetSession')).toBe(2);
+    inner.last('GetSession').resolve(details('s-1'));
+    await again;
+    const immutable = port.getImmutableSession('s-1');
+    expect(inner.count('GetSession')).toBe(3);
+    inner.last('GetSession').resolve(details('s-1'));
+    expect((await immutable).fields.engineConfiguration?.maxConcurrentDpus).toBe(20);
+    const statusRead = port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(1);
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await statusRead;
+    expect(port.stats().entries).toMatchObject({ details: 0, status: 0, list: 0, immutable: 0 });
+  });
+
+  it('does not share different sessions, pages or operations', async () => {
+    const { inner, port } = setup();
+    void port.getSession('s-1');
+    void port.getSession('s-2');
+    void port.getSessionStatus('s-1');
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    void port.listSessions({ workGroup: 'primary', maxResults: 100, nextToken: 't' });
+    void port.listSessions({ workGroup: 'primary', stateFilter: 'IDLE', maxResults: 100 });
+    expect(inner.count()).toBe(6);
+  });
+
+  it('gives a shared failure to every waiter, and keeps nothing of it', async () => {
+    const { inner, port } = setup();
+    const reads = [port.getSessionStatus('s-1'), port.getSessionStatus('s-1')];
+    inner.last('GetSessionStatus').reject(new Error('upstream down'));
+    for (const read of reads) await expect(read).rejects.toThrow('upstream down');
+    const retry = port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(2);
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await expect(retry).resolves.toEqual(status('s-1'));
+  });
+});
+
+describe('abort signals of shared calls', () => {
+  it('one waiter leaving rejects that waiter only; the call goes on for the others', async () => {
+    const { inner, port } = setup();
+    const leaving = new AbortController();
+    const staying = new AbortController();
+    const left = port.getSessionStatus('s-1', { signal: leaving.signal });
+    const stays = port.getSessionStatus('s-1', { signal: staying.signal });
+    const upstream = inner.last('GetSessionStatus');
+    leaving.abort();
+    const error = await left.catch((reason: unknown) => reason);
+    expect(isAthenaError(error, 'aborted')).toBe(true);
+    expect(upstream.signal?.aborted).toBe(false);
+    upstream.resolve(status('s-1', 'BUSY'));
+    await expect(stays).resolves.toMatchObject({ status: { state: 'BUSY' } });
+  });
+
+  it('the upstream call is aborted when every waiter has left, and a later caller makes a new one', async () => {
+    const { inner, port } = setup();
+    const controllers = [new AbortController(), new AbortController(), new AbortController()];
+    const reads = controllers.map((controller) => port.getSession('s-1', { signal: controller.signal }).catch((error: unknown) => error));
+    const upstream = inner.last('GetSession');
+    controllers[0]!.abort();
+    controllers[1]!.abort();
+    await flush();
+    expect(upstream.signal?.aborted).toBe(false);
+    controllers[2]!.abort();
+    expect(upstream.signal?.aborted).toBe(true);
+    for (const error of await Promise.all(reads)) expect(isAthenaError(error, 'aborted')).toBe(true);
+
+    const later = port.getSession('s-1');
+    expect(inner.count('GetSession')).toBe(2);
+    inner.last('GetSession').resolve(details('s-1'));
+    await expect(later).resolves.toMatchObject({ sessionId: 's-1' });
+  });
+
+  it('a waiter without a signal keeps the call alive', async () => {
+    const { inner, port } = setup();
+    const controller = new AbortController();
+    const left = port.getSessionStatus('s-1', { signal: controller.signal }).catch((error: unknown) => error);
+    const stays = port.getSessionStatus('s-1');
+    controller.abort();
+    expect(isAthenaError(await left, 'aborted')).toBe(true);
+    expect(inner.last('GetSessionStatus').signal?.aborted).toBe(false);
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await expect(stays).resolves.toEqual(status('s-1'));
+  });
+
+  it('a caller whose signal is already aborted makes no call', async () => {
+    const { inner, port } = setup();
+    const error = await port.listSessions({ workGroup: 'primary' }, { signal: AbortSignal.abort() }).catch((reason: unknown) => reason);
+    expect(isAthenaError(error, 'aborted')).toBe(true);
+    expect(inner.count()).toBe(0);
+  });
+});
+
+describe('time to live', () => {
+  it('serves status, details and pages again only within the TTL of when their call was sent', async () => {
+    const { inner, port, clock } = setup();
+    const read = port.getSessionStatus('s-1');
+    clock.advance(400); // the answer takes 400 ms: it is as old as the call, not the answer
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await read;
+    clock.advance(599);
+    await port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(1);
+    clock.advance(1);
+    void port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(2);
+
+    const list = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    inner.last('ListSessions').resolve(page('s-1', 's-2'));
+    await list;
+    await port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(1);
+    clock.advance(TTL);
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(2);
+  });
+
+  it('a GetSession answers later status reads, and its immutable fields outlive the TTL', async () => {
+    const { inner, port, clock } = setup();
+    const read = port.getSession('s-1');
+    inner.last('GetSession').resolve(details('s-1', 'BUSY'));
+    await read;
+    await expect(port.getSessionStatus('s-1')).resolves.toMatchObject({ status: { state: 'BUSY' } });
+    expect(inner.count()).toBe(1);
+
+    clock.advance(TTL * 100);
+    const immutable = await port.getImmutableSession('s-1');
+    expect(immutable.details).toBeUndefined();
+    expect(immutable.fields).toMatchObject({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } });
+    expect(immutable.fields).not.toHaveProperty('status');
+    expect(immutable.fields).not.toHaveProperty('statistics');
+    expect(inner.count()).toBe(1);
+    // Statistics and status change: after the TTL they take a call again.
+    void port.getSession('s-1');
+    void port.getSessionStatus('s-1');
+    expect(inner.count()).toBe(3);
+  });
+
+  it('an immutable miss makes one shared GetSession and hands its whole answer back', async () => {
+    const { inner, port } = setup();
+    const a = port.getImmutableSession('s-1');
+    const b = port.getSession('s-1');
+    expect(inner.count('GetSession')).toBe(1);
+    inner.last('GetSession').resolve(details('s-1'));
+    expect((await a).details).toEqual(await b);
+  });
+});
+
+describe('writes through the gateway', () => {
+  async function warm(port: CachingAthenaPort, inner: ManualPort) {
+    const reads = [
+      port.getSession('s-1'),
+      port.getSessionStatus('s-2'),
+      port.listSessions({ workGroup: 'primary', maxResults: 100 }),
+      port.listSessions({ workGroup: 'analytics', maxResults: 100 }),
+    ];
+    inner.last('GetSession').resolve(details('s-1', 'IDLE', 'primary'));
+    inner.last('GetSessionStatus').resolve(status('s-2'));
+    inner.calls.filter((call) => call.operation === 'ListSessions')[0]!.resolve(page('s-1', 's-2'));
+    inner.calls.filter((call) => call.operation === 'ListSessions')[1]!.resolve(page('s-9'));
+    await Promise.all(reads);
+    inner.calls.length = 0;
+  }
+
+  it('terminating a session drops its status, its details and every page of its work group', async () => {
+    const { inner, port } = setup();
+    await warm(port, inner);
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    inner.calls.length = 0;
+
+    void port.getSession('s-1');
+    void port.getSessionStatus('s-1');
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    await port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    await port.getSessionStatus('s-2');
+    expect(inner.calls.map((call) => call.operation)).toEqual(['GetSession', 'GetSessionStatus', 'ListSessions']);
+    // The session's configuration never changes, so it stays.
+    await port.getImmutableSession('s-1');
+    expect(inner.count()).toBe(3);
+  });
+
+  it('finds the work group of a session it only saw in a list, and drops every page when it cannot tell', async () => {
+    const { inner, port } = setup();
+    await warm(port, inner);
+    const listed = port.terminateSession('s-2'); // on a cached primary page
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await listed;
+    await port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(0);
+
+    const unknown = port.terminateSession('s-unknown');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await unknown;
+    void port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(1);
+  });
+
+  it('a read in flight during a terminate answers its own callers but is neither joined nor kept', async () => {
+    const { inner, port } = setup();
+    const before = port.getSessionStatus('s-1');
+    const pageBefore = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    const terminate = port.terminateSession('s-1');
+    const during = port.getSessionStatus('s-1'); // after the terminate was sent: a call of its own
+    expect(inner.count('GetSessionStatus')).toBe(2);
+    inner.calls[0]!.resolve(status('s-1', 'IDLE'));
+    inner.calls[1]!.resolve(page('s-1'));
+    await expect(before).resolves.toMatchObject({ status: { state: 'IDLE' } });
+    await pageBefore;
+    inner.last('GetSessionStatus').resolve(status('s-1', 'IDLE')); // Athena had not processed the terminate yet
+    await during;
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+
+    const after = port.getSessionStatus('s-1');
+    const pageAfter = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    expect(inner.count('GetSessionStatus')).toBe(3);
+    expect(inner.count('ListSessions')).toBe(2);
+    inner.last('GetSessionStatus').resolve(status('s-1', 'TERMINATING'));
+    inner.last('ListSessions').resolve(page());
+    await expect(after).resolves.toMatchObject({ status: { state: 'TERMINATING' } });
+    await expect(pageAfter).resolves.toEqual(page());
+  });
+
+  it('a failed terminate still drops what it may have made stale', async () => {
+    const { inner, port } = setup();
+    await warm(port, inner);
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').reject(new Error('timed out'));
+    await expect(terminate).rejects.toThrow('timed out');
+    void port.getSession('s-1');
+    expect(inner.count('GetSession')).toBe(1);
+  });
+
+  it('starting a session drops its work group’s pages; a calculation drops its session’s status', async () => {
+    const { inner, port } = setup();
+    await warm(port, inner);
+    const start = port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } });
+    inner.last('StartSession').resolve({ sessionId: 's-new', state: 'CREATING' });
+    await start;
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    await port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(1);
+
+    const calculation = port.startCalculationExecution({ sessionId: 's-2', codeBlock: 'print(1)' });
+    inner.last('StartCalculationExecution').resolve({ calculationExecutionId: 'c-1', state: 'QUEUED' });
+    await calculation;
+    void port.getSessionStatus('s-2');
+    expect(inner.count('GetSessionStatus')).toBe(1);
+  });
+});
+
+describe('bounds and observability', () => {
+  it('keeps at most maxSessions sessions and maxPages pages', async () => {
+    const { inner, port } = setup(TTL, { maxSessions: 3, maxPages: 2 });
+    for (let index = 0; index < 10; index += 1) {
+      const read = port.getSession(`s-${index}`);
+      inner.last('GetSession').resolve(details(`s-${index}`));
+      await read;
+      const list = port.listSessions({ workGroup: 'primary', nextToken: `t-${index}` });
+      inner.last('ListSessions').resolve(page(`s-${index}`));
+      await list;
+    }
+    expect(port.stats().entries).toEqual({ details: 3, status: 3, immutable: 3, list: 2, inFlight: 0 });
+  });
+
+  it('reports every outcome to onCacheEvent and in stats()', async () => {
+    const { inner, port, events } = setup();
+    const reads = [port.getSessionStatus('s-1'), port.getSessionStatus('s-1')];
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await Promise.all(reads);
+    await port.getSessionStatus('s-1');
+    expect(events).toEqual([
+      { cache: 'status', outcome: 'miss' },
+      { cache: 'status', outcome: 'shared' },
+      { cache: 'status', outcome: 'hit' },
+    ]);
+    expect(port.stats().status).toEqual({ hit: 1, miss: 1, shared: 1 });
+  });
+
+  it('clear() forgets everything', async () => {
+    const { inner, port } = setup();
+    const read = port.getSession('s-1');
+    inner.last('GetSession').resolve(details('s-1'));
+    await read;
+    port.clear();
+    void port.getImmutableSession('s-1');
+    expect(inner.count('GetSession')).toBe(2);
+  });
+
+  it('rejects a negative TTL', () => {
+    expect(() => new CachingAthenaPort(new ManualPort(), { ttlMs: -1 })).toThrow(RangeError);
+  });
+});

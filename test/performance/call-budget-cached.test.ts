@@ -1,0 +1,24 @@
+// The contract's call budget, cold, with the caching port in place: the very cases of
+// test/schema/call-budget.test.ts, run against the stack `serve` builds (CACHE_TTL_MS set), with
+// the cache emptied before every case. Cold counts must be exactly those of the uncached adapter.
+import { vi } from 'vitest';
+import { startCachedStack } from './cached-stack.js';
+
+vi.mock('../helpers.js', async (importOriginal) => {
+  const helpers = await importOriginal<typeof import('../helpers.js')>();
+  return {
+    ...helpers,
+    startStack: async () => {
+      const stack = await startCachedStack({ ttlMs: 60_000 });
+      return {
+        ...stack,
+        resetCalls: () => {
+          stack.resetCalls();
+          stack.cache.clear();
+        },
+      };
+    },
+  };
+});
+
+await import('../schema/call-budget.test.js');
