@@ -12,8 +12,6 @@ export interface GatewayContext {
   readonly cursors: CursorCodec;
   /** Aborts this request's upstream calls when the client leaves or the deadline passes. */
   readonly signal?: AbortSignal | undefined;
-  /** Called when this request terminated a session, so that caches above the loaders forget it. */
-  readonly onSessionTerminated?: ((sessionId: string) => void) | undefined;
   /** Audit trail for start and terminate; the server writes it to the log. */
   readonly audit?: ((event: AuditEvent) => void) | undefined;
   /** Shared by every request of one gateway: one upstream poll loop per watched session. */
