@@ -53,6 +53,8 @@ const gatewayEnv = (athenaUrl: string): Record<string, string> => ({
   AUTH_DISABLED: 'true',
   CURSOR_SECRET: 'bench-cursor-secret',
   LOG_LEVEL: 'info',
+  // The readiness probe's own GetSessionStatus calls would land in the exact per-operation counts.
+  READY_PROBE_INTERVAL_MS: '0',
 });
 
 export const TARGETS: readonly TargetSpec[] = [
