@@ -30,7 +30,7 @@ export interface StackOptions {
   athena?: LocalAthenaOptions;
   config?: Partial<Omit<GatewayConfig, 'athena'>> & { athena?: Partial<GatewayConfig['athena']> };
   gateway?: GatewayOptions;
-  /** Wraps the adapter, e.g. with caching or resilience layers. */
+  /** Wraps the (instrumented) adapter, e.g. with caching or resilience layers, as `serve` composes them. */
   wrapPort?: (port: AthenaPort) => AthenaPort;
 }
 
@@ -40,8 +40,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const base = testConfig(overrides);
   const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
   const adapter = new SdkAthenaAdapter({ settings: config.athena });
-  const port = new InstrumentedPort(options.wrapPort ? options.wrapPort(adapter) : adapter);
-  const yoga = createGateway(config, port, options.gateway);
+  const port = new InstrumentedPort(adapter);
+  const yoga = createGateway(config, options.wrapPort ? options.wrapPort(port) : port, options.gateway);
   return {
     athena,
     adapter,

@@ -2,11 +2,7 @@
 // an InstrumentedPort under the cache so tests see the calls that really go upstream.
 import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { AthenaOperation, AthenaPort, CallOptions } from '../../src/athena/port.js';
-import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
-import { testConfig } from '../../src/config.js';
-import { startLocalAthena } from '../../src/local-athena/server.js';
-import { createGateway } from '../../src/server.js';
-import { InstrumentedPort, postGraphQL, type Stack, type StackOptions } from '../helpers.js';
+import { startStack, type Stack, type StackOptions } from '../helpers.js';
 
 export interface CachedStack extends Stack {
   cache: CachingAthenaPort;
@@ -55,29 +51,13 @@ export class Gate {
 }
 
 export async function startCachedStack(options: CachedStackOptions): Promise<CachedStack> {
-  const athena = await startLocalAthena({ seed: 'demo', ...options.athena });
-  const base = testConfig({ cacheTtlMs: options.ttlMs });
-  const config = { ...base, athena: { ...base.athena, mode: 'embedded' as const, endpoint: athena.url } };
-  const adapter = new SdkAthenaAdapter({ settings: config.athena });
-  const port = new InstrumentedPort(adapter);
-  const cache = new CachingAthenaPort(options.gate ? options.gate.wrap(port) : port, { ttlMs: options.ttlMs, now: options.now });
-  const yoga = createGateway(config, cache, options.gateway);
-  return {
-    athena,
-    adapter,
-    port,
-    cache,
-    config,
-    yoga,
-    graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
-    calls: () => Object.fromEntries(Object.entries(athena.calls.counts()).filter(([, count]) => count > 0)),
-    resetCalls: () => {
-      athena.calls.reset();
-      port.resetConcurrency();
-    },
-    close: async () => {
-      adapter.destroy();
-      await athena.close();
-    },
-  };
+  let cache: CachingAthenaPort | undefined;
+  const stack = await startStack({
+    athena: options.athena,
+    gateway: options.gateway,
+    config: { cacheTtlMs: options.ttlMs },
+    // The instrumented port sits under the cache, so `port` sees only what really goes upstream.
+    wrapPort: (port) => (cache = new CachingAthenaPort(options.gate ? options.gate.wrap(port) : port, { ttlMs: options.ttlMs, now: options.now })),
+  });
+  return { ...stack, cache: cache! };
 }
