@@ -1,0 +1,122 @@
+// The sessionStatus subscription under real JWT auth, over both transports: the same scopes and
+// work-group rules as every other entry point (a session elsewhere is NOT_FOUND, never FORBIDDEN).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { attachWebSocketServer } from '../../src/websocket.js';
+import type { Stack } from '../helpers.js';
+import { bearer, READ, startProductionStack, token, WRITE } from './support.js';
+
+let stack: Stack;
+let server: Server;
+let webSockets: ReturnType<typeof attachWebSocketServer>;
+let origin: string;
+let primarySession: string;
+
+const subscription = (sessionId: string) => `subscription { sessionStatus(sessionId: "${sessionId}") { state } }`;
+
+/** The first thing a graphql-ws client hears: a result, or the errors it was refused with. */
+function firstOverWebSocket(authorization: string | undefined, sessionId: string): Promise<{ data?: unknown; codes: string[] }> {
+  return new Promise((resolve) => {
+    const client = createClient({
+      url: `${origin.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: authorization === undefined ? {} : { authorization },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    const finish = (value: { data?: unknown; codes: string[] }) => {
+      resolve(value);
+      void client.dispose();
+    };
+    client.subscribe(
+      { query: subscription(sessionId) },
+      {
+        next: (result) => finish({ data: result.data, codes: (result.errors ?? []).map((error) => String(error.extensions?.code)) }),
+        error: (error) =>
+          finish({ codes: Array.isArray(error) ? error.map((item: { extensions?: { code?: string } }) => String(item.extensions?.code)) : ['CLOSED'] }),
+        complete: () => finish({ codes: [] }),
+      },
+    );
+  });
+}
+
+/** The first event of an SSE subscription, or the HTTP refusal. */
+async function firstOverSse(authorization: string | undefined, sessionId: string): Promise<{ status: number; body: string }> {
+  const controller = new AbortController();
+  const response = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query: subscription(sessionId) }),
+    signal: controller.signal,
+  });
+  if (response.status !== 200 || response.body === null) return { status: response.status, body: await response.text() };
+  const reader = response.body.getReader();
+  let body = '';
+  while (!body.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    body += new TextDecoder().decode(value);
+  }
+  controller.abort();
+  return { status: response.status, body };
+}
+
+beforeAll(async () => {
+  stack = await startProductionStack();
+  const page = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }', {}, bearer(await token()));
+  primarySession = page.data!.sessions.edges[0].node.sessionId;
+  server = createServer(stack.yoga);
+  webSockets = attachWebSocketServer(server, stack.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await webSockets?.dispose();
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await stack?.close();
+});
+
+describe('sessionStatus over graphql-ws', () => {
+  it('a read token gets the current status', async () => {
+    const first = await firstOverWebSocket(`Bearer ${await token({ scope: READ })}`, primarySession);
+    expect(first).toEqual({ data: { sessionStatus: { state: 'IDLE' } }, codes: [] });
+  });
+
+  it('no token is UNAUTHENTICATED', async () => {
+    expect((await firstOverWebSocket(undefined, primarySession)).codes).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('a token without sessions:read is FORBIDDEN', async () => {
+    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, primarySession)).codes).toEqual(['FORBIDDEN']);
+  });
+
+  it('a session outside the caller\'s work groups is NOT_FOUND', async () => {
+    const first = await firstOverWebSocket(`Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`, primarySession);
+    expect(first.codes).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('sessionStatus over SSE', () => {
+  it('a read token gets the current status', async () => {
+    const first = await firstOverSse(`Bearer ${await token({ scope: READ })}`, primarySession);
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('"state":"IDLE"');
+  });
+
+  it('no token is a 401 UNAUTHENTICATED before any stream opens', async () => {
+    const first = await firstOverSse(undefined, primarySession);
+    expect(first.status).toBe(401);
+    expect(first.body).toContain('UNAUTHENTICATED');
+  });
+
+  it('a session outside the caller\'s work groups is NOT_FOUND', async () => {
+    const first = await firstOverSse(`Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`, primarySession);
+    expect(first.body).toContain('NOT_FOUND');
+    expect(first.body).not.toContain('"state"');
+  });
+});
