@@ -1,11 +1,18 @@
 // Shutting down without cutting anyone off: stop taking connections, let the operations in flight
 // finish within a grace period, end open subscription streams with a proper `complete` (a client
 // reconnects to another instance instead of seeing a broken stream), then close the sockets.
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 export class GracefulShutdown {
   readonly #controller = new AbortController();
+
+  constructor() {
+    // Every open subscription listens for shutdown (and stops listening when it ends): a thousand
+    // subscribers are a thousand listeners by design, not a leak.
+    setMaxListeners(0, this.#controller.signal);
+  }
 
   /** Aborts when shutdown begins. */
   get signal(): AbortSignal {
