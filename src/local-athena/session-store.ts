@@ -398,6 +398,13 @@ export class SessionStore {
     return this.toView(record);
   }
 
+  /** A session as the read operations answer it: ResourceNotFoundException when there is none. */
+  readSession(sessionId: string): SessionView {
+    const record = this.requireSession(sessionId);
+    this.advance(record);
+    return this.toView(record);
+  }
+
   /** Sessions of a work group matching a state (default: the active states), at now. */
   countSessions(workGroup: string, stateFilter?: SessionState): number {
     const entry = this.workGroups.get(workGroup);

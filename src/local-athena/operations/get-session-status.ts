@@ -1,4 +1,3 @@
-import { sessionNotFound } from '../athena-error.js';
 import { RequestValidator } from '../request-validator.js';
 import { toWireSessionStatus } from '../wire-shapes.js';
 import { SESSION_ID_RULES } from './common-rules.js';
@@ -10,8 +9,7 @@ export const getSessionStatusOperation: AthenaOperation = {
     const validator = new RequestValidator(input);
     const sessionId = validator.string('SessionId', SESSION_ID_RULES);
     validator.throwIfInvalid();
-    const session = store.getSession(sessionId as string);
-    if (!session) throw sessionNotFound(sessionId as string);
+    const session = store.readSession(sessionId as string);
     return { SessionId: session.sessionId, Status: toWireSessionStatus(session.status) };
   },
 };
