@@ -29,7 +29,7 @@ export const MODULES = {
   },
   'operation-cost': {
     mutate: 'src/security/operation-cost.ts',
-    testFiles: ['test/security/operation-limits.test.ts'],
+    testFiles: ['test/security/operation-cost.test.ts', 'test/security/operation-limits.test.ts'],
   },
 };
 
