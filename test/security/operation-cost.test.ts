@@ -1,6 +1,6 @@
 // The cost bound on its own terms: each rule of operation-cost.ts pinned by an exact number, and
 // the shared cases (cost-cases.ts) both computed and sent to a production-like gateway.
-import { getNullableType, isListType, parse } from 'graphql';
+import { buildSchema, getNullableType, isListType, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/schema/index.js';
 import { MAX_COST } from '../../src/security/limits.js';
@@ -38,6 +38,10 @@ describe('list arguments', () => {
   it('a null list counts nothing, a single value one element, and the longest list argument wins', () => {
     expect(costOf('{ nodes(ids: "a") { id } }')).toBe(1);
     expect(costOf('{ nodes(ids: []) { id } }')).toBe(0);
+    expect(costOf('{ nodes(ids: null) { id } }')).toBe(0);
+    // Documents that validation refuses are still costed without throwing.
+    expect(costOf('{ nodes(ids: ["a"], bogus: 5) { id } }')).toBe(1);
+    expect(costOf('{ session(sessionId: "s") { sessionId { x } } }')).toBe(1);
     expect(costOf('query($id: ID!) { nodes(ids: [$id, "b"]) { id } }')).toBe(2);
   });
 });
@@ -93,10 +97,10 @@ describe('fragments', () => {
 
   it('introspection and __typename cost nothing; nor does an operation on a root the schema lacks', () => {
     expect(costOf('{ __typename __schema { types { name fields { name } } } }')).toBe(0);
-    const schemaWithoutMutations = getSchema();
     const mutation = parse('mutation { terminateSession(input: { sessionId: "s" }) { session { id } } }').definitions[0]!;
     expect(mutation.kind).toBe('OperationDefinition');
-    expect(operationCost(schemaWithoutMutations, mutation as never, new Map())).toBe(2);
+    expect(operationCost(getSchema(), mutation as OperationDefinitionNode, new Map())).toBe(2);
+    expect(operationCost(buildSchema('type Query { a: Int }'), mutation as OperationDefinitionNode, new Map())).toBe(0);
     expect(costOf('subscription { sessionStatus(sessionId: "s") { state } }')).toBe(1);
   });
 });
