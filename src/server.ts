@@ -27,6 +27,7 @@ import { createDocumentCaches, type DocumentCaches } from './security/document-c
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { SessionStatusPoller } from './subscriptions/status-poller.js';
+import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -49,6 +50,14 @@ export interface GatewayOptions {
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
+/** Each gateway's authentication, for transports that must check a caller before any operation (a WebSocket's handshake). */
+const viewerForByGateway = new WeakMap<Gateway, (request: Request) => Viewer | Promise<Viewer>>();
+
+/** The gateway's way to tell who sends a request; undefined when auth is off. */
+export function viewerForOf(gateway: Gateway): ((request: Request) => Viewer | Promise<Viewer>) | undefined {
+  return viewerForByGateway.get(gateway);
+}
+
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
@@ -69,7 +78,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });
 
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  const gateway = createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -99,6 +108,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
+      useSubscriptionGuards(),
       shutdown.plugin(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       ...(options.plugins ?? []),
@@ -119,6 +129,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       };
     },
   });
+  if (viewerFor !== undefined) viewerForByGateway.set(gateway, viewerFor);
+  return gateway;
 }
 
 /** The resilience layer's state, when the port given is that layer itself. */
