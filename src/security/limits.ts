@@ -54,12 +54,13 @@ export const ERROR_CACHE_MAX_ENTRIES = 256;
 export const ERROR_CACHE_MAX_CHARACTERS = 2 * 1024 * 1024;
 
 /**
- * Deepest selection inside introspection (`__schema`, `__type`), counted like MAX_DEPTH. The
- * depth limit above leaves introspection to this one: GraphiQL's introspection query is 13 deep
- * (the TypeRef fragment nests `ofType` seven times under `__schema > types > fields > type`),
- * operation-limits.test.ts measures it; 15 admits it and refuses `ofType` chains 30 deep.
+ * Deepest selection of an operation that goes through `__schema`, counted like MAX_DEPTH (which
+ * graphql-armor applies to every other path). GraphiQL's introspection query (graphql-js's
+ * getIntrospectionQuery with every option) is 15 deep, its TypeRef fragment nesting `ofType`
+ * seven times under `__schema > types > fields > type`; operation-limits.test.ts measures it. 20
+ * admits it and tools that nest `ofType` a few levels more, and refuses `ofType` chains 30 deep.
  */
-export const MAX_INTROSPECTION_DEPTH = 15;
+export const MAX_INTROSPECTION_DEPTH = 20;
 
 /**
  * Operations running at once on one WebSocket (every graphql-ws operation is a Subscribe
