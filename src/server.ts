@@ -91,10 +91,10 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
     cors: corsPolicy(config.corsOrigins),
     logging: logger === undefined ? false : {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      debug: (...args) => logger.debug(args.map(forLog).join(' ')),
+      info: (...args) => logger.info(args.map(forLog).join(' ')),
+      warn: (...args) => logger.warn(args.map(forLog).join(' ')),
+      error: (...args) => logger.error(args.map(forLog).join(' ')),
     },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN. Loaded on
@@ -131,6 +131,17 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   });
   if (viewerFor !== undefined) viewerForByGateway.set(gateway, viewerFor);
   return gateway;
+}
+
+/**
+ * What yoga's own log lines may say about an error: its name and message. A GraphQLError's
+ * string form quotes the source around its location, and the query text may carry secrets
+ * inline (a Spark property holding a key), so it is never logged.
+ */
+function forLog(value: unknown): string {
+  if (!(value instanceof Error)) return String(value);
+  const error = value instanceof GraphQLError && value.originalError instanceof Error ? value.originalError : value;
+  return `${error.name}: ${error.message}`;
 }
 
 /** The resilience layer's state, when the port given is that layer itself. */

@@ -126,6 +126,24 @@ describe('the log line of an operation', () => {
   });
 });
 
+describe('an upstream failure in the log', () => {
+  it('is logged by its error name and message only: the query text, with any inline secret, stays out', async () => {
+    const secret = 'AKIA-inline-spark-secret-key';
+    stack.athena.faults.set('StartSession', { error: 'InternalServerException' });
+    const response = await post(
+      JSON.stringify({
+        query: `mutation Leaky { startSession(input: { workGroup: "sandbox", engineConfiguration: { sparkProperties: [{ key: "spark.hadoop.fs.s3a.secret.key", value: "${secret}" }] } }) { session { sessionId } } }`,
+      }),
+      { 'x-request-id': 'upstream-leak' },
+    );
+    expect(response.status).toBe(200);
+    expect(operationLines('upstream-leak')).toMatchObject([{ operationName: 'Leaky', outcome: 'error', errorCodes: ['UPSTREAM_ERROR'] }]);
+    const raw = stack.rawLog();
+    expect(raw).not.toContain(secret);
+    expect(raw).not.toContain('spark.hadoop.fs.s3a');
+  });
+});
+
 describe('/metrics', () => {
   it('serves Prometheus text with every family the operator needs', async () => {
     const response = await stack.yoga.fetch('http://gateway.test/metrics');
