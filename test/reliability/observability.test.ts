@@ -207,6 +207,27 @@ describe('/metrics', () => {
     expect(text).not.toContain('Third');
   });
 
+  it('names operations by the operation executed: names a client only claims cannot fill the label slots', async () => {
+    const fresh = await startStack();
+    try {
+      // operationName that the document does not define, and a document that does not validate: neither runs.
+      for (let i = 0; i < 210; i += 1) {
+        await fresh.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(i % 2 === 0 ? { query: 'query Real { __typename }', operationName: `Junk${i}` } : { query: `query Junk${i} { nope }` }),
+        });
+      }
+      await fresh.graphql('query AfterTheFlood { __typename }');
+      const text = await (await fresh.yoga.fetch('http://gateway.test/metrics')).text();
+      expect(metricValue(text, 'graphql_operations_total', { operation: 'AfterTheFlood' })).toBe(1);
+      expect(metricValue(text, 'graphql_operations_total', { operation: '(other)' })).toBe(0);
+      expect(text).not.toMatch(/Junk\d/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('each gateway has its own registry', async () => {
     const other = await startStack();
     try {
