@@ -4,7 +4,7 @@
 // on its second execution: an application's queries run compiled from their second request,
 // while a stream of one-off documents (GraphiQL typing, a scanner) never pays for compilation.
 // Mutations and subscriptions keep graphql-js: they are rare, or long-lived and cheap per event.
-import { execute, getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type Source } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type Source } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
