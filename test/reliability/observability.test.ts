@@ -1,6 +1,11 @@
 // The operator's view: one JSON log line per operation with what it cost upstream, request ids,
 // nothing secret in the logs, and Prometheus metrics.
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createHttpServer } from '../../src/http/server-timeouts.js';
+import { attachWebSocketServer } from '../../src/websocket.js';
+import { sendOverWebSocket } from '../security/support.js';
 import { testConfig } from '../../src/config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
@@ -141,6 +146,46 @@ describe('an upstream failure in the log', () => {
     const raw = stack.rawLog();
     expect(raw).not.toContain(secret);
     expect(raw).not.toContain('spark.hadoop.fs.s3a');
+  });
+});
+
+describe('operations over graphql-ws', () => {
+  it('get the same log line, metrics and request id as over HTTP, mutations included', async () => {
+    const server = createHttpServer(stack.yoga, stack.config.http);
+    const webSockets = attachWebSocketServer(server, stack.yoga);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    try {
+      const query = await sendOverWebSocket(url, { payload: { query: 'query OverSocket { sessions(workGroup: "analytics", first: 2) { edges { cursor } } }' }, authorization: undefined });
+      expect(query.code).toBeNull();
+      const mutation = await sendOverWebSocket(url, { payload: { query: 'mutation EndOverSocket { terminateSession(input: { sessionId: "no-such-session" }) { state } } ' }, authorization: undefined });
+      expect(mutation.code).toBe('NOT_FOUND');
+
+      const lines = stack.logLines.filter((line) => line.msg === 'graphql operation');
+      const overSocket = lines.find((line) => line.operationName === 'OverSocket');
+      expect(overSocket).toMatchObject({ operationType: 'query', outcome: 'ok', upstream: { ListSessions: 1 }, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      const ended = lines.find((line) => line.operationName === 'EndOverSocket');
+      expect(ended).toMatchObject({ operationType: 'mutation', outcome: 'error', errorCodes: ['NOT_FOUND'], upstream: { TerminateSession: 1 } });
+      expect(ended!.requestId).not.toBe(overSocket!.requestId);
+      const metrics = await stack.metrics();
+      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'OverSocket', type: 'query', outcome: 'ok' })).toBe(1);
+      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'EndOverSocket', type: 'mutation', outcome: 'error' })).toBe(1);
+
+      // A client's own request id on the upgrade request names the socket's operations, as the header names an HTTP request's.
+      const socket = new WebSocket(url, 'graphql-transport-ws', { headers: { 'x-request-id': 'socket-7' } });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      socket.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).type === 'connection_ack') socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'query Named { __typename }' } }));
+      });
+      await new Promise<void>((resolve) => socket.on('message', (raw) => JSON.parse(raw.toString()).type === 'complete' && resolve()));
+      socket.close();
+      expect(operationLines('socket-7')).toMatchObject([{ operationName: 'Named', outcome: 'ok' }]);
+    } finally {
+      await webSockets.dispose();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
