@@ -69,7 +69,8 @@ async function run(name, concurrency) {
     mutate: [mutate],
     coverageAnalysis: 'perTest',
     concurrency,
-    tempDirName: 'reports/.stryker-tmp',
+    // One sandbox directory per module, so that runs of different modules may overlap.
+    tempDirName: `reports/.stryker-tmp-${name}`,
     cleanTempDir: 'always',
     reporters: ['clear-text', 'progress', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
