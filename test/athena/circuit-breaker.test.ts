@@ -120,6 +120,17 @@ describe('CircuitBreaker', () => {
     expect(breaker.state).toBe('closed');
   });
 
+  it('a straggler’s success closes it at once, and there is nothing left to wait for', () => {
+    const { breaker, fail, advance } = setup(1, 1_000);
+    const straggler = breaker.tryAcquire()!;
+    fail();
+    advance(100);
+    expect(breaker.retryAfterMs).toBe(900);
+    straggler.success();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.retryAfterMs).toBe(0);
+  });
+
   it('works without a state listener and on its own monotonic clock', () => {
     const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 60_000 });
     breaker.tryAcquire()!.failure();
