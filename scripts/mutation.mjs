@@ -3,8 +3,9 @@
 // too much through, a cost bound that undercounts. Each module is mutated on its own and checked
 // by its own test files only, so one run fits in minutes on a small shared machine.
 //
-//   npm run test:mutation -- <module> [<module> ...] [--concurrency N]
+//   npm run test:mutation -- <module> [<module> ...] [--concurrency N] [--test-files a.test.ts,b.test.ts]
 //   npm run test:mutation -- all
+// --test-files replaces the module's test files (a quicker lower bound: fewer tests kill fewer mutants).
 //
 // Reports: reports/mutation/<module>.html and .json (git-ignored). Not part of `npm test`.
 import { Stryker } from '@stryker-mutator/core';
@@ -37,9 +38,11 @@ function parseArguments(argv) {
   const names = [];
   // Two workers at most: the machine is shared, and each worker runs a vitest of its own.
   let concurrency = 2;
+  let testFiles;
   for (let i = 0; i < argv.length; i += 1) {
     const argument = argv[i];
-    if (argument === '--concurrency') concurrency = Number(argv[++i]);
+    if (argument === '--test-files') testFiles = argv[++i].split(',');
+    else if (argument === '--concurrency') concurrency = Number(argv[++i]);
     else if (argument.startsWith('--concurrency=')) concurrency = Number(argument.slice('--concurrency='.length));
     else names.push(argument);
   }
@@ -48,7 +51,7 @@ function parseArguments(argv) {
   for (const name of selected) {
     if (!(name in MODULES)) throw new Error(`unknown module "${name}"; one of: ${Object.keys(MODULES).join(', ')}, all`);
   }
-  return { selected, concurrency };
+  return { selected, concurrency, testFiles };
 }
 
 /** Stryker's mutation score: detected mutants over valid ones (compile errors and ignored ones do not count). */
@@ -59,8 +62,9 @@ function scoreOf(results) {
   return { detected, undetected, score: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected) };
 }
 
-async function run(name, concurrency) {
-  const { mutate, testFiles } = MODULES[name];
+async function run(name, concurrency, testFilesOverride) {
+  const { mutate } = MODULES[name];
+  const testFiles = testFilesOverride ?? MODULES[name].testFiles;
   const stryker = new Stryker({
     testRunner: 'vitest',
     // The project's vitest config (its graphql alias matters); only the module's own test files run.
@@ -81,9 +85,9 @@ async function run(name, concurrency) {
   return { name, mutate, ...scoreOf(results) };
 }
 
-const { selected, concurrency } = parseArguments(process.argv.slice(2));
+const { selected, concurrency, testFiles } = parseArguments(process.argv.slice(2));
 const summary = [];
-for (const name of selected) summary.push(await run(name, concurrency));
+for (const name of selected) summary.push(await run(name, concurrency, testFiles));
 console.log('\nmutation score (killed + timeout) / (killed + timeout + survived + no coverage):');
 for (const { mutate, detected, undetected, score } of summary) {
   console.log(`  ${mutate.padEnd(34)} ${score.toFixed(2).padStart(6)}%  (${detected} detected, ${undetected} undetected)`);
