@@ -75,6 +75,8 @@ async function run(name, concurrency, testFilesOverride) {
     concurrency,
     // One sandbox directory per module, so that runs of different modules may overlap.
     tempDirName: `reports/.stryker-tmp-${name}`,
+    // The sandbox is a copy of the project: never copy reports (other runs' sandboxes among them).
+    ignorePatterns: ['/reports'],
     cleanTempDir: 'always',
     reporters: ['clear-text', 'progress', 'html', 'json'],
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
