@@ -17,7 +17,7 @@ import { refFromSummary, requireScope, type SessionRef } from './session.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionConnection } from './session-connection.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
-import { isVisibleWorkGroup } from './work-group.js';
+import { isVisibleWorkGroup, seesNoWorkGroup } from './work-group.js';
 
 /** Work groups one `allSessions` merges: each costs a ListSessions on the first page. */
 export const MAX_MERGED_WORK_GROUPS = 20;
@@ -122,6 +122,7 @@ async function firstLanes(context: GatewayContext, named: string[] | undefined):
   let names = named;
   if (names === undefined) {
     names = [];
+    if (seesNoWorkGroup(context.viewer)) return [];
     let pageToken: string | undefined;
     do {
       const page = await context.loaders.loadWorkGroupPage(pageToken);

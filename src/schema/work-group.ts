@@ -27,6 +27,11 @@ export function isVisibleWorkGroup(viewer: Viewer, workGroup: WorkGroupSummary):
   return isSparkEngine(workGroup.engineVersion) && allowsWorkGroup(viewer, workGroup.name);
 }
 
+/** A caller whose claim names no work group sees none: no call can show it one. */
+export function seesNoWorkGroup(viewer: Viewer): boolean {
+  return viewer.workGroups !== '*' && viewer.workGroups.size === 0;
+}
+
 /**
  * A work group exists for this caller when it is in the caller's list and Athena knows it as a
  * Spark work group (a SQL work group has no sessions: it reads as null, like a missing one). With
@@ -188,8 +193,9 @@ async function resolveWorkGroupConnection(
   const start: WorkGroupPosition =
     args.after === null || args.after === undefined ? { pageToken: undefined, index: -1, name: undefined } : decodeWorkGroupCursor(context, args.after);
 
-  const visible = (row: WorkGroupSummary) => isVisibleWorkGroup(context.viewer, row);
   const edges: WorkGroupConnectionResult['edges'] = [];
+  if (seesNoWorkGroup(context.viewer)) return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  const visible = (row: WorkGroupSummary) => isVisibleWorkGroup(context.viewer, row);
   let pageToken = start.pageToken;
   let page: WorkGroupPage = await context.loaders.loadWorkGroupPage(pageToken);
   let index = resumeIndex(page.workGroups, start) + 1;
