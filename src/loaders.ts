@@ -113,10 +113,9 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
   );
 
-  const workGroupPage = new DataLoader<string | undefined, WorkGroupPage, string>(
-    async (pageTokens) =>
-      settle(pageTokens.map((nextToken) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken }, callOptions))),
-    { cacheKeyFn: (pageToken) => pageToken ?? '' },
+  // Keyed by NextToken, '' for the first page (DataLoader takes no undefined key).
+  const workGroupPage = new DataLoader<string, WorkGroupPage>(async (pageTokens) =>
+    settle(pageTokens.map((token) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token }, callOptions))),
   );
   const workGroup = new DataLoader<string, WorkGroupSummary | null>(async (names) =>
     settle(names.map((name) => notFoundAsNull(port.getWorkGroup(name, callOptions)))),
@@ -130,7 +129,7 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     loadImmutableFields: (sessionId) => immutableFields.load(sessionId),
     loadStatus: (sessionId) => sessionStatus.load(sessionId),
     loadPage: (key) => sessionPage.load(key),
-    loadWorkGroupPage: (pageToken) => workGroupPage.load(pageToken),
+    loadWorkGroupPage: (pageToken) => workGroupPage.load(pageToken ?? ''),
     loadWorkGroup: (name) => workGroup.load(name),
     forgetSession(sessionId) {
       detailsRequested.delete(sessionId);

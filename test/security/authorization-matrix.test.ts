@@ -70,6 +70,16 @@ const ENTRY_POINTS: EntryPoint[] = [
     hiddenCalls: {},
   },
   {
+    name: 'allSessions (named work groups)',
+    kind: 'query',
+    operation: () => '{ allSessions(workGroups: ["primary"], first: 2) { edges { node { sessionId workGroup } } } }',
+    permitted: (data) => expect(data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)).toEqual(['primary', 'primary']),
+    permittedCalls: { ListSessions: 1 },
+    // Named but forbidden is left out without a call, exactly like a work group that does not exist.
+    hidden: { data: { allSessions: { edges: [] } } },
+    hiddenCalls: {},
+  },
+  {
     name: 'node (session)',
     kind: 'query',
     operation: () => `{ node(id: "${globalId(`Session:${target}`)}") { id ... on Session { status { state } } } }`,
