@@ -284,12 +284,16 @@ export function toAthenaError(operation: AthenaOperation, error: unknown): Athen
 }
 
 /**
- * The work-group operations declare no ResourceNotFoundException: Athena answers a missing work
- * group with InvalidRequestException "WorkGroup <name> is not found." (as StartQueryExecution does).
- * Arguments are validated before any call, so that message is the only "invalid" a valid name gets.
+ * Two InvalidRequestExceptions say "no such Spark work group", and read as not found here:
+ * - the work-group operations declare no ResourceNotFoundException: Athena answers a missing work
+ *   group with "WorkGroup <name> is not found." (as StartQueryExecution does);
+ * - a session operation on a SQL work group is answered "Workgroup EngineVersion is not Spark."
+ *   (seen on StartSession): such a work group has no sessions, and the gateway shows it as absent.
+ * Arguments are validated before any call, so a valid name gets no other "invalid" for these reasons.
  */
 function isWorkGroupNotFound(name: string, error: unknown): boolean {
-  return name === 'InvalidRequestException' && error instanceof Error && /\bWorkGroup\b.*\bis not found\b/i.test(error.message);
+  if (name !== 'InvalidRequestException' || !(error instanceof Error)) return false;
+  return /\bWorkGroup\b.*\bis not found\b/i.test(error.message) || /\bEngineVersion is not Spark\b/i.test(error.message);
 }
 
 function toWorkGroupState(value: string | undefined): WorkGroupState | undefined {

@@ -54,6 +54,11 @@ describe('toAthenaError', () => {
     expect(toAthenaError('GetWorkGroup', invalid('WorkGroup is not found.')).kind).toBe('not-found');
   });
 
+  it("maps 'Workgroup EngineVersion is not Spark.' (a SQL work group) to not-found: it has no sessions", () => {
+    expect(toAthenaError('ListSessions', invalid('Workgroup EngineVersion is not Spark.')).kind).toBe('not-found');
+    expect(toAthenaError('StartSession', invalid('Workgroup EngineVersion is not Spark.')).kind).toBe('not-found');
+  });
+
   it('keeps every other InvalidRequestException an invalid request', () => {
     expect(toAthenaError('GetWorkGroup', invalid('1 validation error detected: Value at workGroup failed to satisfy constraint')).kind).toBe('invalid-request');
     expect(toAthenaError('ListSessions', invalid('Session is in the TERMINATED state')).kind).toBe('invalid-request');
