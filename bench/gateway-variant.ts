@@ -13,7 +13,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CachingAthenaPort } from '../src/athena/caching-port.js';
 import { createAthenaClient, SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { loadConfig } from '../src/config.js';
-import { createGateway } from '../src/server.js';
+import { createGateway } from '../src/gateway.js';
 
 const { values } = parseArgs({
   options: {

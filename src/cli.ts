@@ -11,12 +11,12 @@ import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
-import { createGateway } from './server.js';
-import { attachWebSocketServer } from './websocket.js';
+import { createGateway } from './gateway.js';
+import { attachWebSocketServer } from './http/websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);

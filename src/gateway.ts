@@ -8,26 +8,26 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-port.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
-import { CursorCodec } from './cursors.js';
+import { CursorCodec } from './schema/cursors.js';
 import { BadUserInputError, UpstreamError } from './errors.js';
-import { graphiqlOptions } from './graphiql.js';
-import { createLoaders } from './loaders.js';
-import type { Logger } from './logger.js';
+import { graphiqlOptions } from './http/graphiql.js';
+import { createLoaders } from './schema/loaders.js';
+import type { Logger } from './observability/logger.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { useOperationalEndpoints } from './observability/operational-endpoints.js';
 import { Readiness } from './observability/readiness.js';
 import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
-import { useJitForRepeatedQueries } from './jit-execution.js';
-import { useRequestBodyLimit } from './request-body-limit.js';
+import { useJitForRepeatedQueries } from './execution/jit-execution.js';
+import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { SessionStatusPoller } from './subscriptions/status-poller.js';
-import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
+import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
 export interface GatewayOptions {
   logger?: Logger | undefined;
@@ -43,7 +43,7 @@ export interface GatewayOptions {
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
-  /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
+  /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
 }
 

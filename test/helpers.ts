@@ -3,7 +3,7 @@ import type { AthenaOperation, AthenaPort, CallOptions } from '../src/athena/por
 import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { testConfig, type GatewayConfig } from '../src/config.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;

@@ -7,7 +7,7 @@ import { GraphQLError, type ExecutionArgs, type FormattedExecutionResult, type G
 import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { maskError, type Gateway } from './server.js';
+import { maskError, type Gateway } from '../gateway.js';
 
 export interface WebSocketOptions {
   /**

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from './metrics.js';
 import { runInRequestScope, type RequestScope } from './request-scope.js';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../src/gateway.js';
 import { startStack } from '../helpers.js';
 import { metricValue, startResilientStack, type ResilientStack } from './support.js';
 

@@ -12,10 +12,10 @@ import { testConfig } from '../../src/config.js';
 import { closeHttpServer, GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import type { FaultSpec, FaultTarget } from '../../src/local-athena/fault-injector.js';
 import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../src/gateway.js';
 
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 4);
 /** Each fault phase lasts this long; a cycle is all phases once. */

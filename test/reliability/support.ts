@@ -7,10 +7,10 @@ import { SdkAthenaAdapter, type UpstreamCallEvent } from '../../src/athena/sdk-a
 import { testConfig, type GatewayConfig } from '../../src/config.js';
 import { GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../../src/local-athena/server.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
 import { postGraphQL, type GraphQLResponse } from '../helpers.js';
 
 export interface ResilientStackOptions {

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CursorCodec } from '../../src/cursors.js';
+import { CursorCodec } from '../../src/schema/cursors.js';
 import type { Stack } from '../helpers.js';
 import {
   bearer,

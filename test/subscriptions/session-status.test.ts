@@ -8,7 +8,7 @@ import { AthenaError, type AthenaPort } from '../../src/athena/port.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { UnauthenticatedError } from '../../src/errors.js';
-import type { Viewer } from '../../src/viewer.js';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 import { readSse, subscribeSse, type SseMessage, type SseSubscription } from './sse.js';
 
