@@ -5,9 +5,7 @@ import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
-import { ResilientAthenaPort } from './athena/resilient-port.js';
-import { CachingAthenaPort } from './athena/caching-port.js';
-import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
+import { createPortStack } from './athena/port-stack.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
@@ -31,28 +29,17 @@ async function serve(): Promise<void> {
   }
   logAuthMode(logger, config);
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
-  const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
-  const athena = new ResilientAthenaPort(adapter, {
-    concurrency: config.upstreamConcurrency,
-    queueLimit: config.upstreamQueueLimit,
-    breakerFailureThreshold: config.breakerFailureThreshold,
-    breakerOpenMs: config.breakerOpenMs,
-    onEvent: telemetry.onResilienceEvent,
-  });
-  telemetry.watchResilience(athena);
-  // Outermost, so that identical reads share one call and cached answers take no upstream slot
-  // and never count for the breaker.
-  const port = new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent });
+  const athena = createPortStack({ ...config, athena: settings }, { telemetry });
   const readiness = new Readiness({
-    breakerState: () => athena.breakerState,
-    probe: athenaProbe(athena),
+    breakerState: () => athena.resilient.breakerState,
+    probe: athenaProbe(athena.resilient),
     probeIntervalMs: config.readyProbeIntervalMs,
     probeTimeoutMs: config.athena.requestTimeoutMs,
     onChange: (report) =>
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown });
+  const yoga = createGateway({ ...config, athena: settings }, athena.port, { logger, telemetry, readiness, shutdown });
   const server = createServer(yoga);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
@@ -77,7 +64,7 @@ async function serve(): Promise<void> {
     await webSockets.dispose();
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
-    adapter.destroy();
+    athena.destroy();
     await local?.close();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));

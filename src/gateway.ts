@@ -39,7 +39,9 @@ export interface GatewayOptions {
   documentCaches?: DocumentCaches | undefined;
   /** Metrics and per-operation log lines; the CLI makes it first, to hand its hooks to the adapter. */
   telemetry?: GatewayTelemetry | undefined;
-  /** What /ready answers; by default it follows the port's circuit breaker, if it has one, and never probes. */
+  /** The port stack's breaker and concurrency cap (createPortStack's `resilient`), for the default readiness and metrics. */
+  resilience?: ResilienceState | undefined;
+  /** What /ready answers; by default it follows the breaker (`resilience`, or the port itself), and never probes. */
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
@@ -56,7 +58,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
   const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
   const telemetry = options.telemetry ?? new GatewayTelemetry({ logger });
-  const breaker = resilienceOf(port);
+  const breaker = options.resilience ?? resilienceOf(port);
   if (options.telemetry === undefined && breaker !== undefined) telemetry.watchResilience(breaker);
   const readiness = options.readiness ?? new Readiness({ breakerState: breaker && (() => breaker.breakerState) });
   telemetry.metrics.watchReadiness(() => readiness.isReady());

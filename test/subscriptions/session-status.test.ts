@@ -36,7 +36,7 @@ beforeAll(async () => {
   stack = await startStack({
     athena: { clock },
     config: { subscriptionPollMs: POLL_MS, athena: { maxAttempts: 1 } },
-    wrapPort: (port) => ({
+    wrapAdapter: (port) => ({
       ...bindAll(port),
       getSessionStatus: async (sessionId, options) => {
         if (vanished.has(sessionId)) throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);
