@@ -9,7 +9,7 @@ import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-po
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './schema/cursors.js';
-import { BadUserInputError, UpstreamError } from './errors.js';
+import { BadUserInputError, ERROR_CODES, UpstreamError } from './errors.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { createLoaders } from './schema/loaders.js';
 import type { Logger } from './observability/logger.js';
@@ -155,5 +155,5 @@ export function maskError(error: unknown, message: string): Error {
           : new UpstreamError();
     return new GraphQLError(upstream.message, { ...at, extensions: upstream.extensions });
   }
-  return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return new GraphQLError(message, { ...at, extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } });
 }

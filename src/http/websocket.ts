@@ -8,6 +8,7 @@ import type { Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { maskError, type Gateway } from '../gateway.js';
+import { ERROR_CODES } from '../errors.js';
 
 export interface WebSocketOptions {
   /**
@@ -164,7 +165,7 @@ function requestUrl(upgrade: IncomingMessage): URL {
 function asClientError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError && (error.originalError === undefined || error.originalError === null)) return error;
   const masked = maskError(error, 'Unexpected error.');
-  return masked instanceof GraphQLError ? masked : new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return masked instanceof GraphQLError ? masked : new GraphQLError('Unexpected error.', { extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } });
 }
 
 /** `extensions.http` tells yoga which HTTP status to send; over a socket it means nothing and is dropped. */
