@@ -360,7 +360,8 @@ const badArguments: Row[] = [
   },
   { name: 'start with a 1,025-character description', request: () => q(START(`workGroup: "primary", description: "${long(1025)}"`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start with an idle timeout of 0', request: () => q(START('workGroup: "primary", idleTimeoutMinutes: 0')), status: 200, code: 'BAD_USER_INPUT' },
-  { name: 'start with a 37-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(37)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'start with a 129-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(129)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'start with a 31-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(31)}"`)), status: 200, code: 'BAD_USER_INPUT' },
 ];
 
 const QUERY = '{ sessions(workGroup: "primary") { edges { cursor } } }';
