@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   CSRF_PREVENTED: 'CSRF_PREVENTED',
   /** The JWKS could not be fetched: not the caller's fault, so 503 and not 401. */
   AUTH_UNAVAILABLE: 'AUTH_UNAVAILABLE',
+  /** A caller over MAX_SUBSCRIPTIONS_PER_SUBJECT, or a socket over MAX_SUBSCRIPTIONS_PER_CONNECTION. */
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
   /** The operation-size limits of security/limits.ts (HTTP 400). */
   MAX_TOKENS_EXCEEDED: 'MAX_TOKENS_EXCEEDED',
   MAX_DEPTH_EXCEEDED: 'MAX_DEPTH_EXCEEDED',
