@@ -11,7 +11,7 @@
 import type { SessionState, SessionSummary } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { allowsWorkGroup } from '../viewer.js';
+import { allowsWorkGroup } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { refFromSummary, requireScope, type SessionRef } from './session.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SessionConnection } from './session-connection.js';

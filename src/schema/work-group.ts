@@ -2,7 +2,7 @@ import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } fr
 import { isSparkEngine, WORK_GROUP_STATES, type WorkGroupPage, type WorkGroupSummary } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { allowsWorkGroup, type Viewer } from '../viewer.js';
+import { allowsWorkGroup, type Viewer } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { EngineVersionObject, requireScope } from './session.js';
 import { selectedFieldNames, selectedFields } from './selection.js';

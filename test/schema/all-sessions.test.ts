@@ -3,7 +3,6 @@
 // and each page reads upstream only the work groups whose rows it needs.
 import { ListSessionsCommand, type SessionState } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { AthenaPort, ListSessionsInput } from '../../src/athena/port.js';
 import { startStack, type Stack } from '../helpers.js';
 
@@ -105,7 +104,7 @@ describe('allSessions over the real SDK and the local service (cold: no cache)',
   let everything: Row[];
 
   beforeAll(async () => {
-    stack = await startStack({ wrapPort: recording(reads) });
+    stack = await startStack({ wrapAdapter: recording(reads) });
     everything = await expectedMerge(stack, DEMO_GROUPS);
     // More than three upstream pages of `primary` alone, and rows from every non-empty work group.
     expect(everything.length).toBeGreaterThan(300);
@@ -210,7 +209,7 @@ describe('allSessions with the list cache (CACHE_TTL_MS) holding the buffered ro
   const reads: ListSessionsInput[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ wrapPort: (port) => new CachingAthenaPort(recording(reads)(port), { ttlMs: 600_000 }) });
+    stack = await startStack({ wrapAdapter: recording(reads), config: { cacheTtlMs: 600_000 } });
   });
   afterAll(() => stack.close());
 

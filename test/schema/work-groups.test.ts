@@ -3,7 +3,6 @@
 // work groups, with the contract's upstream calls.
 import { GetWorkGroupCommand, ListWorkGroupsCommand, type WorkGroupSummary } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import { startStack, type Stack } from '../helpers.js';
 
 /** Athena's Spark engine names; every other engine version is SQL. */
@@ -174,7 +173,7 @@ describe('work groups over several upstream pages', () => {
 describe('with the cache', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ wrapPort: (port) => new CachingAthenaPort(port, { ttlMs: 600_000 }) });
+    stack = await startStack({ config: { cacheTtlMs: 600_000 } });
   });
   afterAll(() => stack.close());
 
