@@ -35,19 +35,23 @@ export function seesNoWorkGroup(viewer: Viewer): boolean {
 /**
  * A work group exists for this caller when it is in the caller's list and Athena knows it as a
  * Spark work group (a SQL work group has no sessions: it reads as null, like a missing one). With
- * a field only GetWorkGroup answers selected, GetWorkGroup is the check; otherwise it is the first
+ * a field only GetWorkGroup answers selected, GetWorkGroup is the check. Otherwise it is the first
  * ListSessions page, the very call `sessions` makes first, so asking for the work group and its
- * first page costs one call.
+ * first page costs one call; only when that page is empty, which a new Spark work group's and a
+ * SQL work group's both are, does GetWorkGroup tell them apart.
  */
 export async function loadWorkGroupRef(context: GatewayContext, name: string, info: GraphQLResolveInfo): Promise<WorkGroupRef | null> {
   validateNestedSessionsArgs(context, name, info);
   if (!allowsWorkGroup(context.viewer, name)) return null;
-  if ([...selectedFieldNames(info)].some((field) => WORK_GROUP_DETAIL_FIELDS.has(field))) {
-    const summary = await context.loaders.loadWorkGroup(name);
-    return summary === null || !isSparkEngine(summary.engineVersion) ? null : { __typename: 'WorkGroup', name, summary };
-  }
+  if ([...selectedFieldNames(info)].some((field) => WORK_GROUP_DETAIL_FIELDS.has(field))) return loadSparkWorkGroup(context, name);
   const page = await context.loaders.loadPage({ workGroup: name, state: undefined, pageToken: undefined });
-  return page === null ? null : { __typename: 'WorkGroup', name };
+  if (page === null) return null;
+  return page.sessions.length > 0 ? { __typename: 'WorkGroup', name } : loadSparkWorkGroup(context, name);
+}
+
+async function loadSparkWorkGroup(context: GatewayContext, name: string): Promise<WorkGroupRef | null> {
+  const summary = await context.loaders.loadWorkGroup(name);
+  return summary === null || !isSparkEngine(summary.engineVersion) ? null : { __typename: 'WorkGroup', name, summary };
 }
 
 /**

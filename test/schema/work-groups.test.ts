@@ -111,6 +111,13 @@ describe('the demo work groups', () => {
     });
   });
 
+  it('an empty Spark work group exists: its empty first ListSessions page is checked with GetWorkGroup', async () => {
+    stack.resetCalls();
+    const result = await stack.graphql('{ workGroup(name: "sandbox") { name sessions { edges { cursor } } } }');
+    expect(result.data).toEqual({ workGroup: { name: 'sandbox', sessions: { edges: [] } } });
+    expect(stack.calls()).toEqual({ ListSessions: 1, GetWorkGroup: 1 });
+  });
+
   it('a SQL work group is no work group here: null, as a missing one, whatever is selected', async () => {
     for (const selection of ['name state', 'name', 'id sessions { edges { cursor } }']) {
       for (const name of [sql, 'no-such-work-group']) {
