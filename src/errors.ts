@@ -1,7 +1,7 @@
 // The errors clients see. Each has a stable `extensions.code`; messages never carry upstream internals.
 import { GraphQLError, type GraphQLErrorOptions } from 'graphql';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_ERROR';
+export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'UPSTREAM_ERROR' | 'TOO_MANY_SUBSCRIPTIONS';
 
 abstract class GatewayError extends GraphQLError {
   abstract readonly code: ErrorCode;
@@ -43,5 +43,13 @@ export class UpstreamError extends GatewayError {
   readonly code = 'UPSTREAM_ERROR';
   constructor(message = 'Athena did not answer in time or failed after retries. Try again shortly.', extensions: Record<string, unknown> = {}) {
     super(message, 'UPSTREAM_ERROR', extensions);
+  }
+}
+
+/** More subscriptions open at once than a caller or a socket may hold (security/limits.ts). */
+export class TooManySubscriptionsError extends GatewayError {
+  readonly code = 'TOO_MANY_SUBSCRIPTIONS';
+  constructor(message: string) {
+    super(message, 'TOO_MANY_SUBSCRIPTIONS');
   }
 }

@@ -18,6 +18,7 @@ import { GraphQLError, parse, type ExecutionResult, type FormattedExecutionResul
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { TooManySubscriptionsError } from './errors.js';
 import { MAX_REQUEST_BODY_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './security/limits.js';
 import { getSchema } from './schema/index.js';
 import { viewerForOf, type Gateway } from './server.js';
@@ -197,9 +198,7 @@ class OperationRefused extends Error {
 }
 
 function tooManySubscriptions(): GraphQLError {
-  return new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may run at once on one connection.`, {
-    extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-  });
+  return new TooManySubscriptionsError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may run at once on one connection.`);
 }
 
 /**
