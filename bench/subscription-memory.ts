@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { testConfig } from '../src/config.js';
 import { startLocalAthena } from '../src/local-athena/server.js';
-import { createGateway } from '../src/server.js';
-import { attachWebSocketServer } from '../src/websocket.js';
+import { createGateway } from '../src/gateway.js';
+import { attachWebSocketServer } from '../src/http/websocket.js';
 
 // At most MAX_SUBSCRIPTIONS_PER_SUBJECT: auth is off here, so every subscription is one caller's.
 const count = Number(process.argv[2] ?? 400);

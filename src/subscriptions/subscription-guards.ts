@@ -6,11 +6,11 @@
 // - a stream ends when its token stops being valid (exp plus the verifier's clock tolerance), with
 //   an UNAUTHENTICATED error event and then the end of the stream, since a token's holder must not
 //   keep receiving data that a new request with the same token would be refused.
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { invalidTokenError } from '../auth/bearer-token.js';
 import type { GatewayContext } from '../context.js';
-import { TooManySubscriptionsError } from '../errors.js';
+import { ERROR_CODES } from '../errors.js';
 import { MAX_SUBSCRIPTIONS_PER_SUBJECT } from '../security/limits.js';
 
 /** Callers without a subject (auth off, or tokens without `sub`) share one count. */
@@ -18,6 +18,10 @@ const NO_SUBJECT = '(no subject)';
 
 export interface SubscriptionGuardOptions {
   maxPerSubject?: number | undefined;
+}
+
+export function tooManySubscriptionsError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.TOO_MANY_SUBSCRIPTIONS } });
 }
 
 export function useSubscriptionGuards(options: SubscriptionGuardOptions = {}): Plugin {
@@ -32,7 +36,7 @@ export function useSubscriptionGuards(options: SubscriptionGuardOptions = {}): P
       const count = open.get(subject) ?? 0;
       if (count >= maxPerSubject) {
         setResultAndStopExecution({
-          errors: [new TooManySubscriptionsError(`At most ${maxPerSubject} subscriptions may be open at once for one caller: end some first.`)],
+          errors: [tooManySubscriptionsError(`At most ${maxPerSubject} subscriptions may be open at once for one caller: end some first.`)],
         });
         return;
       }
