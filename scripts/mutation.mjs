@@ -14,19 +14,19 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'caching-port': {
     mutate: 'src/athena/caching-port.ts',
-    testFiles: ['test/performance/caching-port.test.ts'],
+    testFiles: ['test/athena/caching-port.test.ts'],
   },
   cursors: {
-    mutate: 'src/cursors.ts',
-    testFiles: ['test/cursors.test.ts'],
+    mutate: 'src/schema/cursors.ts',
+    testFiles: ['test/schema/cursors.test.ts'],
   },
   'circuit-breaker': {
     mutate: 'src/athena/circuit-breaker.ts',
-    testFiles: ['test/athena/circuit-breaker.test.ts', 'test/reliability/resilient-port.test.ts'],
+    testFiles: ['test/athena/circuit-breaker.test.ts', 'test/athena/resilient-port.test.ts'],
   },
   'resilient-port': {
     mutate: 'src/athena/resilient-port.ts',
-    testFiles: ['test/reliability/resilient-port.test.ts'],
+    testFiles: ['test/athena/resilient-port.test.ts'],
   },
   'operation-cost': {
     mutate: 'src/security/operation-cost.ts',

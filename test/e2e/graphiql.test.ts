@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SESSION_ID } from '../../src/graphiql.js';
+import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import { startStack, type Stack } from '../helpers.js';
 import { openBrowser, type Browser } from './browser.js';
 
@@ -74,7 +74,7 @@ describe('GraphiQL in Chromium', () => {
     const page = await openGraphiQL();
     await expect(page.title()).resolves.toBe('Athena Spark sessions');
     const tabs = await page.locator('.graphiql-tab-button').allInnerTexts();
-    expect(tabs).toEqual(['Sessions', 'SessionWithConfiguration', 'WatchSession', '<untitled>']);
+    expect(tabs).toEqual(['Sessions', 'AllSessions', 'SessionWithConfiguration', 'WatchSession', '<untitled>']);
 
     // The documentation explorer is built from the introspected schema.
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();

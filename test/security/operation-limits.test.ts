@@ -3,7 +3,7 @@
 // bounded under a flood of unique documents.
 import { getIntrospectionQuery, getNamedType, isCompositeType, isObjectType, isInterfaceType, isUnionType, Lexer, parse, Source, TokenKind, type GraphQLNamedType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/graphiql.js';
+import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/http/graphiql.js';
 import { getSchema } from '../../src/schema/index.js';
 import { createDocumentCaches, DEFAULT_DOCUMENT_CACHE_LIMITS, type DocumentCaches } from '../../src/security/document-cache.js';
 import {
@@ -208,6 +208,14 @@ describe('the cost', () => {
     expect(costOf('query($ids: [ID!]!) { nodes(ids: $ids) { id } }')).toBe(100);
     expect(costOf('{ nodes(ids: ["a", "b", "c"]) { id } }')).toBe(3);
     expect(costOf('query($ids: [ID!]!) { nodes(ids: $ids) { ... on WorkGroup { sessions(first: 10) { edges { node { id } } } } } }')).toBe(100 * (1 + 1 + 10 * 2));
+  });
+
+  it('adds one upstream list per work group allSessions merges: its literal names, else the most it merges', () => {
+    const page = (args: string) => costOf(`query($names: [String!]) { allSessions(${args}first: 10) { edges { node { id } } } }`);
+    // connection 1 + 10 x (edge + node), plus the work groups
+    expect(page('workGroups: ["primary", "analytics"], ')).toBe(21 + 2);
+    expect(page('workGroups: $names, ')).toBe(21 + 20);
+    expect(page('')).toBe(21 + 20);
   });
 
   it('counts a fragment as often as it is spread, without exponential work', () => {

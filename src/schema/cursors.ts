@@ -4,8 +4,8 @@
 // resume still lands right when sessions were started in the meantime.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { SessionState } from './athena/port.js';
-import { BadUserInputError } from './errors.js';
+import type { SessionState } from '../athena/port.js';
+import { BadUserInputError } from '../errors.js';
 
 export interface CursorPosition {
   workGroup: string;
@@ -75,6 +75,33 @@ export class CursorCodec {
       index,
       sessionId: sessionId === '' ? undefined : sessionId,
     };
+  }
+
+  /**
+   * Signs the cursor of another connection (`allSessions`, `workGroups`). `kind` is the payload's
+   * first member, so no connection accepts another's cursors (this class's own start with a number).
+   */
+  seal(kind: string, fields: readonly unknown[]): string {
+    const payload = Buffer.from(JSON.stringify([kind, ...fields]), 'utf8').toString('base64url');
+    return `${payload}.${this.#mac(payload)}`;
+  }
+
+  /** The fields of a cursor sealed here for `kind`, unchanged; undefined for anything else. */
+  open(kind: string, cursor: string, maxLength: number): unknown[] | undefined {
+    if (cursor.length === 0 || cursor.length > maxLength) return undefined;
+    const [payload, mac, ...rest] = cursor.split('.');
+    if (payload === undefined || mac === undefined || rest.length > 0) return undefined;
+    const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
+    const givenMac = Buffer.from(mac, 'utf8');
+    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) return undefined;
+    let fields: unknown;
+    try {
+      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(fields) || fields[0] !== kind) return undefined;
+    return fields.slice(1);
   }
 
   #mac(payload: string): string {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SessionState } from '../src/athena/port.js';
-import { CursorCodec, type CursorPosition } from '../src/cursors.js';
+import type { SessionState } from '../../src/athena/port.js';
+import { CursorCodec, type CursorPosition } from '../../src/schema/cursors.js';
 
 const codec = new CursorCodec(Buffer.from('a secret of some length'));
 const position = { workGroup: 'primary', state: undefined, pageToken: 'tok', index: 3, sessionId: 's-1' } as const;
