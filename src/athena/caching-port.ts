@@ -14,6 +14,7 @@ import {
   type AthenaOperation,
   type AthenaPort,
   type CallOptions,
+  type ImmutableSessionRead,
   type ListSessionsInput,
   type SessionDetails,
   type SessionPage,
@@ -21,27 +22,8 @@ import {
   type StartCalculationInput,
   type StartSessionInput,
 } from './port.js';
-
-/** The part of GetSession that cannot change while the session exists. */
-export type ImmutableSessionFields = Pick<
-  SessionDetails,
-  'sessionId' | 'workGroup' | 'description' | 'notebookVersion' | 'engineVersion' | 'engineConfiguration' | 'sessionConfiguration'
->;
-
-export interface ImmutableSessionRead {
-  fields: ImmutableSessionFields;
-  /** The whole GetSession answer when it took a call to learn the fields, so the caller can reuse it. */
-  details?: SessionDetails | undefined;
-}
-
-/** A port that can answer a session's immutable fields without asking Athena each time. */
-export interface ImmutableSessionReader {
-  getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead>;
-}
-
-export function canReadImmutableSession(port: AthenaPort): port is AthenaPort & ImmutableSessionReader {
-  return typeof (port as Partial<ImmutableSessionReader>).getImmutableSession === 'function';
-}
+import { MAX_CACHED_PAGES, MAX_CACHED_SESSIONS } from '../security/limits.js';
+import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
 
 export type CacheName = 'details' | 'status' | 'list' | 'immutable';
 /** hit: answered from memory; miss: an upstream call was made; shared: joined an identical call in flight. */
@@ -69,12 +51,6 @@ export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
   entries: { details: number; status: number; list: number; immutable: number; inFlight: number };
 };
 
-// Heap at these bounds, measured with demo sessions: ~9 MB for 5,000 sessions (details, statuses
-// and immutable fields; up to ~15 MB when the three come from different calls) and ~15 MB for 200
-// full list pages.
-export const DEFAULT_MAX_CACHED_SESSIONS = 5_000;
-export const DEFAULT_MAX_CACHED_PAGES = 200;
-
 interface Fetched<T> {
   value: T;
   /** When the call that fetched it was sent: the answer is at most this old. */
@@ -98,7 +74,7 @@ interface SharedCall {
 
 const CACHE_NAMES: readonly CacheName[] = ['details', 'status', 'list', 'immutable'];
 
-export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
+export class CachingAthenaPort implements AthenaPort {
   readonly #inner: AthenaPort;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -120,11 +96,11 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? (() => performance.now());
     this.#onCacheEvent = options.onCacheEvent;
-    const maxSessions = options.maxSessions ?? DEFAULT_MAX_CACHED_SESSIONS;
+    const maxSessions = options.maxSessions ?? MAX_CACHED_SESSIONS;
     this.#details = new LRUCache({ max: maxSessions });
     this.#statuses = new LRUCache({ max: maxSessions });
     this.#immutable = new LRUCache({ max: maxSessions });
-    this.#pages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#pages = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
   }
 
   /** Counts of cache outcomes since start, and how many entries each cache holds now. */
@@ -380,18 +356,6 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
       // An observer's failure (a metrics bug) must not fail the read it observes.
     }
   }
-}
-
-function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
-  return {
-    sessionId: details.sessionId,
-    workGroup: details.workGroup,
-    description: details.description,
-    notebookVersion: details.notebookVersion,
-    engineVersion: details.engineVersion,
-    engineConfiguration: details.engineConfiguration,
-    sessionConfiguration: details.sessionConfiguration,
-  };
 }
 
 function callerLeft(operation: AthenaOperation, signal: AbortSignal): AthenaError {

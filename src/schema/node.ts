@@ -3,13 +3,12 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_NODES } from '../security/limits.js';
 import { builder, decodeGlobalId } from './builder.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
+import { requireScope } from './scope.js';
+import { loadSessionRef, selectsSessionDetails, type SessionRef } from './session-ref.js';
 import { validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
-
-/** Ids per `nodes` call: each may cost an upstream call, so a list (often a variable) must be bounded. */
-export const MAX_NODES = 100;
 
 function decodeAndValidate(globalId: string): { typename: string; id: string } {
   const decoded = decodeGlobalId(globalId);

@@ -3,9 +3,11 @@
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { isAthenaError, type SessionStatus } from '../athena/port.js';
 import { NotFoundError } from '../errors.js';
+import { EVENTS_BUFFERED_PER_SUBSCRIBER } from '../security/limits.js';
 import { isFinalStatus, type SessionStatusPoller } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
-import { loadSessionRef, requireScope } from './session.js';
+import { requireScope } from './scope.js';
+import { loadSessionRef } from './session-ref.js';
 import { SessionStatusObject } from './session-status.js';
 import { validateSessionId } from './validation.js';
 
@@ -41,9 +43,6 @@ builder.subscriptionField('sessionStatus', (t) =>
     },
   }),
 );
-
-/** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
-const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;
 
 function statusEvents(poller: SessionStatusPoller, sessionId: string, current: SessionStatus): AsyncIterable<StatusEvent> {
   return new Repeater<StatusEvent>(async (push, stop) => {

@@ -2,9 +2,10 @@ import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } fr
 import type { GatewayContext } from '../context.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
 import { builder } from './builder.js';
-import { requireScope } from './session.js';
+import { requireScope } from './scope.js';
 import { selectedFields } from './selection.js';
-import { MAX_PAGE_SIZE, resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
+import { MAX_PAGE_SIZE } from '../security/limits.js';
+import { resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateWorkGroup } from './validation.js';
 

@@ -21,8 +21,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
-import { MAX_NODES } from '../schema/node.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/session-connection.js';
+import { DEFAULT_PAGE_SIZE, MAX_NODES, MAX_PAGE_SIZE } from './limits.js';
 
 /**
  * The cost of an operation: each composite field counts once per object it can resolve. A field
