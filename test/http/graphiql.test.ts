@@ -1,6 +1,6 @@
 // GraphiQL as served: self-contained HTML (no CDN), and default tabs that run on the demo data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import {
   AUTHORIZATION_EXAMPLE,
   DEMO_SESSION_ID,
