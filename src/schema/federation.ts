@@ -12,6 +12,10 @@ import { MAX_REPRESENTATIONS } from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
 import { SessionObject } from './session.js';
+// The session mutations load right after the Session type whichever module is imported first, so the
+// printed schema's type order (schema.graphql) is the same from every entry point.
+import './terminate-session.js';
+import './start-session.js';
 import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';

@@ -2,10 +2,11 @@
 // athena/session-fields.ts, read through session-ref.ts; the value types under a session are in
 // session-configuration.ts, the mutations in start-session.ts and terminate-session.ts.
 import { builder } from './builder.js';
+// Before the value types: the printed schema lists SessionState and SessionStatus first, from every entry point.
+import { SessionStatusObject } from './session-status.js';
 import { EngineConfigurationObject, EngineVersionObject, SessionConfigurationObject, SessionStatisticsObject } from './session-configuration.js';
 import { listRowField, loadSessionRef, selectsSessionDetails, sessionField, type SessionRef } from './session-ref.js';
 import { requireScope } from './scope.js';
-import { SessionStatusObject } from './session-status.js';
 import { validateSessionId } from './validation.js';
 
 export const SessionObject = builder.objectRef<SessionRef>('Session');
