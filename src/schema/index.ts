@@ -7,6 +7,7 @@ import './terminate-session.js';
 import './start-session.js';
 import './session-connection.js';
 import './work-group.js';
+import './all-sessions.js';
 import './node.js';
 import './session-subscription.js';
 // After the type modules it makes entities of.
