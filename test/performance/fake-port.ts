@@ -4,8 +4,14 @@ import {
   AthenaError,
   type AthenaOperation,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationStatusResult,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
+  type SessionEndpoint,
+  type StopCalculationResult,
   type SessionDetails,
   type SessionPage,
   type SessionStatusResult,
@@ -52,8 +58,14 @@ export class ManualPort implements AthenaPort {
     this.#pending<{ sessionId: string; state: 'CREATING' }>('StartSession', input, options);
   startCalculationExecution = (input: StartCalculationInput, options?: CallOptions) =>
     this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
-  getCalculationExecution = (id: string, options?: CallOptions) =>
-    this.#pending<{ calculationExecutionId: string; state: 'RUNNING' }>('GetCalculationExecution', id, options);
+  getCalculationExecution = (id: string, options?: CallOptions) => this.#pending<Calculation>('GetCalculationExecution', id, options);
+  getCalculationExecutionStatus = (id: string, options?: CallOptions) =>
+    this.#pending<CalculationStatusResult>('GetCalculationExecutionStatus', id, options);
+  getCalculationExecutionCode = (id: string, options?: CallOptions) => this.#pending<string>('GetCalculationExecutionCode', id, options);
+  listCalculationExecutions = (input: ListCalculationsInput, options?: CallOptions) =>
+    this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
+  stopCalculationExecution = (id: string, options?: CallOptions) => this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
+  getSessionEndpoint = (sessionId: string, options?: CallOptions) => this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
 }
 
 export const details = (sessionId: string, state: SessionDetails['status']['state'] = 'IDLE', workGroup = 'primary'): SessionDetails => ({
