@@ -26,7 +26,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
-import { SessionStatusPoller } from './subscriptions/status-poller.js';
+import { CalculationStatusPoller, SessionStatusPoller } from './subscriptions/status-poller.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -68,6 +68,11 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     onPollError: (sessionId, error, consecutiveFailures) =>
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });
+  const calculationStatusPoller = new CalculationStatusPoller(port, {
+    intervalMs: config.subscriptionPollMs,
+    onPollError: (calculationId, error, consecutiveFailures) =>
+      logger?.warn({ calculationId, consecutiveFailures, err: error }, 'subscription calculation status poll failed'),
+  });
 
   return createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
@@ -103,7 +108,12 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
-      { onDispose: () => statusPoller.close() },
+      {
+        onDispose: () => {
+          statusPoller.close();
+          calculationStatusPoller.close();
+        },
+      },
     ],
     context: async ({ request }): Promise<GatewayContext> => {
       // Client gone or deadline passed: either one cancels this operation's upstream work.
@@ -116,6 +126,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
         signal,
         audit,
         statusPoller,
+        calculationStatusPoller,
       };
     },
   });

@@ -32,3 +32,8 @@ export function validateLength(value: string | null | undefined, argumentName: s
   }
   return value;
 }
+
+/** CalculationExecutionId: 1 to 36 characters (a UUID) in AWS's model. */
+export function validateCalculationId(calculationId: string, argumentName = 'calculationId'): string {
+  return validateLength(calculationId, argumentName, 1, 36)!;
+}
