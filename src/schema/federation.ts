@@ -10,9 +10,10 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { builder } from './builder.js';
 import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
-import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
+// After work-group.js, as in node.ts: the same registration order whichever module loads first.
+import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
