@@ -21,6 +21,7 @@ import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { useJitForRepeatedQueries } from './jit-execution.js';
 import { useRequestBodyLimit } from './request-body-limit.js';
+import { useCalculationsArgumentCheck } from './schema/calculation-connection.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -105,6 +106,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
       shutdown.plugin(),
+      useCalculationsArgumentCheck(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.

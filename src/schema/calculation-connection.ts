@@ -2,6 +2,17 @@
 // over its NextToken paging the way `sessions` is over ListSessions: full upstream pages, so a
 // position inside a page is stable, and a GraphQL page may span upstream pages. Its cursors are
 // the sessions' codec with a scope of their own (see calculationCursorScope).
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ExecutionArgs,
+  type GraphQLError,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { CalculationState } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
 import type { CursorPosition } from '../cursors.js';
@@ -67,10 +78,55 @@ export interface CalculationsArgs {
   after?: string | null | undefined;
 }
 
+const validateFirst = (first: number | null | undefined) => validateIntRange(first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+
+/**
+ * `calculations` sits below a session, whose own upstream call runs first; so that a bad `first`
+ * never costs that call, every `calculations` field of an operation has it checked before the
+ * operation executes. (A cursor is checked by the field itself: whether it belongs to this
+ * session's calculations is only known once the session is.)
+ */
+export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | undefined {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation === null || operation === undefined) return undefined;
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+  // Bad variables are graphql-js's to report, in its own words.
+  if (coerced.errors !== undefined) return undefined;
+  const typeInfo = new TypeInfo(args.schema);
+  let error: GraphQLError | undefined;
+  visit(
+    args.document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (error !== undefined || node.name.value !== 'calculations') return;
+        const field = typeInfo.getFieldDef();
+        if (field === null || field === undefined || typeInfo.getParentType()?.name !== 'Session') return;
+        try {
+          validateFirst((getArgumentValues(field, node, coerced.coerced) as CalculationsArgs).first);
+        } catch (caught) {
+          if (!(caught instanceof BadUserInputError)) throw caught;
+          error = caught;
+        }
+      },
+    }),
+  );
+  return error;
+}
+
+/** Runs calculationsArgumentError before execution: the operation answers BAD_USER_INPUT with no upstream call. */
+export function useCalculationsArgumentCheck<Context extends Record<string, unknown>>(): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = calculationsArgumentError(args);
+      if (error !== undefined) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
 export async function resolveCalculationConnection(context: GatewayContext, sessionId: string, args: CalculationsArgs): Promise<ConnectionResult> {
   requireScope(context, 'sessions:read');
   const state = args.state ?? undefined;
-  const first = validateIntRange(args.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+  const first = validateFirst(args.first);
   const start: CalculationPosition =
     args.after === null || args.after === undefined ? { pageToken: undefined, index: -1, calculationId: undefined } : decodeCursor(context, sessionId, state, args.after);
 

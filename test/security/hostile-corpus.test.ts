@@ -383,6 +383,14 @@ const badArguments: Row[] = [
   { name: 'calculation with an empty description', request: () => q(CALCULATE(`sessionId: "${SESSION}", codeBlock: "1", description: ""`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'calculation with a 31-character client request token', request: () => q(CALCULATE(`sessionId: "${SESSION}", codeBlock: "1", clientRequestToken: "${long(31)}"`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'calculation without code', request: () => q(CALCULATE(`sessionId: "${SESSION}"`)), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  // Checked before the session's own call, though the connection sits below the session.
+  { name: 'calculations first: 101', request: () => q(`{ session(sessionId: "${SESSION}") { calculations(first: 101) { edges { cursor } } } }`), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'calculations first: -1 in a variable, under node',
+    request: () => q(`query($n: Int) { node(id: "${globalId(`Session:${SESSION}`)}") { ... on Session { calculations(first: $n) { edges { cursor } } } } }`, { n: -1 }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
 ];
 
 const QUERY = '{ sessions(workGroup: "primary") { edges { cursor } } }';
