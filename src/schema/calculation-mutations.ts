@@ -9,11 +9,9 @@ import { builder } from './builder.js';
 import { calculationSelection, CalculationObject, loadCalculationRef, sessionIsVisible, type CalculationRef } from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';
 import { requireScope } from './session.js';
-import { validateCalculationId, validateLength, validateSessionId } from './validation.js';
+import { validateCalculationId, validateMember, validateSessionId } from './validation.js';
 import type { CalculationState } from '../athena/port.js';
 
-/** AWS's model: CodeBlock is at most 68,000 characters. */
-export const MAX_CODE_BLOCK_LENGTH = 68_000;
 /** Athena's reasons are short sentences; a longer one is clipped rather than passed on whole. */
 const MAX_REASON_LENGTH = 1024;
 
@@ -43,7 +41,7 @@ function requireWriteScope(context: GatewayContext, audit: (outcome: Outcome) =>
 const StartCalculationInput = builder.inputType('StartCalculationInput', {
   fields: (t) => ({
     sessionId: t.string({ required: true, description: 'The session to run the code in: an IDLE session of PySpark engine version 3.' }),
-    codeBlock: t.string({ required: true, description: `The code to run (at most ${MAX_CODE_BLOCK_LENGTH} characters).` }),
+    codeBlock: t.string({ required: true, description: 'The code to run (at most 68,000 characters).' }),
     description: t.string({ description: 'The calculation description (1 to 1024 characters).' }),
     clientRequestToken: t.string({
       description: 'Makes the start idempotent: retrying with the same token returns the same calculation instead of running the code twice (32 to 128 characters).',
@@ -79,9 +77,9 @@ builder.mutationField('startCalculation', (t) =>
       const audit = auditor(context, 'startCalculation', { sessionId: input.sessionId });
       requireWriteScope(context, audit);
       const sessionId = validateSessionId(input.sessionId, 'input.sessionId');
-      const codeBlock = validateLength(input.codeBlock, 'input.codeBlock', 0, MAX_CODE_BLOCK_LENGTH)!;
-      const description = validateLength(input.description, 'input.description', 1, 1024);
-      const clientRequestToken = validateLength(input.clientRequestToken, 'input.clientRequestToken', 32, 128);
+      const codeBlock = validateMember('CodeBlock', input.codeBlock, 'input.codeBlock') as string;
+      const description = validateMember('DescriptionString', input.description, 'input.description');
+      const clientRequestToken = validateMember('IdempotencyToken', input.clientRequestToken, 'input.clientRequestToken');
       const notFound = () => new NotFoundError(`Session ${sessionId} not found.`);
       // StartCalculationExecution takes only a session id: a caller limited to some work groups is checked first.
       if (!(await sessionIsVisible(context, sessionId))) {

@@ -109,7 +109,7 @@ describe('the log line of an operation', () => {
       'eyJhbGciOiJIUzI1NiJ9.secret-payload.signature',
       'cookie-secret-value',
       'api-key-secret-value',
-      'variable-secret-token',
+      'variable-secret-token-00000000000',
       'inline-secret-token',
     ] as const;
     await post(

@@ -361,7 +361,8 @@ const badArguments: Row[] = [
   },
   { name: 'start with a 1,025-character description', request: () => q(START(`workGroup: "primary", description: "${long(1025)}"`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start with an idle timeout of 0', request: () => q(START('workGroup: "primary", idleTimeoutMinutes: 0')), status: 200, code: 'BAD_USER_INPUT' },
-  { name: 'start with a 37-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(37)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'start with a 129-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(129)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'start with a 31-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(31)}"`)), status: 200, code: 'BAD_USER_INPUT' },
   // Calculations: AWS's model (CalculationExecutionId 1..36, CodeBlock <= 68,000, Description 1..1024, ClientRequestToken 32..128).
   { name: 'empty calculationId', request: () => q('{ calculation(calculationId: "") { calculationId } }'), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'calculationId of 37 characters', request: () => q(`{ calculation(calculationId: "${long(37)}") { calculationId } }`), status: 200, code: 'BAD_USER_INPUT' },
