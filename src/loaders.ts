@@ -168,7 +168,7 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   );
   // Per request only (this loader dies with the request), so one token never reaches two requests.
   const sessionEndpoint = new DataLoader<string, SessionEndpoint | null>(async (sessionIds) =>
-    settle(sessionIds.map((sessionId) => notFoundAsNull(port.getSessionEndpoint(sessionId, callOptions)))),
+    settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSessionEndpoint(sessionId, callOptions))))),
   );
 
   return {
