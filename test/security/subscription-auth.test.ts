@@ -146,8 +146,8 @@ describe('calculationStatus over both transports', () => {
     expect(sse.body).toContain('"calculationStatus":{"state"');
   });
 
-  it('no token is UNAUTHENTICATED; a token without sessions:read is FORBIDDEN', async () => {
-    expect((await firstOverWebSocket(undefined, '', watch())).codes).toEqual(['UNAUTHENTICATED']);
+  it('no token is refused (socket closed with 4401, HTTP 401); a token without sessions:read is FORBIDDEN', async () => {
+    expect((await firstOverWebSocket(undefined, '', watch())).codes).toEqual(['CLOSED 4401']);
     expect((await firstOverSse(undefined, '', watch())).status).toBe(401);
     expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, '', watch())).codes).toEqual(['FORBIDDEN']);
   });
