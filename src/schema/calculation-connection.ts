@@ -15,7 +15,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { CalculationState } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
-import type { CursorPosition } from '../cursors.js';
+import type { CursorPosition } from './cursors.js';
 import { BadUserInputError } from '../errors.js';
 import { builder } from './builder.js';
 import { CalculationObject, refFromCalculationSummary, type CalculationRef } from './calculation.js';

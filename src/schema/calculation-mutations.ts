@@ -4,7 +4,7 @@
 import { isAthenaError } from '../athena/port.js';
 import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { hasScope, isRestricted } from '../viewer.js';
+import { hasScope, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { calculationSelection, CalculationObject, loadCalculationRef, sessionIsVisible, type CalculationRef } from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';

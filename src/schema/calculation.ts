@@ -6,7 +6,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Calculation, CalculationStatistics, CalculationStatus, CalculationSummary } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { allowsWorkGroup, isRestricted } from '../viewer.js';
+import { allowsWorkGroup, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { CalculationResultObject, CalculationStatisticsObject, CalculationStatusObject } from './calculation-status.js';
 import { selectedFieldNames } from './selection.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { Calculation, CalculationPage, CalculationStatusResult, SessionEndpoint } from '../../src/athena/port.js';
-import { ManualClock, ManualPort } from '../performance/fake-port.js';
+import { ManualClock, ManualPort } from './fake-port.js';
 
 const TTL = 1_000;
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
-import type { Viewer } from '../../src/viewer.js';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 
 const QUEUED_MS = 100;
@@ -28,8 +28,8 @@ const gql = (query: string, variables?: Record<string, unknown>, who: keyof type
 beforeAll(async () => {
   stack = await startStack({
     athena: { clock, timings: { calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
-    // The real composition of `serve`: the cross-request cache over the (instrumented) adapter.
-    wrapPort: (port) => (cache = new CachingAthenaPort(port, { ttlMs: 60_000, now: () => clock.now() })),
+    // The cross-request cache on, as `serve` runs it, on the local service's clock.
+    now: () => clock.now(),
     config: { cacheTtlMs: 60_000 },
     gateway: { viewerFor: (request) => VIEWERS[request.headers.get('authorization') ?? 'Bearer all'] ?? VIEWERS['Bearer all']! },
   });
@@ -37,6 +37,7 @@ beforeAll(async () => {
     const result = await gql(`{ sessions(workGroup: "${workGroup}", state: IDLE, first: 10) { edges { node { sessionId } } } }`);
     return result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId) as string[];
   };
+  cache = stack.portStack.cache!;
   pyspark = await idle('analytics');
   spark35 = await idle('ml-experiments');
   expect(pyspark.length).toBeGreaterThan(4);

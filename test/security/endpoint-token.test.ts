@@ -2,7 +2,7 @@
 // caller who asked for it and nowhere else — not into a log line, not into another request.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { startResilientStack, type ResilientStack } from '../reliability/support.js';
 
 let stack: ResilientStack;

@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import WebSocket from 'ws';
 import { UnauthenticatedError } from '../../src/errors.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
-import type { Viewer } from '../../src/viewer.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/websocket.js';
+import type { Viewer } from '../../src/auth/viewer.js';
+import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import { startStack, type Stack } from '../helpers.js';
 import { subscribeSse, type SseMessage } from './sse.js';
 
