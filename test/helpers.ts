@@ -138,4 +138,6 @@ export class InstrumentedPort implements AthenaPort {
     this.#track('ListCalculationExecutions', () => this.inner.listCalculationExecutions(input, o));
   stopCalculationExecution = (id: string, o?: CallOptions) => this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
   getSessionEndpoint = (id: string, o?: CallOptions) => this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
+  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) => this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
+  getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }

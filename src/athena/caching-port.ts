@@ -4,8 +4,8 @@
 //   CACHE_TTL_MS=0: fifty clients polling one session cost one GetSessionStatus);
 // - what never changes during a session's life (engine and session configuration, versions, work
 //   group, description) is kept in a bounded LRU and answered without a call;
-// - status, statistics and list pages are served again only within `ttlMs` of when their call was
-//   sent, and never once this gateway has terminated (or otherwise changed) the session: writes
+// - status, statistics and list pages (of sessions and of work groups, and GetWorkGroup answers)
+//   are served again only within `ttlMs` of when their call was sent, and never once this gateway has terminated (or otherwise changed) the session: writes
 //   through this port drop what they make stale, including reads still in flight.
 // - calculations follow the same rules: their status (with statistics), details and list pages
 //   within `ttlMs`, dropped when this gateway starts or stops one (or terminates its session); their
@@ -24,11 +24,14 @@ import {
   type CallOptions,
   type ListCalculationsInput,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
   type SessionStatusResult,
   type StartCalculationInput,
   type StartSessionInput,
+  type WorkGroupPage,
+  type WorkGroupSummary,
 } from './port.js';
 
 /** The part of GetSession that cannot change while the session exists. */
@@ -60,7 +63,8 @@ export type CacheName =
   | 'calculation-details'
   | 'calculation-status'
   | 'calculation-list'
-  | 'calculation-code';
+  | 'calculation-code'
+  | 'workGroups';
 /** hit: answered from memory; miss: an upstream call was made; shared: joined an identical call in flight. */
 export type CacheOutcome = 'hit' | 'miss' | 'shared';
 
@@ -74,7 +78,7 @@ export interface CachingPortOptions {
   ttlMs: number;
   /** Sessions remembered per cache (details, status, immutable fields). */
   maxSessions?: number | undefined;
-  /** ListSessions pages remembered (each up to 100 rows). */
+  /** ListSessions pages remembered (each up to 100 rows); as many work-group pages and GetWorkGroup answers again. */
   maxPages?: number | undefined;
   /** Monotonic milliseconds; tests inject a clock they move by hand. */
   now?: (() => number) | undefined;
@@ -88,6 +92,7 @@ export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
     status: number;
     list: number;
     immutable: number;
+    workGroups: number;
     inFlight: number;
     calculationDetails: number;
     calculationStatus: number;
@@ -138,6 +143,7 @@ const CACHE_NAMES: readonly CacheName[] = [
   'calculation-status',
   'calculation-list',
   'calculation-code',
+  'workGroups',
 ];
 
 export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
@@ -155,6 +161,8 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #calculationCode: LRUCache<string, string>;
   /** The session of each calculation seen: to drop a session's calculations, and a calculation's session's pages. */
   readonly #calculationSessions: LRUCache<string, string>;
+  /** ListWorkGroups pages and GetWorkGroup answers: a work group's state and description can change, so they age like list pages. */
+  readonly #workGroups: LRUCache<string, Fetched<WorkGroupPage | WorkGroupSummary>>;
   /** Bounded by the calls in flight, each of which has a waiting caller. */
   readonly #inFlight = new Map<string, SharedCall>();
   readonly #counts = Object.fromEntries(CACHE_NAMES.map((name) => [name, { hit: 0, miss: 0, shared: 0 }])) as Record<
@@ -178,6 +186,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#calculationSessions = new LRUCache({ max: maxSessions });
     this.#calculationPages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
     this.#calculationCode = new LRUCache({ maxSize: MAX_CACHED_CODE_CHARACTERS, sizeCalculation: (code) => Math.max(1, code.length) });
+    this.#workGroups = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
   }
 
   /** Counts of cache outcomes since start, and how many entries each cache holds now. */
@@ -190,6 +199,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
         status: this.#statuses.size,
         list: this.#pages.size,
         immutable: this.#immutable.size,
+        workGroups: this.#workGroups.size,
         inFlight: this.#inFlight.size,
         calculationDetails: this.#calculationDetails.size,
         calculationStatus: this.#calculationStatuses.size,
@@ -210,6 +220,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#calculationPages.clear();
     this.#calculationCode.clear();
     this.#calculationSessions.clear();
+    this.#workGroups.clear();
     this.#detachInFlight(() => true);
   }
 
@@ -390,6 +401,32 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   getSessionEndpoint(sessionId: string, options?: CallOptions) {
     // Never cached nor shared: the answer carries an auth token that must reach only its caller.
     return this.#inner.getSessionEndpoint(sessionId, options);
+  }
+
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
+    const key = JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']);
+    return this.#readWorkGroups('ListWorkGroups', key, options, (signal) => this.#inner.listWorkGroups(input, { signal }));
+  }
+
+  getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
+    return this.#readWorkGroups('GetWorkGroup', JSON.stringify(['get', name]), options, (signal) => this.#inner.getWorkGroup(name, { signal }));
+  }
+
+  /** No write of this gateway changes a work group, so these answers only age out. */
+  #readWorkGroups<T extends WorkGroupPage | WorkGroupSummary>(
+    operation: AthenaOperation,
+    key: string,
+    options: CallOptions | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const cached = this.#fresh(this.#workGroups, key);
+    if (cached !== undefined) {
+      this.#record('workGroups', 'hit');
+      return Promise.resolve(cached as T);
+    }
+    return this.#share('workGroups', operation, key, options, call, (value, sentAt) => {
+      if (this.#ttlMs > 0) this.#workGroups.set(key, { value, sentAt });
+    });
   }
 
   #fresh<Entry extends Fetched<unknown>>(cache: LRUCache<string, Entry>, key: string): Entry['value'] | undefined {

@@ -11,6 +11,7 @@ import {
   type CallOptions,
   type ListCalculationsInput,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type StartCalculationInput,
   type StartSessionInput,
 } from './port.js';
@@ -146,6 +147,14 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
 
   getSessionEndpoint(sessionId: string, options?: CallOptions) {
     return this.#call('GetSessionEndpoint', options, (callOptions) => this.#inner.getSessionEndpoint(sessionId, callOptions));
+  }
+
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
+    return this.#call('ListWorkGroups', options, (callOptions) => this.#inner.listWorkGroups(input, callOptions));
+  }
+
+  getWorkGroup(name: string, options?: CallOptions) {
+    return this.#call('GetWorkGroup', options, (callOptions) => this.#inner.getWorkGroup(name, callOptions));
   }
 
   async #call<T>(operation: AthenaOperation, options: CallOptions | undefined, send: (options: CallOptions | undefined) => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import './session-connection.js';
 import './work-group.js';
 import './calculation-status.js';
 import './calculation.js';
+import './all-sessions.js';
 import './node.js';
 import './session-subscription.js';
 import './calculation-connection.js';

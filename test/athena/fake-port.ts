@@ -12,11 +12,14 @@ import {
   type ListSessionsInput,
   type SessionEndpoint,
   type StopCalculationResult,
+  type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
   type SessionStatusResult,
   type StartCalculationInput,
   type StartSessionInput,
+  type WorkGroupPage,
+  type WorkGroupSummary,
 } from '../../src/athena/port.js';
 
 export interface PendingCall {
@@ -66,6 +69,8 @@ export class ManualPort implements AthenaPort {
     this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
   stopCalculationExecution = (id: string, options?: CallOptions) => this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
   getSessionEndpoint = (sessionId: string, options?: CallOptions) => this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
+  listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) => this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
+  getWorkGroup = (name: string, options?: CallOptions) => this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }
 
 export const details = (sessionId: string, state: SessionDetails['status']['state'] = 'IDLE', workGroup = 'primary'): SessionDetails => ({

@@ -55,6 +55,8 @@ class ScriptedPort implements AthenaPort {
   listCalculationExecutions = (_input: unknown, o?: CallOptions) => this.#call('ListCalculationExecutions', o);
   stopCalculationExecution = (_id: string, o?: CallOptions) => this.#call('StopCalculationExecution', o);
   getSessionEndpoint = (_id: string, o?: CallOptions) => this.#call('GetSessionEndpoint', o);
+  listWorkGroups = (_input: unknown, o?: CallOptions) => this.#call('ListWorkGroups', o);
+  getWorkGroup = (_name: string, o?: CallOptions) => this.#call('GetWorkGroup', o);
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

@@ -76,6 +76,7 @@ describe('GraphiQL in Chromium', () => {
     const tabs = await page.locator('.graphiql-tab-button').allInnerTexts();
     expect(tabs).toEqual([
       'Sessions',
+      'AllSessions',
       'SessionWithConfiguration',
       'WatchSession',
       '<untitled>',

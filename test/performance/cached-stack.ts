@@ -52,6 +52,8 @@ export class Gate {
       listCalculationExecutions: (input, o) => hold('ListCalculationExecutions', () => port.listCalculationExecutions(input, o)),
       stopCalculationExecution: (id: string, o?: CallOptions) => hold('StopCalculationExecution', () => port.stopCalculationExecution(id, o)),
       getSessionEndpoint: (id: string, o?: CallOptions) => hold('GetSessionEndpoint', () => port.getSessionEndpoint(id, o)),
+      listWorkGroups: (input, o) => hold('ListWorkGroups', () => port.listWorkGroups(input, o)),
+      getWorkGroup: (name: string, o?: CallOptions) => hold('GetWorkGroup', () => port.getWorkGroup(name, o)),
     };
   }
 }

@@ -87,6 +87,8 @@ const bindAll = (port: AthenaPort): AthenaPort => ({
   listCalculationExecutions: port.listCalculationExecutions.bind(port),
   stopCalculationExecution: port.stopCalculationExecution.bind(port),
   getSessionEndpoint: port.getSessionEndpoint.bind(port),
+  listWorkGroups: port.listWorkGroups.bind(port),
+  getWorkGroup: port.getWorkGroup.bind(port),
 });
 
 const take = (list: string[]) => {
