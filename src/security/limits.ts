@@ -13,13 +13,12 @@ export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
 
 /**
  * Deepest selection (fields only; fragments do not add depth, so Relay-style fragment nesting is
- * free). The deepest path that does not come back to a type it passed is 9 fields (`_entities` or
- * `node` > WorkGroup.sessions > edges > node > calculations > edges > node > result > resultType;
- * through a session's engineConfiguration > classifications > properties > key it is 8); 10 admits
- * it and rejects deep nonsense (such as walking Session.calculations > Calculation.session round
- * and round) before the rest of validation runs.
+ * free). The deepest path that does not come back to a type it passed is 11 fields (`workGroups` >
+ * edges > node > sessions > edges > node > calculations > edges > node > result > resultType); 12
+ * admits it and rejects deep nonsense (such as walking Session.calculations > Calculation.session
+ * round and round) before the rest of validation runs.
  */
-export const MAX_DEPTH = 10;
+export const MAX_DEPTH = 12;
 
 /**
  * Aliases per operation, `__typename` aliases included (the alias-overloading probe uses 101 of
