@@ -30,10 +30,11 @@ async function rejection(promise: Promise<unknown>): Promise<AthenaError> {
 
 describe('calculations', () => {
   it('keeps Athena\'s reason on a refused request, and only there', async () => {
-    const { sessions } = await adapter.listSessions({ workGroup: 'analytics', stateFilter: 'BUSY', maxResults: 1 });
+    // A Spark 3.5 session runs code through Spark Connect, not calculations.
+    const { sessions } = await adapter.listSessions({ workGroup: 'ml-experiments', stateFilter: 'IDLE', maxResults: 1 });
     const refused = await rejection(adapter.startCalculationExecution({ sessionId: sessions[0]!.sessionId, codeBlock: '1' }));
     expect(refused.kind).toBe('invalid-request');
-    expect(refused.reason).toEqual(expect.stringContaining('BUSY'));
+    expect(refused.reason).toEqual(expect.stringContaining('Spark Connect'));
     const missing = await rejection(adapter.getCalculationExecution('00000000-0000-4000-8000-000000000000'));
     expect(missing.kind).toBe('not-found');
     expect(missing.reason).toBeUndefined();
