@@ -1,6 +1,6 @@
 // The code-first schema as an Apollo Federation v2 subgraph (@pothos/plugin-federation): the API
-// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId` and `WorkGroup`
-// keyed by `name`.
+// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId`, `WorkGroup`
+// keyed by `name` and `Calculation` keyed by `calculationId`.
 //
 // Entity references go through the same entry points as `session`, `workGroup`, `node` and `nodes`:
 // the per-request loaders (so references to one session cost one call, whatever their number),
@@ -17,8 +17,10 @@ import { SessionObject } from './session.js';
 import './terminate-session.js';
 import './start-session.js';
 import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
-import { validateSessionId, validateWorkGroup } from './validation.js';
+import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
+// After work-group.js, as in node.ts: the same registration order whichever module loads first.
+import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
@@ -46,6 +48,12 @@ builder.asEntity(SessionObject, {
   key: builder.selection<{ sessionId: string }>('sessionId'),
   resolveReference: async (representation, context, info) =>
     loadSessionRef(context, keyOf(representation, 'sessionId', validateSessionId), selectsSessionDetails(info)),
+});
+
+builder.asEntity(CalculationObject, {
+  key: builder.selection<{ calculationId: string }>('calculationId'),
+  resolveReference: async (representation, context, info) =>
+    loadCalculationRef(context, keyOf(representation, 'calculationId', validateCalculationId), calculationSelection(info)),
 });
 
 builder.asEntity(WorkGroupObject, {
