@@ -26,7 +26,7 @@ let html: string;
 
 beforeAll(async () => {
   // Calculations finish at once, so the demo session is IDLE again for the tabs tested after them.
-  stack = await startStack({ athena: { timings: { calculationQueuedMs: 1, calculationMs: 1 } } });
+  stack = await startStack({ athena: { timings: { calculationCreatingMs: 1, calculationQueuedMs: 1, calculationMs: 1 } } });
   const response = await stack.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/html');
@@ -120,15 +120,15 @@ describe('default documents', () => {
   });
 
   it('the calculation tabs: start one in the demo session, list it, watch it', async () => {
-    const started = await stack.graphql(START_CALCULATION_DOCUMENT, variablesOf(5));
+    const started = await stack.graphql(START_CALCULATION_DOCUMENT, variablesOf(6));
     expect(started.errors).toBeUndefined();
     const calculationId = started.data!.startCalculation.calculation.calculationId as string;
-    const listed = await stack.graphql(CALCULATIONS_DOCUMENT, variablesOf(4));
+    const listed = await stack.graphql(CALCULATIONS_DOCUMENT, variablesOf(5));
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.session.calculations.edges[0].node).toMatchObject({ calculationId, description: 'from GraphiQL' });
 
     // As shipped, the watch tab names no calculation: NOT_FOUND says to paste one.
-    expect(variablesOf(6)).toEqual({ calculationId: expect.any(String) });
+    expect(variablesOf(7)).toEqual({ calculationId: expect.any(String) });
     const response = await stack.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },

@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/local-athena/clock.js';
 import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 
+const CREATING_MS = 50;
 const QUEUED_MS = 100;
 const RUNNING_MS = 1_000;
 const clock = new ManualClock(Date.now());
@@ -27,7 +28,7 @@ const gql = (query: string, variables?: Record<string, unknown>, who: keyof type
 
 beforeAll(async () => {
   stack = await startStack({
-    athena: { clock, timings: { calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
+    athena: { clock, timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
     // The cross-request cache on, as `serve` runs it, on the local service's clock.
     now: () => clock.now(),
     config: { cacheTtlMs: 60_000 },
@@ -67,7 +68,7 @@ async function start(sessionId: string, code = 'print(1)', description?: string)
 /** Runs a calculation to completion: the session is IDLE again afterwards. */
 async function run(sessionId: string, code = 'print(1)', description?: string): Promise<string> {
   const id = await start(sessionId, code, description);
-  clock.advance(QUEUED_MS + RUNNING_MS);
+  clock.advance(CREATING_MS + QUEUED_MS + RUNNING_MS);
   return id;
 }
 

@@ -14,6 +14,7 @@ import { startStack, type Stack } from '../helpers.js';
 import { subscribeSse, type SseMessage } from './sse.js';
 
 const POLL_MS = 50;
+const CREATING_MS = 50;
 const QUEUED_MS = 100;
 const RUNNING_MS = 1_000;
 const WATCH = 'subscription($id: String!) { calculationStatus(calculationId: $id) { state stateChangeReason submissionDateTime completionDateTime } }';
@@ -35,7 +36,7 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   stack = await startStack({
-    athena: { clock, timings: { calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
+    athena: { clock, timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
     config: { subscriptionPollMs: POLL_MS },
     gateway: {
       viewerFor: (request) => {
@@ -101,7 +102,7 @@ describe('calculationStatus over Server-Sent Events', () => {
     expect(stateOf(first)).toMatch(/^(CREATING|CREATED|QUEUED)$/);
     expect(stack.calls()).toEqual({ GetCalculationExecutionStatus: 1 });
 
-    clock.advance(QUEUED_MS);
+    clock.advance(CREATING_MS + QUEUED_MS);
     expect(stateOf(await subscription.next())).toBe('RUNNING');
     clock.advance(RUNNING_MS);
     const last = await subscription.next();
@@ -131,6 +132,8 @@ describe('calculationStatus over Server-Sent Events', () => {
     await subscription.next();
     const stopped = await admin('mutation($id: String!) { stopCalculation(input: { calculationId: $id }) { state } }', { id: calculationId });
     expect(stopped.errors).toBeUndefined();
+    // Cancellation takes a moment on the local service's clock (CANCELING, then CANCELED).
+    clock.advance(60_000);
     const rest = await subscription.rest();
     expect(rest.at(-1)).toBe('complete');
     expect(stateOf(rest.at(-2)!)).toMatch(/^(CANCELED|FAILED)$/);
@@ -165,7 +168,7 @@ describe('calculationStatus over graphql-ws', () => {
     const calculationId = await startCalculation();
     const iterator = client().iterate<Record<string, any>>({ query: WATCH, variables: { id: calculationId } })[Symbol.asyncIterator]();
     expect((await iterator.next()).value!.data!.calculationStatus.state).toMatch(/^(CREATING|CREATED|QUEUED)$/);
-    clock.advance(QUEUED_MS);
+    clock.advance(CREATING_MS + QUEUED_MS);
     expect((await iterator.next()).value!.data!.calculationStatus.state).toBe('RUNNING');
     clock.advance(RUNNING_MS);
     expect((await iterator.next()).value!.data!.calculationStatus).toMatchObject({ state: 'COMPLETED', completionDateTime: expect.any(String) });
