@@ -63,6 +63,17 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** Seed for the embedded local service. */
   localSeed: 'demo' | 'none';
+  /** Replicas sharing one Redis share their Athena work; unset = everything in this process. */
+  fleet: FleetSettings;
+}
+
+export interface FleetSettings {
+  /** REDIS_URL (may hold a password: log `redactRedisUrl(url)`, never the URL itself). */
+  redisUrl?: string | undefined;
+  /** Namespace of every key and channel, so deployments can share one Redis. */
+  keyPrefix: string;
+  /** Upstream calls per second for the whole fleet (per process without Redis); unset = no budget. */
+  rateLimitPerSecond?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +90,16 @@ const url = z.string().refine((value) => {
     return false;
   }
 }, 'must be an http(s):// URL');
+
+const redisUrl = z.string().refine((value) => {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+  // The value is never echoed: it may hold a password.
+}, 'must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])');
 
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(4000),
@@ -115,6 +136,9 @@ const environmentSchema = z.object({
   INTROSPECTION: booleanString.optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   LOCAL_ATHENA_SEED: z.enum(['demo', 'none']).default('demo'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('athena-gateway:'),
+  ATHENA_RATE_LIMIT: z.coerce.number().positive().max(100_000).optional(),
 });
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -145,6 +169,13 @@ export function loadConfig(environment: Environment): GatewayConfig {
     throw new ConfigError(
       'Invalid configuration:\n  AUTH_JWT_SECRET / AUTH_JWKS_URL: with ATHENA_ENDPOINT=aws the gateway holds real AWS credentials; ' +
         'configure JWT auth, or set AUTH_DISABLED=true to run it open on purpose',
+    );
+  }
+
+  if (env.REDIS_URL !== undefined && env.CURSOR_SECRET === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CURSOR_SECRET: required when REDIS_URL is set; replicas share one API, so a cursor issued by one replica ' +
+        'must be accepted by every other, which needs the same secret in all of them',
     );
   }
 
@@ -187,7 +218,19 @@ export function loadConfig(environment: Environment): GatewayConfig {
     introspection: env.INTROSPECTION ?? local,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     localSeed: env.LOCAL_ATHENA_SEED,
+    fleet: { redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, rateLimitPerSecond: env.ATHENA_RATE_LIMIT },
   };
+}
+
+/** A Redis URL fit for a log line or a metric: the password replaced. */
+export function redactRedisUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
 }
 
 /** A config for tests and embedding: the defaults of local mode, with overrides. */
