@@ -9,6 +9,7 @@ import { ResilientAthenaPort } from './athena/resilient-port.js';
 import { CachingAthenaPort } from './athena/caching-port.js';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { Fleet } from './fleet/fleet.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -32,7 +33,16 @@ async function serve(): Promise<void> {
   logAuthMode(logger, config);
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
   const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
-  const athena = new ResilientAthenaPort(adapter, {
+  // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
+  const fleet = new Fleet({
+    settings: config.fleet,
+    cacheTtlMs: config.cacheTtlMs,
+    subscriptionPollMs: config.subscriptionPollMs,
+    upstreamCallMs: config.athena.requestTimeoutMs * config.athena.maxAttempts,
+    logger,
+    metrics: telemetry.metrics,
+  });
+  const athena = new ResilientAthenaPort(fleet.upstream(adapter), {
     concurrency: config.upstreamConcurrency,
     queueLimit: config.upstreamQueueLimit,
     breakerFailureThreshold: config.breakerFailureThreshold,
@@ -42,7 +52,8 @@ async function serve(): Promise<void> {
   telemetry.watchResilience(athena);
   // Outermost, so that identical reads share one call and cached answers take no upstream slot
   // and never count for the breaker.
-  const port = new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent });
+  const port = fleet.port(athena, () => new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent }));
+  await fleet.connected();
   const readiness = new Readiness({
     breakerState: () => athena.breakerState,
     probe: athenaProbe(athena),
@@ -52,14 +63,23 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown });
+  const yoga = createGateway({ ...config, athena: settings }, port, {
+    logger,
+    telemetry,
+    readiness,
+    shutdown,
+    pollCoordination: fleet.pollCoordination,
+  });
   const server = createServer(yoga);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    logger.info({ port, mode: config.athena.mode }, `gateway ready at http://localhost:${port}/graphql`);
+    logger.info(
+      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state },
+      `gateway ready at http://localhost:${port}/graphql`,
+    );
     readiness.start();
   });
 
@@ -78,6 +98,7 @@ async function serve(): Promise<void> {
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
     adapter.destroy();
+    await fleet.close();
     await local?.close();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));

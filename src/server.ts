@@ -26,7 +26,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
-import { SessionStatusPoller } from './subscriptions/status-poller.js';
+import { SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -45,6 +45,8 @@ export interface GatewayOptions {
   shutdown?: GracefulShutdown | undefined;
   /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
   jit?: boolean | undefined;
+  /** Replicas sharing Redis: one poller per watched session across all of them (see src/fleet/). */
+  pollCoordination?: PollCoordination | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -65,6 +67,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
+    coordination: options.pollCoordination,
     onPollError: (sessionId, error, consecutiveFailures) =>
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });

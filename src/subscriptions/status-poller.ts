@@ -23,9 +23,34 @@ export interface StatusPollerOptions {
   maxConsecutiveFailures?: number | undefined;
   /** Told about every failed poll, e.g. to log it. */
   onPollError?: ((sessionId: string, error: unknown, consecutiveFailures: number) => void) | undefined;
+  /** Who polls when several processes watch the same key (replicas sharing Redis); default: this process polls its own. */
+  coordination?: PollCoordination | undefined;
+}
+
+/**
+ * One poll loop per key across processes: each interval a loop asks whether it leads its key;
+ * only the leader calls Athena and publishes what it got, every other loop hears it. Without a
+ * fleet (or while it is unreachable) every loop leads.
+ */
+export interface PollCoordination {
+  /** Whether this process polls `key` now (takes or renews a fleet-wide lease). */
+  lead(key: string): Promise<boolean>;
+  /** Hands what this process polled to the other processes watching `key`. */
+  publish(key: string, status: SessionStatus): void;
+  /** What other processes polled for `key`; returns the function that stops listening. */
+  listen(key: string, onStatus: (status: SessionStatus) => void): () => void;
+  /** This process stops polling `key` (its last watcher left): another may take over at once. */
+  resign(key: string): void;
 }
 
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
+
+/** A status older than one already seen (it came from a replica that polled earlier): never shown, a state never goes back. */
+function olderThan(status: SessionStatus, seen: SessionStatus): boolean {
+  const at = status.lastModifiedDateTime?.getTime();
+  const seenAt = seen.lastModifiedDateTime?.getTime();
+  return at !== undefined && seenAt !== undefined && at < seenAt;
+}
 
 /** Equal when a subscriber would see nothing new: state, reason and every timestamp. */
 export function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
@@ -54,6 +79,7 @@ export class SessionStatusPoller {
   readonly #intervalMs: number;
   readonly #maxConsecutiveFailures: number;
   readonly #onPollError: StatusPollerOptions['onPollError'];
+  readonly #coordination: PollCoordination | undefined;
   readonly #loops = new Map<string, PollLoop>();
   #closed = false;
 
@@ -65,6 +91,7 @@ export class SessionStatusPoller {
     this.#intervalMs = options.intervalMs;
     this.#maxConsecutiveFailures = options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
     this.#onPollError = options.onPollError;
+    this.#coordination = options.coordination;
   }
 
   /**
@@ -80,7 +107,7 @@ export class SessionStatusPoller {
     }
     let loop = this.#loops.get(sessionId);
     if (loop === undefined) {
-      loop = new PollLoop(sessionId, this.#port, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, () => {
+      loop = new PollLoop(sessionId, this.#port, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, this.#coordination, () => {
         if (this.#loops.get(sessionId) === loop) this.#loops.delete(sessionId);
       });
       this.#loops.set(sessionId, loop);
@@ -110,6 +137,10 @@ class PollLoop {
   readonly #watchers = new Map<StatusWatcher, SessionStatus>();
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
+  /** Between a tick and its poll (asking whether this process leads). */
+  #deciding = false;
+  #leading = false;
+  #unlisten: (() => void) | undefined;
   #consecutiveFailures = 0;
   #ended = false;
 
@@ -119,8 +150,13 @@ class PollLoop {
     private readonly intervalMs: number,
     private readonly maxConsecutiveFailures: number,
     private readonly onPollError: StatusPollerOptions['onPollError'],
+    private readonly coordination: PollCoordination | undefined,
     private readonly onEnded: () => void,
   ) {}
+
+  get #key(): string {
+    return `session-status:${this.sessionId}`;
+  }
 
   get size(): number {
     return this.#watchers.size;
@@ -128,7 +164,10 @@ class PollLoop {
 
   add(watcher: StatusWatcher, seen: SessionStatus): () => void {
     this.#watchers.set(watcher, seen);
-    if (this.#timer === undefined && this.#inFlight === undefined) this.#schedule();
+    if (this.#timer === undefined && this.#inFlight === undefined && !this.#deciding) {
+      this.#unlisten ??= this.coordination?.listen(this.#key, (status) => this.#heard(status));
+      this.#schedule();
+    }
     return () => {
       if (!this.#watchers.delete(watcher) || this.#watchers.size > 0) return;
       this.#stop();
@@ -156,11 +195,24 @@ class PollLoop {
     this.#timer = undefined;
     this.#inFlight?.abort();
     this.#inFlight = undefined;
+    this.#unlisten?.();
+    if (this.#leading) this.coordination?.resign(this.#key);
     this.onEnded();
   }
 
   async #poll(): Promise<void> {
     this.#timer = undefined;
+    if (this.coordination !== undefined) {
+      this.#deciding = true;
+      this.#leading = await this.coordination.lead(this.#key).catch(() => true);
+      this.#deciding = false;
+      if (this.#ended) return;
+      if (!this.#leading) {
+        // Another process polls; this loop hears it, and asks again next interval in case it died.
+        this.#schedule();
+        return;
+      }
+    }
     const controller = new AbortController();
     this.#inFlight = controller;
     let status: SessionStatus;
@@ -175,17 +227,25 @@ class PollLoop {
     if (this.#ended) return;
     this.#inFlight = undefined;
     this.#consecutiveFailures = 0;
+    this.coordination?.publish(this.#key, status);
+    this.#deliver(status);
+    if (!this.#ended) this.#schedule();
+  }
+
+  /** A status another process polled. */
+  #heard(status: SessionStatus): void {
+    if (this.#ended) return;
+    this.#consecutiveFailures = 0;
     this.#deliver(status);
   }
 
   #deliver(status: SessionStatus): void {
     for (const [watcher, seen] of [...this.#watchers]) {
-      if (sameStatus(seen, status) || !this.#watchers.has(watcher)) continue;
+      if (sameStatus(seen, status) || olderThan(status, seen) || !this.#watchers.has(watcher)) continue;
       this.#watchers.set(watcher, status);
       notify(() => watcher.next(status));
     }
     if (isFinalStatus(status)) this.end((watcher) => watcher.complete());
-    else if (!this.#ended) this.#schedule();
   }
 
   #failed(error: unknown): void {
