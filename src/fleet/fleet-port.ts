@@ -33,13 +33,13 @@ export interface FleetPortOptions {
 /** What never changes is kept this long in Redis (bounded memory; a session rarely lives longer). */
 const IMMUTABLE_TTL_MS = 6 * 3_600_000;
 /**
- * Floor and ceiling of the time Redis gets to answer a lookup before a read goes its own way. The
- * floor covers a busy event loop (the timer fires late too); below it, the budget follows the
- * upstream latency, which starts from a typical Athena answer until calls are measured.
+ * A round trip to Redis is slow when it takes longer than twice an upstream call here (measured in
+ * this process, so a busy event loop, which delays Redis's answers as much, raises it too), within
+ * a floor and a ceiling. It starts from a typical Athena answer.
  */
-const MIN_LOOKUP_BUDGET_MS = 100;
+const MIN_SLOW_REDIS_MS = 250;
+const MAX_SLOW_REDIS_MS = 1_000;
 const TYPICAL_UPSTREAM_MS = 250;
-const MAX_LOOKUP_BUDGET_MS = 1_000;
 
 export class FleetAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #link: RedisLink;
@@ -64,12 +64,11 @@ export class FleetAthenaPort implements AthenaPort, ImmutableSessionReader {
   }
 
   /**
-   * How long Redis may take to answer a lookup: about what the upstream call itself takes, so a
-   * slow Redis never costs an operation much more than going to Athena would (and after one slow
-   * answer it is bypassed for a while).
+   * When a round trip to Redis counts as slow: on the scale of the upstream call itself, so that a
+   * slow Redis, bypassed once measured slow, never costs operations much more than going to Athena.
    */
-  lookupBudgetMs(): number {
-    return Math.min(MAX_LOOKUP_BUDGET_MS, Math.max(MIN_LOOKUP_BUDGET_MS, this.#upstreamMs));
+  slowRedisMs(): number {
+    return Math.min(MAX_SLOW_REDIS_MS, Math.max(MIN_SLOW_REDIS_MS, 2 * this.#upstreamMs));
   }
 
   getSessionStatus(sessionId: string, options?: CallOptions): Promise<SessionStatusResult> {

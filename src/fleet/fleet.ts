@@ -12,6 +12,9 @@ import { RedisLink } from './redis-link.js';
 import { SharedReads } from './shared-reads.js';
 import { budgeted, UpstreamBudget } from './upstream-budget.js';
 
+/** A lookup Redis has not answered by then goes its own way (the PING probe notices a slow Redis sooner). */
+const LOOKUP_BACKSTOP_MS = 1_000;
+
 export interface FleetOptions {
   settings: FleetSettings;
   /** CACHE_TTL_MS. */
@@ -31,11 +34,15 @@ export class Fleet {
   readonly pollCoordination: PollCoordination | undefined;
   readonly #options: FleetOptions;
   readonly #budget: UpstreamBudget | undefined;
+  #fleetPort: FleetAthenaPort | undefined;
 
   constructor(options: FleetOptions) {
     this.#options = options;
     const { redisUrl, keyPrefix, rateLimitPerSecond } = options.settings;
-    this.link = redisUrl === undefined ? undefined : new RedisLink({ url: redisUrl, keyPrefix, logger: options.logger });
+    this.link =
+      redisUrl === undefined
+        ? undefined
+        : new RedisLink({ url: redisUrl, keyPrefix, logger: options.logger, slowThresholdMs: () => this.#fleetPort?.slowRedisMs() ?? 250 });
     if (this.link !== undefined && redisUrl !== undefined) {
       options.metrics?.watchRedis(() => this.link!.state, redactRedisUrl(redisUrl));
       this.pollCoordination = new RedisPollLeases(this.link, {
@@ -63,11 +70,11 @@ export class Fleet {
     const reads = new SharedReads(this.link, {
       ttlMs: this.#options.cacheTtlMs,
       lockTtlMs: this.#options.upstreamCallMs,
-      lookupBudgetMs: (): number => fleetPort.lookupBudgetMs(),
+      lookupBudgetMs: LOOKUP_BACKSTOP_MS,
       onEvent: this.#options.metrics?.recordSharedCacheEvent,
     });
-    const fleetPort: FleetAthenaPort = new FleetAthenaPort({ link: this.link, reads, direct: resilient, local: makeLocal, ttlMs: this.#options.cacheTtlMs });
-    return fleetPort;
+    this.#fleetPort = new FleetAthenaPort({ link: this.link, reads, direct: resilient, local: makeLocal, ttlMs: this.#options.cacheTtlMs });
+    return this.#fleetPort;
   }
 
   /** Resolves once the first connection attempt settled (so the start log says where the fleet stands). */

@@ -13,14 +13,18 @@ export interface RedisLinkOptions {
   /** Prefix of every key and channel (REDIS_KEY_PREFIX). */
   keyPrefix: string;
   logger?: Logger | undefined;
-  /** How long Redis is bypassed after a command took too long (a slow Redis), before it is tried again. */
+  /** How long Redis is bypassed once it proved slow, before it is tried again. */
   slowBypassMs?: number | undefined;
+  /** A round trip longer than this is slow (default 250 ms); the fleet ties it to the upstream latency. */
+  slowThresholdMs?: (() => number) | undefined;
 }
 
 type Handler = (message: string) => void;
 
 const DEFAULT_SLOW_BYPASS_MS = 2_000;
-const SLOW_ANSWERS_BEFORE_BYPASS = 3;
+const SLOW_ANSWERS_BEFORE_BYPASS = 2;
+/** How often the round trip to Redis is measured (one PING). */
+const PROBE_INTERVAL_MS = 500;
 /** Backstop for a command that never answers; callers race their own, much shorter, budgets. */
 const COMMAND_TIMEOUT_MS = 2_000;
 
@@ -37,12 +41,16 @@ export class RedisLink {
   #bypassUntil = 0;
   #lateInARow = 0;
   #closed = false;
+  readonly #slowThresholdMs: () => number;
+  readonly #probe: NodeJS.Timeout;
+  #pingSentAt: number | undefined;
 
   constructor(options: RedisLinkOptions) {
     this.keyPrefix = options.keyPrefix;
     this.#logger = options.logger;
     this.#target = redactRedisUrl(options.url);
     this.#slowBypassMs = options.slowBypassMs ?? DEFAULT_SLOW_BYPASS_MS;
+    this.#slowThresholdMs = options.slowThresholdMs ?? (() => 250);
     const settings: RedisOptions = {
       // Fail at once while disconnected: the caller has an in-process path, waiting helps nobody.
       enableOfflineQueue: false,
@@ -68,6 +76,9 @@ export class RedisLink {
       const channels = [...this.#handlers.keys()];
       if (channels.length > 0) this.#subscriber.subscribe(...channels).catch(() => undefined);
     });
+    // A slow Redis is noticed by measuring it, not by failing operations: a PING every half second.
+    this.#probe = setInterval(() => this.#measure(), PROBE_INTERVAL_MS);
+    this.#probe.unref();
     this.#subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.#handlers.get(channel) ?? []) {
         try {
@@ -88,14 +99,9 @@ export class RedisLink {
     return this.#state === 'up' && performance.now() >= this.#bypassUntil;
   }
 
-  /** Redis answered within a caller's budget. */
-  markTimely(): void {
-    this.#lateInARow = 0;
-  }
-
   /**
-   * Redis did not answer within a caller's budget (that read went its own way). Several times in a
-   * row (one late answer may be this process's own busy event loop): bypass it for a while rather
+   * Redis answered too late (a PING over the threshold, or a command past its caller's backstop).
+   * Twice in a row (once may be this process's own busy event loop): bypass it for a while rather
    * than make every operation wait.
    */
   markSlow(): void {
@@ -139,7 +145,29 @@ export class RedisLink {
     return { subscribed, stop };
   }
 
+  #measure(): void {
+    if (this.#state !== 'up') return;
+    const threshold = this.#slowThresholdMs();
+    if (this.#pingSentAt !== undefined) {
+      // The last PING is still out: as late as it gets.
+      if (performance.now() - this.#pingSentAt > threshold) this.markSlow();
+      return;
+    }
+    const sentAt = performance.now();
+    this.#pingSentAt = sentAt;
+    this.commands
+      .ping()
+      .then(() => {
+        if (performance.now() - sentAt <= threshold) this.#lateInARow = 0;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.#pingSentAt = undefined;
+      });
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.#probe);
     this.#closed = true;
     this.#handlers.clear();
     await Promise.allSettled([this.commands.quit(), this.#subscriber.quit()]);

@@ -41,8 +41,8 @@ export interface SharedReadsOptions {
   ttlMs: number;
   /** How long a leading replica may hold a read before others stop waiting and ask again (it may have died). */
   lockTtlMs: number;
-  /** Time Redis gets to answer a lookup before the read goes its in-process way (see FleetAthenaPort). */
-  lookupBudgetMs: () => number;
+  /** Time Redis gets to answer a lookup before a read goes its own way: a backstop, slowness is measured by the link. */
+  lookupBudgetMs: number;
   onEvent?: ((event: SharedReadEvent) => void) | undefined;
 }
 
@@ -250,7 +250,7 @@ export class SharedReads {
 
   /** Redis gets the budget; past it the read goes its own way and Redis is bypassed for a while. */
   #withinBudget<T>(command: Promise<T>, onLate: (value: T | undefined) => void): Promise<T> {
-    const budgetMs = this.#options.lookupBudgetMs();
+    const budgetMs = this.#options.lookupBudgetMs;
     return new Promise<T>((resolve, reject) => {
       let late = false;
       let settled = false;
@@ -271,10 +271,7 @@ export class SharedReads {
           settled = true;
           clearTimeout(timer);
           if (late) onLate(value);
-          else {
-            this.#link.markTimely();
-            resolve(value);
-          }
+          else resolve(value);
         },
         (error: unknown) => {
           settled = true;
