@@ -101,6 +101,8 @@ export async function runReplicaBench(settings: ReplicaBenchSettings): Promise<v
           ...extra,
         },
         logFile: join(logDirectory, `replicas-${name}.log`),
+        // Up to seven processes start at once on a machine that may be busy.
+        readyTimeoutMs: 120_000,
       });
     // Pino's ready line is at info; the bench reads it, so the gateways log at info after all.
     const many = (prefix: string, extra: Record<string, string>) =>
