@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Wires config -> adapter -> gateway -> HTTP. Commands: serve, print-schema, local-athena.
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
@@ -10,6 +9,7 @@ import { CachingAthenaPort } from './athena/caching-port.js';
 import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
+import { createHttpServer } from './http/server-timeouts.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './logger.js';
@@ -70,7 +70,7 @@ async function serve(): Promise<void> {
     shutdown,
     pollCoordination: fleet.pollCoordination,
   });
-  const server = createServer(yoga);
+  const server = createHttpServer(yoga, config.http);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
@@ -119,7 +119,7 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
   if (config.auth.disabled) {
     logger.warn(
       { auth: 'off', ...exposure },
-      config.athena.mode === 'aws'
+      !config.athena.local
         ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
         : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );

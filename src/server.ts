@@ -27,6 +27,7 @@ import { createDocumentCaches, type DocumentCaches } from './security/document-c
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
+import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
 export interface GatewayOptions {
@@ -51,6 +52,14 @@ export interface GatewayOptions {
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
+/** Each gateway's authentication, for transports that must check a caller before any operation (a WebSocket's handshake). */
+const viewerForByGateway = new WeakMap<Gateway, (request: Request) => Viewer | Promise<Viewer>>();
+
+/** The gateway's way to tell who sends a request; undefined when auth is off. */
+export function viewerForOf(gateway: Gateway): ((request: Request) => Viewer | Promise<Viewer>) | undefined {
+  return viewerForByGateway.get(gateway);
+}
+
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
@@ -72,7 +81,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });
 
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  const gateway = createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -85,10 +94,10 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
     cors: corsPolicy(config.corsOrigins),
     logging: logger === undefined ? false : {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      debug: (...args) => logger.debug(args.map(forLog).join(' ')),
+      info: (...args) => logger.info(args.map(forLog).join(' ')),
+      warn: (...args) => logger.warn(args.map(forLog).join(' ')),
+      error: (...args) => logger.error(args.map(forLog).join(' ')),
     },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets inlined from the npm package: GraphiQL works with no internet and no CDN. Loaded on
@@ -102,6 +111,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
+      useSubscriptionGuards(),
       shutdown.plugin(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       ...(options.plugins ?? []),
@@ -122,6 +132,19 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       };
     },
   });
+  if (viewerFor !== undefined) viewerForByGateway.set(gateway, viewerFor);
+  return gateway;
+}
+
+/**
+ * What yoga's own log lines may say about an error: its name and message. A GraphQLError's
+ * string form quotes the source around its location, and the query text may carry secrets
+ * inline (a Spark property holding a key), so it is never logged.
+ */
+function forLog(value: unknown): string {
+  if (!(value instanceof Error)) return String(value);
+  const error = value instanceof GraphQLError && value.originalError instanceof Error ? value.originalError : value;
+  return `${error.name}: ${error.message}`;
 }
 
 /** The resilience layer's state, when the port given is that layer itself. */

@@ -95,10 +95,6 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
       const record = records.get(request);
       if (record !== undefined) record.graphql = true;
     },
-    onParams({ request, params }) {
-      const record = records.get(request);
-      if (record !== undefined && typeof params.operationName === 'string') record.operationName = params.operationName;
-    },
     onExecute({ args }) {
       describeOperation(records.get((args.contextValue as { request: Request }).request), args.document, args.operationName);
     },
@@ -128,9 +124,12 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
 
 function describeOperation(record: OperationRecord | undefined, document: Parameters<typeof getOperationAST>[0], operationName: string | null | undefined): void {
   if (record === undefined) return;
+  // Named by the operation that runs, and only once it validated: a name a client merely claims
+  // (`operationName` of a document that does not define it, or one that does not validate) would
+  // let it fill the metric's label slots with junk.
   const operation = getOperationAST(document, operationName ?? undefined);
   record.operationType = operation?.operation;
-  record.operationName = operation?.name?.value ?? record.operationName;
+  record.operationName = operation?.name?.value;
 }
 
 /**
