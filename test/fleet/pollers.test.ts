@@ -125,7 +125,8 @@ describe('one poller per watched session, fleet-wide', () => {
         subscribers.push(index % 2 === 0 ? subscribeSse(replica, sessionId) : subscribeWs(replica, sessionId));
       }
     }
-    await until(() => subscribers.every((subscriber) => subscriber.states.length >= 1), 30_000, 'every subscriber has its first status');
+    await until(() => subscribers.every((subscriber) => subscriber.states.length >= 1 || subscriber.errors.length > 0), 60_000, 'every subscriber has its first status');
+    expect(subscribers.flatMap((subscriber) => subscriber.errors.map(String))).toEqual([]);
     expect(new Set(subscribers.map((subscriber) => subscriber.states[0]))).toEqual(new Set(['CREATING']));
 
     // Steady state: the whole fleet polls once per interval, as one process would.
@@ -137,7 +138,7 @@ describe('one poller per watched session, fleet-wide', () => {
     expect(polls).toBeLessThanOrEqual(Math.ceil((windowMs / POLL_MS) * 1.1) + 1);
 
     clock.advance(2_000); // CREATING -> CREATED
-    await until(() => subscribers.every((subscriber) => subscriber.states.at(-1) === 'CREATED'), 10_000, 'every subscriber sees CREATED');
+    await until(() => subscribers.every((subscriber) => subscriber.states.at(-1) === 'CREATED'), 30_000, 'every subscriber sees CREATED');
 
     // Which replica polls? The one whose GetSessionStatus count grows.
     const before = await pollsByReplica();
@@ -151,9 +152,9 @@ describe('one poller per watched session, fleet-wide', () => {
     for (const subscriber of subscribers) if (subscriber.replica.index === leader) subscriber.close();
 
     clock.advance(1_000); // CREATED -> IDLE
-    const tookOver = await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'IDLE'), 15_000, 'survivors see IDLE');
+    const tookOver = await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'IDLE'), 30_000, 'survivors see IDLE');
     // Within three intervals of the kill someone polls again, and the next poll delivers (slack for a loaded machine).
-    expect(tookOver).toBeLessThan(4 * POLL_MS + 2_000);
+    expect(tookOver).toBeLessThan(4 * POLL_MS + 4_000);
 
     athena.calls.reset();
     await sleep(windowMs);
@@ -162,9 +163,9 @@ describe('one poller per watched session, fleet-wide', () => {
     const survivor = replicas.find((replica) => replica.index !== leader)!;
     const terminated = await survivor.graphql('mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }', { id: sessionId });
     expect(terminated.errors).toBeUndefined();
-    await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'TERMINATING'), 10_000, 'survivors see TERMINATING');
+    await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'TERMINATING'), 30_000, 'survivors see TERMINATING');
     clock.advance(2_000); // TERMINATING -> TERMINATED
-    await until(() => survivors.every((subscriber) => subscriber.completed), 10_000, 'survivors complete after TERMINATED');
+    await until(() => survivors.every((subscriber) => subscriber.completed), 30_000, 'survivors complete after TERMINATED');
 
     for (const subscriber of survivors) {
       expect({ transport: subscriber.transport, states: subscriber.states, errors: subscriber.errors }).toEqual({
