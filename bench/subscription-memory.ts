@@ -6,8 +6,8 @@ import WebSocket from 'ws';
 import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { testConfig } from '../src/config.js';
 import { startLocalAthena } from '../src/local-athena/server.js';
-import { createGateway } from '../src/server.js';
-import { attachWebSocketServer } from '../src/websocket.js';
+import { createGateway } from '../src/gateway.js';
+import { attachWebSocketServer } from '../src/http/websocket.js';
 
 const count = Number(process.argv[2] ?? 400);
 const gc = (globalThis as { gc?: () => void }).gc;

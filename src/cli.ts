@@ -4,20 +4,18 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
-import { ResilientAthenaPort } from './athena/resilient-port.js';
-import { CachingAthenaPort } from './athena/caching-port.js';
-import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
+import { createPortStack } from './athena/port-stack.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
 import { createHttpServer } from './http/server-timeouts.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
-import { createGateway } from './server.js';
-import { attachWebSocketServer } from './websocket.js';
+import { createGateway } from './gateway.js';
+import { attachWebSocketServer } from './http/websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -32,7 +30,6 @@ async function serve(): Promise<void> {
   }
   logAuthMode(logger, config);
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
-  const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
   // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
   const fleet = new Fleet({
     settings: config.fleet,
@@ -42,28 +39,18 @@ async function serve(): Promise<void> {
     logger,
     metrics: telemetry.metrics,
   });
-  const athena = new ResilientAthenaPort(fleet.upstream(adapter), {
-    concurrency: config.upstreamConcurrency,
-    queueLimit: config.upstreamQueueLimit,
-    breakerFailureThreshold: config.breakerFailureThreshold,
-    breakerOpenMs: config.breakerOpenMs,
-    onEvent: telemetry.onResilienceEvent,
-  });
-  telemetry.watchResilience(athena);
-  // Outermost, so that identical reads share one call and cached answers take no upstream slot
-  // and never count for the breaker.
-  const port = fleet.port(athena, () => new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent }));
+  const athena = createPortStack({ ...config, athena: settings }, { telemetry, fleet });
   await fleet.connected();
   const readiness = new Readiness({
-    breakerState: () => athena.breakerState,
-    probe: athenaProbe(athena),
+    breakerState: () => athena.resilient.breakerState,
+    probe: athenaProbe(athena.resilient),
     probeIntervalMs: config.readyProbeIntervalMs,
     probeTimeoutMs: config.athena.requestTimeoutMs,
     onChange: (report) =>
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, port, {
+  const yoga = createGateway({ ...config, athena: settings }, athena.port, {
     logger,
     telemetry,
     readiness,
@@ -97,7 +84,7 @@ async function serve(): Promise<void> {
     await webSockets.dispose();
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
-    adapter.destroy();
+    athena.destroy();
     await fleet.close();
     await local?.close();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');

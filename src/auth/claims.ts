@@ -2,7 +2,7 @@
 // contract's: `scope` is a space-separated string, `workgroups` an array of names or ["*"],
 // `sub` the subject that audit lines name.
 import type { JWTPayload } from 'jose';
-import type { Viewer } from '../viewer.js';
+import type { Viewer } from './viewer.js';
 import { invalidTokenError } from './bearer-token.js';
 import { CLOCK_TOLERANCE_SECONDS } from './jwt-verifier.js';
 

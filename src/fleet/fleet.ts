@@ -3,7 +3,7 @@
 import type { CachingAthenaPort } from '../athena/caching-port.js';
 import type { AthenaPort } from '../athena/port.js';
 import { redactRedisUrl, type FleetSettings } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { PollCoordination } from '../subscriptions/status-poller.js';
 import { FleetAthenaPort } from './fleet-port.js';

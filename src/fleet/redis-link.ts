@@ -4,7 +4,7 @@
 // commands never queue while disconnected (they fail at once) and reconnecting is retried for ever.
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactRedisUrl } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../observability/logger.js';
 
 export type RedisLinkState = 'connecting' | 'up' | 'down';
 

@@ -10,7 +10,7 @@ import {
 } from '../athena/port.js';
 import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
-import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../viewer.js';
+import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { selectedFieldNames } from './selection.js';
 import { SessionStateEnum, SessionStatusObject } from './session-status.js';

@@ -6,24 +6,20 @@ import { GraphQLError, Kind, type ASTVisitor, type SelectionSetNode, type Valida
 import type { Plugin } from 'graphql-yoga';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_INTROSPECTION_DEPTH, MAX_TOKENS } from './limits.js';
 import { costLimitRule } from './operation-cost.js';
+import { ERROR_CODES } from '../errors.js';
 
 type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
 type RejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];
 
-export type LimitCode =
-  | 'MAX_TOKENS_EXCEEDED'
-  | 'MAX_DEPTH_EXCEEDED'
-  | 'MAX_ALIASES_EXCEEDED'
-  | 'MAX_DIRECTIVES_EXCEEDED'
-  | 'COST_LIMIT_EXCEEDED';
-
-const LIMIT_CODES: ReadonlySet<string> = new Set<LimitCode>([
-  'MAX_TOKENS_EXCEEDED',
-  'MAX_DEPTH_EXCEEDED',
-  'MAX_ALIASES_EXCEEDED',
-  'MAX_DIRECTIVES_EXCEEDED',
-  'COST_LIMIT_EXCEEDED',
-]);
+const LIMIT_CODE_LIST = [
+  ERROR_CODES.MAX_TOKENS_EXCEEDED,
+  ERROR_CODES.MAX_DEPTH_EXCEEDED,
+  ERROR_CODES.MAX_ALIASES_EXCEEDED,
+  ERROR_CODES.MAX_DIRECTIVES_EXCEEDED,
+  ERROR_CODES.COST_LIMIT_EXCEEDED,
+] as const;
+export type LimitCode = (typeof LIMIT_CODE_LIST)[number];
+const LIMIT_CODES: ReadonlySet<string> = new Set<LimitCode>(LIMIT_CODE_LIST);
 
 export function limitExceeded(code: LimitCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -57,13 +53,13 @@ export function useOperationLimits(): Plugin {
     onPluginInit({ addPlugin }) {
       addPlugin(
         EnvelopArmorPlugin({
-          maxTokens: { n: MAX_TOKENS, ...reject, onReject: [rejectWith('MAX_TOKENS_EXCEEDED')] },
+          maxTokens: { n: MAX_TOKENS, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_TOKENS_EXCEEDED)] },
           // Fragments add no depth: depth is about the response's shape, not how a client files its fragments.
           // armor exempts paths through `__schema`; introspectionDepthRule below bounds them.
-          maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, ...reject, onReject: [rejectWith('MAX_DEPTH_EXCEEDED')] },
+          maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DEPTH_EXCEEDED)] },
           // The default allow-list exempts `__typename`, the field alias-overloading attacks use.
-          maxAliases: { n: MAX_ALIASES, allowList: [], ...reject, onReject: [rejectWith('MAX_ALIASES_EXCEEDED')] },
-          maxDirectives: { n: MAX_DIRECTIVES, ...reject, onReject: [rejectWith('MAX_DIRECTIVES_EXCEEDED')] },
+          maxAliases: { n: MAX_ALIASES, allowList: [], ...reject, onReject: [rejectWith(ERROR_CODES.MAX_ALIASES_EXCEEDED)] },
+          maxDirectives: { n: MAX_DIRECTIVES, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DIRECTIVES_EXCEEDED)] },
           // Replaced by our variable-aware cost rule below; armor's counts literal `first` values only.
           costLimit: { enabled: false },
           // Replaced by hide-suggestions.ts, which also covers enum values and variables.
@@ -80,7 +76,7 @@ export function useOperationLimits(): Plugin {
           addValidationRule(
             costLimitRule(MAX_COST, (cost) =>
               limitExceeded(
-                'COST_LIMIT_EXCEEDED',
+                ERROR_CODES.COST_LIMIT_EXCEEDED,
                 `Operation cost limit of ${MAX_COST} exceeded, found ${Math.ceil(cost)}: ask for fewer sessions (first), fewer ids, or split the operation.`,
               ),
             ),
@@ -123,7 +119,7 @@ export function introspectionDepthRule(maxDepth: number) {
     return {
       OperationDefinition(operation) {
         const depth = depthOf(operation.selectionSet, new Set());
-        if (depth > maxDepth) throw limitExceeded('MAX_DEPTH_EXCEEDED', `Query depth limit of ${maxDepth} exceeded, found ${depth}.`);
+        if (depth > maxDepth) throw limitExceeded(ERROR_CODES.MAX_DEPTH_EXCEEDED, `Query depth limit of ${maxDepth} exceeded, found ${depth}.`);
       },
     };
   };

@@ -10,6 +10,7 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { invalidTokenError } from '../auth/bearer-token.js';
 import type { GatewayContext } from '../context.js';
+import { ERROR_CODES } from '../errors.js';
 import { MAX_SUBSCRIPTIONS_PER_SUBJECT } from '../security/limits.js';
 
 /** Callers without a subject (auth off, or tokens without `sub`) share one count. */
@@ -20,7 +21,7 @@ export interface SubscriptionGuardOptions {
 }
 
 export function tooManySubscriptionsError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.TOO_MANY_SUBSCRIPTIONS } });
 }
 
 export function useSubscriptionGuards(options: SubscriptionGuardOptions = {}): Plugin {

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
-import { attachWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer } from '../../src/http/websocket.js';
 import { sendOverWebSocket } from '../security/support.js';
 import { testConfig } from '../../src/config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../src/gateway.js';
 import { startStack } from '../helpers.js';
 import { metricValue, startResilientStack, type ResilientStack } from './support.js';
 

@@ -8,9 +8,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CursorCodec } from '../../src/cursors.js';
+import { CursorCodec } from '../../src/schema/cursors.js';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
 import {
   asWebSocketOperation,

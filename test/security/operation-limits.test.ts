@@ -3,7 +3,7 @@
 // bounded under a flood of unique documents.
 import { getIntrospectionQuery, getNamedType, isCompositeType, isObjectType, isInterfaceType, isUnionType, Lexer, parse, Source, TokenKind, type GraphQLNamedType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/graphiql.js';
+import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/http/graphiql.js';
 import { getSchema } from '../../src/schema/index.js';
 import { createDocumentCaches, DEFAULT_DOCUMENT_CACHE_LIMITS, type DocumentCaches } from '../../src/security/document-cache.js';
 import {

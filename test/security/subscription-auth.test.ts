@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { attachWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
 import { bearer, READ, startProductionStack, token, WRITE } from './support.js';
 

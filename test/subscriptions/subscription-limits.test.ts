@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_SUBJECT } from '../../src/security/limits.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
 import { startProductionStack, token } from '../security/support.js';
 

@@ -8,19 +8,19 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-port.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
-import { CursorCodec } from './cursors.js';
-import { BadUserInputError, UpstreamError } from './errors.js';
-import { graphiqlOptions } from './graphiql.js';
-import { createLoaders } from './loaders.js';
-import type { Logger } from './logger.js';
+import { CursorCodec } from './schema/cursors.js';
+import { BadUserInputError, ERROR_CODES, UpstreamError } from './errors.js';
+import { graphiqlOptions } from './http/graphiql.js';
+import { createLoaders } from './schema/loaders.js';
+import type { Logger } from './observability/logger.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { useOperationalEndpoints } from './observability/operational-endpoints.js';
 import { Readiness } from './observability/readiness.js';
 import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
-import { useJitForRepeatedQueries } from './jit-execution.js';
-import { useRequestBodyLimit } from './request-body-limit.js';
+import { useJitForRepeatedQueries } from './execution/jit-execution.js';
+import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -28,7 +28,7 @@ import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
 import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
-import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
+import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
 export interface GatewayOptions {
   logger?: Logger | undefined;
@@ -40,11 +40,13 @@ export interface GatewayOptions {
   documentCaches?: DocumentCaches | undefined;
   /** Metrics and per-operation log lines; the CLI makes it first, to hand its hooks to the adapter. */
   telemetry?: GatewayTelemetry | undefined;
-  /** What /ready answers; by default it follows the port's circuit breaker, if it has one, and never probes. */
+  /** The port stack's breaker and concurrency cap (createPortStack's `resilient`), for the default readiness and metrics. */
+  resilience?: ResilienceState | undefined;
+  /** What /ready answers; by default it follows the breaker (`resilience`, or the port itself), and never probes. */
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
-  /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
+  /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
   /** Replicas sharing Redis: one poller per watched session across all of them (see src/fleet/). */
   pollCoordination?: PollCoordination | undefined;
@@ -67,7 +69,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
   const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
   const telemetry = options.telemetry ?? new GatewayTelemetry({ logger });
-  const breaker = resilienceOf(port);
+  const breaker = options.resilience ?? resilienceOf(port);
   if (options.telemetry === undefined && breaker !== undefined) telemetry.watchResilience(breaker);
   const readiness = options.readiness ?? new Readiness({ breakerState: breaker && (() => breaker.breakerState) });
   telemetry.metrics.watchReadiness(() => readiness.isReady());
@@ -179,5 +181,5 @@ export function maskError(error: unknown, message: string): Error {
           : new UpstreamError();
     return new GraphQLError(upstream.message, { ...at, extensions: upstream.extensions });
   }
-  return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return new GraphQLError(message, { ...at, extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } });
 }

@@ -10,8 +10,8 @@ import { UnauthenticatedError } from '../../src/errors.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { MAX_REQUEST_BODY_BYTES } from '../../src/security/limits.js';
-import type { Viewer } from '../../src/viewer.js';
-import { attachWebSocketServer, authorizationFrom, type AttachedWebSocketServer } from '../../src/websocket.js';
+import type { Viewer } from '../../src/auth/viewer.js';
+import { attachWebSocketServer, authorizationFrom, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import { startStack, type Stack } from '../helpers.js';
 
 const POLL_MS = 50;

@@ -9,7 +9,7 @@ import {
   SESSIONS_DOCUMENT,
   TERMINATE_DOCUMENT,
   WATCH_DOCUMENT,
-} from '../../src/graphiql.js';
+} from '../../src/http/graphiql.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { seedDemoData } from '../../src/local-athena/demo-seed.js';
 import { SessionStore } from '../../src/local-athena/session-store.js';

@@ -18,9 +18,10 @@ import { GraphQLError, parse, type ExecutionResult, type FormattedExecutionResul
 import { CloseCode, type Context } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { MAX_REQUEST_BODY_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from './security/limits.js';
-import { getSchema } from './schema/index.js';
-import { viewerForOf, type Gateway } from './server.js';
+import { MAX_REQUEST_BODY_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../security/limits.js';
+import { getSchema } from '../schema/index.js';
+import { viewerForOf, type Gateway } from '../gateway.js';
+import { ERROR_CODES } from '../errors.js';
 
 export interface WebSocketOptions {
   /**
@@ -137,7 +138,7 @@ export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options
           }
           return true;
         } catch (error) {
-          const unavailable = error instanceof GraphQLError && error.extensions.code === 'AUTH_UNAVAILABLE';
+          const unavailable = error instanceof GraphQLError && error.extensions.code === ERROR_CODES.AUTH_UNAVAILABLE;
           ctx.extra.socket.close(
             unavailable ? WEBSOCKET_CLOSE.tryAgainLater : WEBSOCKET_CLOSE.unauthorized,
             unavailable ? 'Authentication unavailable' : 'Unauthorized',
@@ -198,7 +199,7 @@ class OperationRefused extends Error {
 
 function tooManySubscriptions(): GraphQLError {
   return new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may run at once on one connection.`, {
-    extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+    extensions: { code: ERROR_CODES.TOO_MANY_SUBSCRIPTIONS },
   });
 }
 
@@ -251,7 +252,7 @@ function relay(yoga: Gateway, operation: RelayedOperation): AsyncIterableIterato
           // Refused before any stream (401, 403, 413...): yoga answered JSON errors.
           const body = (await response.json().catch(() => ({}))) as { errors?: GraphQLFormattedError[] };
           await end();
-          throw new OperationRefused(body.errors ?? [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+          throw new OperationRefused(body.errors ?? [{ message: 'Unexpected error.', extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } }]);
         }
         reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         if (done) await reader.cancel().catch(() => undefined);
