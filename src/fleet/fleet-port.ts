@@ -7,11 +7,14 @@ import type {
   AthenaPort,
   CallOptions,
   ListSessionsInput,
+  ListWorkGroupsInput,
   SessionDetails,
   SessionPage,
   SessionStatusResult,
   StartCalculationInput,
   StartSessionInput,
+  WorkGroupPage,
+  WorkGroupSummary,
 } from '../athena/port.js';
 import type { RedisLink } from './redis-link.js';
 import type { SharedReads } from './shared-reads.js';
@@ -161,6 +164,15 @@ export class FleetAthenaPort implements AthenaPort, ImmutableSessionReader {
 
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
     return this.#local.getCalculationExecution(calculationExecutionId, options);
+  }
+
+  // Work groups change rarely and are cached per replica for now (not yet shared through Redis).
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
+    return this.#local.listWorkGroups(input, options);
+  }
+
+  getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
+    return this.#local.getWorkGroup(name, options);
   }
 
   /** The session, and its work group's pages (every work group's when the fleet does not know it). */
