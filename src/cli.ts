@@ -108,7 +108,7 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
       { auth: 'off', ...exposure },
       !config.athena.local
         ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
-        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
+        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, sessions:connect, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );
     return;
   }

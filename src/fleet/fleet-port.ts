@@ -6,6 +6,7 @@ import { immutableFieldsOf, type ImmutableSessionFields, type ImmutableSessionRe
 import type {
   AthenaPort,
   CallOptions,
+  ListCalculationsInput,
   ListSessionsInput,
   ListWorkGroupsInput,
   SessionDetails,
@@ -164,6 +165,29 @@ export class FleetAthenaPort implements AthenaPort, ImmutableSessionReader {
 
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
     return this.#local.getCalculationExecution(calculationExecutionId, options);
+  }
+
+  // Calculations are cached per replica for now (not yet shared through Redis): their reads and
+  // the invalidation after a stop stay in this process, as without REDIS_URL.
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
+    return this.#local.getCalculationExecutionStatus(calculationExecutionId, options);
+  }
+
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
+    return this.#local.getCalculationExecutionCode(calculationExecutionId, options);
+  }
+
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
+    return this.#local.listCalculationExecutions(input, options);
+  }
+
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    return this.#local.stopCalculationExecution(calculationExecutionId, options);
+  }
+
+  /** Never cached nor shared (its auth token is for its caller only): straight through. */
+  getSessionEndpoint(sessionId: string, options?: CallOptions) {
+    return this.#local.getSessionEndpoint(sessionId, options);
   }
 
   // Work groups change rarely and are cached per replica for now (not yet shared through Redis).

@@ -1,9 +1,8 @@
-// Fleet-wide election of one poller per key (a watched session): a lease in Redis (SET NX PX),
+// Fleet-wide election of one poller per key (a watched session or calculation): a lease in Redis (SET NX PX),
 // renewed by its holder at every poll. The lease lasts two intervals, and every other replica that
 // watches the key asks for it at each of its own intervals, so when the holder dies (kill -9)
 // another replica polls within three intervals. Statuses travel on a channel per key.
 import { randomUUID } from 'node:crypto';
-import type { SessionStatus } from '../athena/port.js';
 import type { PollCoordination } from '../subscriptions/status-poller.js';
 import { decode, encode } from './codec.js';
 import type { RedisLink } from './redis-link.js';
@@ -60,14 +59,14 @@ export class RedisPollLeases implements PollCoordination {
     }
   }
 
-  publish(key: string, status: SessionStatus): void {
+  publish(key: string, status: unknown): void {
     if (this.#link.state !== 'up') return;
     this.#link.commands.publish(this.#link.key('poll', key), encode(status)).catch((error: unknown) => this.#onError?.(error));
   }
 
-  listen(key: string, onStatus: (status: SessionStatus) => void): () => void {
+  listen(key: string, onStatus: (status: unknown) => void): () => void {
     // Subscribing while Redis is down fails; the link subscribes again by itself once it returns.
-    const listening = this.#link.listen(this.#link.key('poll', key), (message) => onStatus(decode<SessionStatus>(message)));
+    const listening = this.#link.listen(this.#link.key('poll', key), (message) => onStatus(decode<unknown>(message)));
     listening.subscribed.catch((error: unknown) => this.#onError?.(error));
     return listening.stop;
   }

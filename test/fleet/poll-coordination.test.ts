@@ -6,7 +6,7 @@ import { SessionStatusPoller, type PollCoordination, type StatusWatcher } from '
 /** What Redis does for the fleet: one lease holder per key, and a channel per key. */
 class SharedBus {
   readonly holders = new Map<string, object>();
-  readonly listeners = new Map<string, Set<{ owner: object; onStatus: (status: SessionStatus) => void }>>();
+  readonly listeners = new Map<string, Set<{ owner: object; onStatus: (status: unknown) => void }>>();
 
   member(): PollCoordination {
     const owner = {};
