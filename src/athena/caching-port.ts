@@ -611,7 +611,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   }
 }
 
-function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
+export function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
   return {
     sessionId: details.sessionId,
     workGroup: details.workGroup,
