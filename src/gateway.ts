@@ -27,7 +27,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
-import { CalculationStatusPoller, SessionStatusPoller } from './subscriptions/status-poller.js';
+import { CalculationStatusPoller, SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
 import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
@@ -49,6 +49,8 @@ export interface GatewayOptions {
   shutdown?: GracefulShutdown | undefined;
   /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
+  /** Replicas sharing Redis: one poller per watched session across all of them (see src/fleet/). */
+  pollCoordination?: PollCoordination | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -77,11 +79,13 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
+    coordination: options.pollCoordination,
     onPollError: (sessionId, error, consecutiveFailures) =>
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });
   const calculationStatusPoller = new CalculationStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
+    coordination: options.pollCoordination,
     onPollError: (calculationId, error, consecutiveFailures) =>
       logger?.warn({ calculationId, consecutiveFailures, err: error }, 'subscription calculation status poll failed'),
   });

@@ -31,6 +31,26 @@ export interface StatusSource<Status> {
   same(a: Status, b: Status): boolean;
   /** A status after which nothing changes again. */
   isFinal(status: Status): boolean;
+  /** Names what is polled in keys shared with other processes (`session-status`, `calculation-status`). */
+  readonly kind: string;
+  /** A status older than one already shown (another process polled it earlier): never shown. */
+  olderThan?(status: Status, seen: Status): boolean;
+}
+
+/**
+ * One poll loop per key across processes: each interval a loop asks whether it leads its key;
+ * only the leader calls Athena and publishes what it got, every other loop hears it. Without a
+ * fleet (or while it is unreachable) every loop leads.
+ */
+export interface PollCoordination {
+  /** Whether this process polls `key` now (takes or renews a fleet-wide lease). */
+  lead(key: string): Promise<boolean>;
+  /** Hands what this process polled to the other processes watching `key`. */
+  publish(key: string, status: unknown): void;
+  /** What other processes polled for `key`; returns the function that stops listening. */
+  listen(key: string, onStatus: (status: unknown) => void): () => void;
+  /** This process stops polling `key` (its last watcher left): another may take over at once. */
+  resign(key: string): void;
 }
 
 export interface StatusPollerOptions {
@@ -43,6 +63,8 @@ export interface StatusPollerOptions {
   maxConsecutiveFailures?: number | undefined;
   /** Told about every failed poll, e.g. to log it. */
   onPollError?: ((id: string, error: unknown, consecutiveFailures: number) => void) | undefined;
+  /** Who polls when several processes watch the same key (replicas sharing Redis); default: this process polls its own. */
+  coordination?: PollCoordination | undefined;
 }
 
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
@@ -60,6 +82,9 @@ export function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
 }
 
 const sameTime = (a: Date | undefined, b: Date | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+
+/** Earlier than what was seen, by a timestamp both carry: a state never goes back. */
+const earlier = (at: Date | undefined, seenAt: Date | undefined) => at !== undefined && seenAt !== undefined && at.getTime() < seenAt.getTime();
 
 export const isFinalStatus = (status: SessionStatus): boolean => FINAL_SESSION_STATES.has(status.state);
 
@@ -86,6 +111,7 @@ export class StatusPoller<Status> {
   readonly #intervalMs: number;
   readonly #maxConsecutiveFailures: number;
   readonly #onPollError: StatusPollerOptions['onPollError'];
+  readonly #coordination: PollCoordination | undefined;
   readonly #loops = new Map<string, PollLoop<Status>>();
   #closed = false;
 
@@ -97,6 +123,7 @@ export class StatusPoller<Status> {
     this.#intervalMs = options.intervalMs;
     this.#maxConsecutiveFailures = options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
     this.#onPollError = options.onPollError;
+    this.#coordination = options.coordination;
   }
 
   /**
@@ -112,7 +139,7 @@ export class StatusPoller<Status> {
     }
     let loop = this.#loops.get(id);
     if (loop === undefined) {
-      loop = new PollLoop(id, this.#source, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, () => {
+      loop = new PollLoop(id, this.#source, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, this.#coordination, () => {
         if (this.#loops.get(id) === loop) this.#loops.delete(id);
       });
       this.#loops.set(id, loop);
@@ -150,6 +177,8 @@ export class SessionStatusPoller extends StatusPoller<SessionStatus> {
         fetch: async (sessionId, callOptions) => (await port.getSessionStatus(sessionId, callOptions)).status,
         same: sameStatus,
         isFinal: isFinalStatus,
+        kind: 'session-status',
+        olderThan: (status, seen) => earlier(status.lastModifiedDateTime, seen.lastModifiedDateTime),
       },
       options,
     );
@@ -164,6 +193,8 @@ export class CalculationStatusPoller extends StatusPoller<CalculationStatus> {
         fetch: async (calculationId, callOptions) => (await port.getCalculationExecutionStatus(calculationId, callOptions)).status,
         same: sameCalculationStatus,
         isFinal: isFinalCalculationStatus,
+        kind: 'calculation-status',
+        olderThan: (status, seen) => earlier(status.completionDateTime, seen.completionDateTime),
       },
       options,
     );
@@ -175,6 +206,10 @@ class PollLoop<Status> {
   readonly #watchers = new Map<StatusWatcher<Status>, Status>();
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
+  /** Between a tick and its poll (asking whether this process leads). */
+  #deciding = false;
+  #leading = false;
+  #unlisten: (() => void) | undefined;
   #consecutiveFailures = 0;
   #ended = false;
 
@@ -184,8 +219,13 @@ class PollLoop<Status> {
     private readonly intervalMs: number,
     private readonly maxConsecutiveFailures: number,
     private readonly onPollError: StatusPollerOptions['onPollError'],
+    private readonly coordination: PollCoordination | undefined,
     private readonly onEnded: () => void,
   ) {}
+
+  get #key(): string {
+    return `${this.source.kind}:${this.id}`;
+  }
 
   get size(): number {
     return this.#watchers.size;
@@ -193,7 +233,10 @@ class PollLoop<Status> {
 
   add(watcher: StatusWatcher<Status>, seen: Status): () => void {
     this.#watchers.set(watcher, seen);
-    if (this.#timer === undefined && this.#inFlight === undefined) this.#schedule();
+    if (this.#timer === undefined && this.#inFlight === undefined && !this.#deciding) {
+      this.#unlisten ??= this.coordination?.listen(this.#key, (status) => this.#heard(status as Status));
+      this.#schedule();
+    }
     return () => {
       if (!this.#watchers.delete(watcher) || this.#watchers.size > 0) return;
       this.#stop();
@@ -221,11 +264,24 @@ class PollLoop<Status> {
     this.#timer = undefined;
     this.#inFlight?.abort();
     this.#inFlight = undefined;
+    this.#unlisten?.();
+    if (this.#leading) this.coordination?.resign(this.#key);
     this.onEnded();
   }
 
   async #poll(): Promise<void> {
     this.#timer = undefined;
+    if (this.coordination !== undefined) {
+      this.#deciding = true;
+      this.#leading = await this.coordination.lead(this.#key).catch(() => true);
+      this.#deciding = false;
+      if (this.#ended) return;
+      if (!this.#leading) {
+        // Another process polls; this loop hears it, and asks again next interval in case it died.
+        this.#schedule();
+        return;
+      }
+    }
     const controller = new AbortController();
     this.#inFlight = controller;
     let status: Status;
@@ -240,17 +296,25 @@ class PollLoop<Status> {
     if (this.#ended) return;
     this.#inFlight = undefined;
     this.#consecutiveFailures = 0;
+    this.coordination?.publish(this.#key, status);
+    this.#deliver(status);
+    if (!this.#ended) this.#schedule();
+  }
+
+  /** A status another process polled. */
+  #heard(status: Status): void {
+    if (this.#ended) return;
+    this.#consecutiveFailures = 0;
     this.#deliver(status);
   }
 
   #deliver(status: Status): void {
     for (const [watcher, seen] of [...this.#watchers]) {
-      if (this.source.same(seen, status) || !this.#watchers.has(watcher)) continue;
+      if (this.source.same(seen, status) || this.source.olderThan?.(status, seen) === true || !this.#watchers.has(watcher)) continue;
       this.#watchers.set(watcher, status);
       notify(() => watcher.next(status));
     }
     if (this.source.isFinal(status)) this.end((watcher) => watcher.complete());
-    else if (!this.#ended) this.#schedule();
   }
 
   #failed(error: unknown): void {
