@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { createPortStack } from './athena/port-stack.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { Fleet } from './fleet/fleet.js';
 import { createHttpServer } from './http/server-timeouts.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
@@ -29,7 +30,17 @@ async function serve(): Promise<void> {
   }
   logAuthMode(logger, config);
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
-  const athena = createPortStack({ ...config, athena: settings }, { telemetry });
+  // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
+  const fleet = new Fleet({
+    settings: config.fleet,
+    cacheTtlMs: config.cacheTtlMs,
+    subscriptionPollMs: config.subscriptionPollMs,
+    upstreamCallMs: config.athena.requestTimeoutMs * config.athena.maxAttempts,
+    logger,
+    metrics: telemetry.metrics,
+  });
+  const athena = createPortStack({ ...config, athena: settings }, { telemetry, fleet });
+  await fleet.connected();
   const readiness = new Readiness({
     breakerState: () => athena.resilient.breakerState,
     probe: athenaProbe(athena.resilient),
@@ -39,14 +50,23 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, athena.port, { logger, telemetry, readiness, shutdown });
+  const yoga = createGateway({ ...config, athena: settings }, athena.port, {
+    logger,
+    telemetry,
+    readiness,
+    shutdown,
+    pollCoordination: fleet.pollCoordination,
+  });
   const server = createHttpServer(yoga, config.http);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    logger.info({ port, mode: config.athena.mode }, `gateway ready at http://localhost:${port}/graphql`);
+    logger.info(
+      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state },
+      `gateway ready at http://localhost:${port}/graphql`,
+    );
     readiness.start();
   });
 
@@ -65,6 +85,7 @@ async function serve(): Promise<void> {
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
     athena.destroy();
+    await fleet.close();
     await local?.close();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -87,7 +108,7 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
       { auth: 'off', ...exposure },
       !config.athena.local
         ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
-        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
+        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, sessions:connect, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );
     return;
   }

@@ -1,6 +1,7 @@
 // The gateway's view of Athena's session API: camelCase domain types and one interface.
 // Nothing here imports the AWS SDK, so the schema, the loaders and the caches never see
 // PascalCase wire shapes, and any Athena-compatible backend can sit behind the interface.
+import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
 
 export const SESSION_STATES = [
   'CREATING',
@@ -148,14 +149,76 @@ export interface StartCalculationResult {
   state: CalculationState;
 }
 
-export interface Calculation {
-  calculationExecutionId: string;
-  sessionId?: string | undefined;
-  description?: string | undefined;
+/** States after which a calculation never changes again. */
+export const FINAL_CALCULATION_STATES: ReadonlySet<CalculationState> = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+export interface CalculationStatus {
   state: CalculationState;
   stateChangeReason?: string | undefined;
   submissionDateTime?: Date | undefined;
   completionDateTime?: Date | undefined;
+}
+
+export interface CalculationStatistics {
+  dpuExecutionInMillis?: number | undefined;
+  progress?: string | undefined;
+}
+
+export interface CalculationResult {
+  stdOutS3Uri?: string | undefined;
+  stdErrorS3Uri?: string | undefined;
+  resultS3Uri?: string | undefined;
+  resultType?: string | undefined;
+}
+
+/** The whole of GetCalculationExecution. */
+export interface Calculation {
+  calculationExecutionId: string;
+  sessionId?: string | undefined;
+  description?: string | undefined;
+  workingDirectory?: string | undefined;
+  status: CalculationStatus;
+  statistics?: CalculationStatistics | undefined;
+  result?: CalculationResult | undefined;
+}
+
+/** GetCalculationExecutionStatus: no session id, no description, no result. */
+export interface CalculationStatusResult {
+  calculationExecutionId: string;
+  status: CalculationStatus;
+  statistics?: CalculationStatistics | undefined;
+}
+
+/** One row of ListCalculationExecutions. */
+export interface CalculationSummary {
+  calculationExecutionId: string;
+  description?: string | undefined;
+  status: CalculationStatus;
+}
+
+export interface ListCalculationsInput {
+  sessionId: string;
+  stateFilter?: CalculationState | undefined;
+  /** 1..100 */
+  maxResults?: number | undefined;
+  nextToken?: string | undefined;
+}
+
+export interface CalculationPage {
+  calculations: CalculationSummary[];
+  /** Absent on the last page. */
+  nextToken?: string | undefined;
+}
+
+export interface StopCalculationResult {
+  state: CalculationState;
+}
+
+/** GetSessionEndpoint (Spark Connect). The token is a secret: never cached, shared or logged. */
+export interface SessionEndpoint {
+  endpointUrl: string;
+  authToken: string;
+  authTokenExpirationTime?: Date | undefined;
 }
 
 // Work groups (ListWorkGroups, GetWorkGroup).
@@ -201,14 +264,31 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** A session's immutable fields, and the whole GetSession answer when it took that call to learn them. */
+export interface ImmutableSessionRead {
+  fields: ImmutableSessionFields;
+  details?: SessionDetails | undefined;
+}
+
 export interface AthenaPort {
   getSession(sessionId: string, options?: CallOptions): Promise<SessionDetails>;
+  /**
+   * The fields of a session that never change (athena/session-fields.ts). A port that remembers
+   * them (the caching port) answers without a call; any other asks GetSession (immutableViaGetSession).
+   */
+  getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead>;
   getSessionStatus(sessionId: string, options?: CallOptions): Promise<SessionStatusResult>;
   listSessions(input: ListSessionsInput, options?: CallOptions): Promise<SessionPage>;
   terminateSession(sessionId: string, options?: CallOptions): Promise<TerminateSessionResult>;
   startSession(input: StartSessionInput, options?: CallOptions): Promise<StartSessionResult>;
   startCalculationExecution(input: StartCalculationInput, options?: CallOptions): Promise<StartCalculationResult>;
+  // Calculations (PySpark engine version 3 sessions) and the Spark Connect endpoint (Spark 3.5).
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation>;
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions): Promise<CalculationStatusResult>;
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string>;
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage>;
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<StopCalculationResult>;
+  getSessionEndpoint(sessionId: string, options?: CallOptions): Promise<SessionEndpoint>;
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage>;
   /** Rejects with a `not-found` AthenaError when there is no such work group. */
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary>;
@@ -222,8 +302,19 @@ export type AthenaOperation =
   | 'StartSession'
   | 'StartCalculationExecution'
   | 'GetCalculationExecution'
+  | 'GetCalculationExecutionStatus'
+  | 'GetCalculationExecutionCode'
+  | 'ListCalculationExecutions'
+  | 'StopCalculationExecution'
+  | 'GetSessionEndpoint'
   | 'ListWorkGroups'
   | 'GetWorkGroup';
+
+/** getImmutableSession for a port that keeps nothing: one GetSession, whose answer goes back too. */
+export async function immutableViaGetSession(port: Pick<AthenaPort, 'getSession'>, sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
+  const details = await port.getSession(sessionId, options);
+  return { fields: immutableFieldsOf(details), details };
+}
 
 // Upstream failures, already classified. The SDK adapter is the only place that creates them
 // from SDK exceptions; the GraphQL layer turns them into its own error codes.
@@ -232,13 +323,19 @@ export type AthenaErrorKind = 'not-found' | 'invalid-request' | 'throttled' | 'u
 
 export class AthenaError extends Error {
   override readonly name: string = 'AthenaError';
+  /**
+   * Athena's own message for a request it rejected (invalid-request only), for the few places that
+   * must tell the caller why (a calculation refused by a Spark 3.5 session); unset otherwise.
+   */
+  readonly reason: string | undefined;
   constructor(
     readonly kind: AthenaErrorKind,
     readonly operation: AthenaOperation,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string | undefined },
   ) {
     super(message, options);
+    this.reason = options?.reason;
   }
 }
 

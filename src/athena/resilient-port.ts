@@ -5,10 +5,12 @@
 // multiply the attempts a struggling Athena receives.
 import {
   AthenaError,
+  immutableViaGetSession,
   isAthenaError,
   type AthenaOperation,
   type AthenaPort,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
   type StartCalculationInput,
@@ -96,6 +98,10 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
     return this.#call('GetSession', options, (callOptions) => this.#inner.getSession(sessionId, callOptions));
   }
 
+  getImmutableSession(sessionId: string, options?: CallOptions) {
+    return immutableViaGetSession(this, sessionId, options);
+  }
+
   getSessionStatus(sessionId: string, options?: CallOptions) {
     return this.#call('GetSessionStatus', options, (callOptions) => this.#inner.getSessionStatus(sessionId, callOptions));
   }
@@ -120,6 +126,32 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
     return this.#call('GetCalculationExecution', options, (callOptions) =>
       this.#inner.getCalculationExecution(calculationExecutionId, callOptions),
     );
+  }
+
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('GetCalculationExecutionStatus', options, (callOptions) =>
+      this.#inner.getCalculationExecutionStatus(calculationExecutionId, callOptions),
+    );
+  }
+
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('GetCalculationExecutionCode', options, (callOptions) =>
+      this.#inner.getCalculationExecutionCode(calculationExecutionId, callOptions),
+    );
+  }
+
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
+    return this.#call('ListCalculationExecutions', options, (callOptions) => this.#inner.listCalculationExecutions(input, callOptions));
+  }
+
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('StopCalculationExecution', options, (callOptions) =>
+      this.#inner.stopCalculationExecution(calculationExecutionId, callOptions),
+    );
+  }
+
+  getSessionEndpoint(sessionId: string, options?: CallOptions) {
+    return this.#call('GetSessionEndpoint', options, (callOptions) => this.#inner.getSessionEndpoint(sessionId, callOptions));
   }
 
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {

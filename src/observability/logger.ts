@@ -9,7 +9,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     level,
     base: { service: 'athena-sessions-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token'], censor: '[redacted]' },
+    // authToken: the Spark Connect endpoint's token (Session.endpoint), should any object carrying it be logged.
+    redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token', 'authToken', '*.authToken', '*.AuthToken'], censor: '[redacted]' },
   };
   // Tests pass a destination to read the lines the gateway really writes.
   return destination === undefined ? pino(options) : pino(options, destination);

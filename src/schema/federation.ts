@@ -1,6 +1,6 @@
 // The code-first schema as an Apollo Federation v2 subgraph (@pothos/plugin-federation): the API
-// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId` and `WorkGroup`
-// keyed by `name`.
+// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId`, `WorkGroup`
+// keyed by `name` and `Calculation` keyed by `calculationId`.
 //
 // Entity references go through the same entry points as `session`, `workGroup`, `node` and `nodes`:
 // the per-request loaders (so references to one session cost one call, whatever their number),
@@ -8,10 +8,19 @@
 import { executeSync, isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_REPRESENTATIONS } from '../security/limits.js';
 import { builder } from './builder.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
-import { validateSessionId, validateWorkGroup } from './validation.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
+// The session mutations load right after the Session type whichever module is imported first, so the
+// printed schema's type order (schema.graphql) is the same from every entry point.
+import './terminate-session.js';
+import './start-session.js';
+import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
+import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
+// After work-group.js, as in node.ts: the same registration order whichever module loads first.
+import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
@@ -39,6 +48,12 @@ builder.asEntity(SessionObject, {
   key: builder.selection<{ sessionId: string }>('sessionId'),
   resolveReference: async (representation, context, info) =>
     loadSessionRef(context, keyOf(representation, 'sessionId', validateSessionId), selectsSessionDetails(info)),
+});
+
+builder.asEntity(CalculationObject, {
+  key: builder.selection<{ calculationId: string }>('calculationId'),
+  resolveReference: async (representation, context, info) =>
+    loadCalculationRef(context, keyOf(representation, 'calculationId', validateCalculationId), calculationSelection(info)),
 });
 
 builder.asEntity(WorkGroupObject, {
@@ -69,12 +84,6 @@ function checkRepresentation(representation: unknown, index: number, entityTypes
  * SDL printed once, here) and `_entities`; the read scope and the representation checks go in front
  * of `_entities`, once per list, as `nodes` checks them once per list of ids.
  */
-/**
- * A router sends every reference of one subgraph fetch in one call (deduplicated), so the cap is
- * well above what a page of parents holds, yet bounds the fan-out a direct caller can ask for.
- */
-export const MAX_REPRESENTATIONS = 500;
-
 export function buildSubgraphSchema(): GraphQLSchema {
   const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC_URL, federationDirectives: ['@key', '@shareable'] });
   const entityUnion = schema.getType('_Entity');

@@ -2,22 +2,34 @@
 // many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
-import { canReadImmutableSession, type ImmutableSessionFields } from '../athena/caching-port.js';
 import {
   isAthenaError,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationState,
+  type CalculationStatusResult,
   type CallOptions,
   type SessionDetails,
+  type SessionEndpoint,
   type SessionPage,
   type SessionState,
   type SessionStatusResult,
   type WorkGroupPage,
   type WorkGroupSummary,
 } from '../athena/port.js';
+import type { ImmutableSessionFields } from '../athena/session-fields.js';
+import { MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST } from '../security/limits.js';
 
 export interface PageKey {
   workGroup: string;
   state: SessionState | undefined;
+  pageToken: string | undefined;
+}
+
+export interface CalculationPageKey {
+  sessionId: string;
+  state: CalculationState | undefined;
   pageToken: string | undefined;
 }
 
@@ -31,7 +43,7 @@ export interface Loaders {
   loadDetails(sessionId: string): Promise<SessionDetails | null>;
   /**
    * The fields of GetSession that never change (configuration, versions, work group, description):
-   * a port that remembers them answers without a call, any other port with the request's GetSession.
+   * a port that remembers them answers without a call, any other port with a GetSession this request reuses.
    * Null when the session does not exist.
    */
   loadImmutableFields(sessionId: string): Promise<ImmutableSessionFields | null>;
@@ -45,6 +57,22 @@ export interface Loaders {
   loadWorkGroup(name: string): Promise<WorkGroupSummary | null>;
   /** Drops what this request holds for a session (after it was terminated). */
   forgetSession(sessionId: string): void;
+
+  /** GetCalculationExecution; null when the calculation does not exist. */
+  loadCalculation(calculationId: string): Promise<Calculation | null>;
+  /** GetCalculationExecutionStatus, or the status of a GetCalculationExecution this request already asked for. */
+  loadCalculationStatus(calculationId: string): Promise<CalculationStatusResult | null>;
+  /** GetCalculationExecutionCode; null when the calculation does not exist. */
+  loadCalculationCode(calculationId: string): Promise<string | null>;
+  /** ListCalculationExecutions (full upstream pages); null when the session does not exist. */
+  loadCalculationPage(key: CalculationPageKey): Promise<CalculationPage | null>;
+  /**
+   * GetSessionEndpoint, once per request however often the operation names it; null when the
+   * session does not exist. Never shared with another request: the answer carries a secret.
+   */
+  loadSessionEndpoint(sessionId: string): Promise<SessionEndpoint | null>;
+  /** Drops what this request holds for a calculation (after it was stopped). */
+  forgetCalculation(calculationId: string): void;
 }
 
 export interface LoaderOptions {
@@ -62,7 +90,7 @@ const notFoundAsNull = <T>(promise: Promise<T>): Promise<T | null> =>
 
 export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Loaders {
   const callOptions: CallOptions = { signal: options.signal };
-  const limit = concurrencyLimit(options.maxConcurrentDetails ?? 16);
+  const limit = concurrencyLimit(options.maxConcurrentDetails ?? MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST);
   // Sessions whose details were asked for in this request: a status lookup for one of them
   // waits for that GetSession instead of making a GetSessionStatus call of its own.
   const detailsRequested = new Set<string>();
@@ -70,15 +98,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   const detailsLoader = new DataLoader<string, SessionDetails | null>(async (sessionIds) =>
     settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSession(sessionId, callOptions))))),
   );
-  const immutableReader = canReadImmutableSession(port) ? port : undefined;
   const immutableFields = new DataLoader<string, ImmutableSessionFields | null>(async (sessionIds) =>
     settle(
       sessionIds.map((sessionId) => {
         // Already fetching the whole session in this request: its answer holds these fields too.
-        if (immutableReader === undefined || detailsRequested.has(sessionId)) return detailsLoader.load(sessionId);
+        if (detailsRequested.has(sessionId)) return detailsLoader.load(sessionId);
         return limit(() =>
           notFoundAsNull(
-            immutableReader.getImmutableSession(sessionId, callOptions).then(({ fields, details }) => {
+            port.getImmutableSession(sessionId, callOptions).then(({ fields, details }) => {
               // It took a GetSession after all: a detail field asked later in this request reuses it.
               if (details !== undefined) detailsLoader.prime(sessionId, details);
               return fields;
@@ -113,6 +140,44 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
   );
 
+  // Calculations: the same shape as sessions. A status asked for a calculation whose details this
+  // request already asked for reads them instead of making a GetCalculationExecutionStatus call.
+  const calculationDetailsRequested = new Set<string>();
+  const calculationDetails = new DataLoader<string, Calculation | null>(async (ids) =>
+    settle(ids.map((id) => limit(() => notFoundAsNull(port.getCalculationExecution(id, callOptions))))),
+  );
+  const calculationStatus = new DataLoader<string, CalculationStatusResult | null>(async (ids) =>
+    settle(
+      ids.map((id) =>
+        calculationDetailsRequested.has(id)
+          ? calculationDetails
+              .load(id)
+              .then((calculation) => calculation && { calculationExecutionId: id, status: calculation.status, statistics: calculation.statistics })
+          : limit(() => notFoundAsNull(port.getCalculationExecutionStatus(id, callOptions))),
+      ),
+    ),
+  );
+  const calculationCode = new DataLoader<string, string | null>(async (ids) =>
+    settle(ids.map((id) => limit(() => notFoundAsNull(port.getCalculationExecutionCode(id, callOptions))))),
+  );
+  const calculationPage = new DataLoader<CalculationPageKey, CalculationPage | null, string>(
+    async (keys) =>
+      settle(
+        keys.map((key) =>
+          notFoundAsNull(
+            port.listCalculationExecutions(
+              { sessionId: key.sessionId, stateFilter: key.state, maxResults: UPSTREAM_PAGE_SIZE, nextToken: key.pageToken },
+              callOptions,
+            ),
+          ),
+        ),
+      ),
+    { cacheKeyFn: (key) => JSON.stringify([key.sessionId, key.state ?? '', key.pageToken ?? '']) },
+  );
+  // Per request only (this loader dies with the request), so one token never reaches two requests.
+  const sessionEndpoint = new DataLoader<string, SessionEndpoint | null>(async (sessionIds) =>
+    settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSessionEndpoint(sessionId, callOptions))))),
+  );
   // Keyed by NextToken, '' for the first page (DataLoader takes no undefined key).
   const workGroupPage = new DataLoader<string, WorkGroupPage>(async (pageTokens) =>
     settle(pageTokens.map((token) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token }, callOptions))),
@@ -122,6 +187,19 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   );
 
   return {
+    loadCalculation(calculationId) {
+      calculationDetailsRequested.add(calculationId);
+      return calculationDetails.load(calculationId);
+    },
+    loadCalculationStatus: (calculationId) => calculationStatus.load(calculationId),
+    loadCalculationCode: (calculationId) => calculationCode.load(calculationId),
+    loadCalculationPage: (key) => calculationPage.load(key),
+    loadSessionEndpoint: (sessionId) => sessionEndpoint.load(sessionId),
+    forgetCalculation(calculationId) {
+      calculationDetailsRequested.delete(calculationId);
+      calculationDetails.clear(calculationId);
+      calculationStatus.clear(calculationId);
+    },
     loadDetails(sessionId) {
       detailsRequested.add(sessionId);
       return detailsLoader.load(sessionId);

@@ -2,10 +2,17 @@
 // is in flight at once, and see the signal each upstream call received.
 import {
   AthenaError,
+  immutableViaGetSession,
   type AthenaOperation,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationStatusResult,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
+  type SessionEndpoint,
+  type StopCalculationResult,
   type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
@@ -48,6 +55,7 @@ export class ManualPort implements AthenaPort {
   }
 
   getSession = (sessionId: string, options?: CallOptions) => this.#pending<SessionDetails>('GetSession', sessionId, options);
+  getImmutableSession = (sessionId: string, options?: CallOptions) => immutableViaGetSession(this, sessionId, options);
   getSessionStatus = (sessionId: string, options?: CallOptions) => this.#pending<SessionStatusResult>('GetSessionStatus', sessionId, options);
   listSessions = (input: ListSessionsInput, options?: CallOptions) => this.#pending<SessionPage>('ListSessions', input, options);
   terminateSession = (sessionId: string, options?: CallOptions) => this.#pending<{ state: 'TERMINATING' }>('TerminateSession', sessionId, options);
@@ -55,8 +63,14 @@ export class ManualPort implements AthenaPort {
     this.#pending<{ sessionId: string; state: 'CREATING' }>('StartSession', input, options);
   startCalculationExecution = (input: StartCalculationInput, options?: CallOptions) =>
     this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
-  getCalculationExecution = (id: string, options?: CallOptions) =>
-    this.#pending<{ calculationExecutionId: string; state: 'RUNNING' }>('GetCalculationExecution', id, options);
+  getCalculationExecution = (id: string, options?: CallOptions) => this.#pending<Calculation>('GetCalculationExecution', id, options);
+  getCalculationExecutionStatus = (id: string, options?: CallOptions) =>
+    this.#pending<CalculationStatusResult>('GetCalculationExecutionStatus', id, options);
+  getCalculationExecutionCode = (id: string, options?: CallOptions) => this.#pending<string>('GetCalculationExecutionCode', id, options);
+  listCalculationExecutions = (input: ListCalculationsInput, options?: CallOptions) =>
+    this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
+  stopCalculationExecution = (id: string, options?: CallOptions) => this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
+  getSessionEndpoint = (sessionId: string, options?: CallOptions) => this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
   listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) => this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
   getWorkGroup = (name: string, options?: CallOptions) => this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }

@@ -12,12 +12,25 @@ let stack: Stack;
 /** Active sessions of `primary`; each terminate takes a fresh one. */
 let activeIds: string[];
 let target: string;
+/** IDLE sessions of `primary` kept apart from activeIds: each permitted startCalculation takes one. */
+let idleIds: string[];
+/** A calculation in `primary`. */
+let calculationTarget: string;
 
 beforeAll(async () => {
   stack = await startProductionStack();
   const response = await send(stack, post('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }', undefined, bearer(await token())));
-  activeIds = response.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+  const idle = await send(stack, post('{ sessions(workGroup: "primary", state: IDLE, first: 10) { edges { node { sessionId } } } }', undefined, bearer(await token())));
+  idleIds = idle.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+  activeIds = response.json!.data.sessions.edges
+    .map((edge: { node: { sessionId: string } }) => edge.node.sessionId)
+    .filter((sessionId: string) => !idleIds.includes(sessionId));
   target = activeIds.pop()!;
+  const started = await send(
+    stack,
+    post(`mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(1)" }) { calculation { calculationId } } }`, undefined, bearer(await token())),
+  );
+  calculationTarget = started.json!.data.startCalculation.calculation.calculationId;
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.resetCalls());
@@ -39,6 +52,8 @@ interface EntryPoint {
   hidden: { data: unknown } | { code: string };
   /** Upstream calls that may be spent learning the target's work group (never more). */
   hiddenCalls: Record<string, number>;
+  /** Upstream calls of a permitted call by a caller restricted to the target's work group, when not the usual rule. */
+  restrictedCalls?: Record<string, number>;
 }
 
 const ENTRY_POINTS: EntryPoint[] = [
@@ -145,6 +160,65 @@ const ENTRY_POINTS: EntryPoint[] = [
     hiddenCalls: { GetSession: 1 },
   },
   {
+    name: 'calculation',
+    kind: 'query',
+    operation: () => `{ calculation(calculationId: "${calculationTarget}") { calculationId status { state } } }`,
+    permitted: (data) => expect(data.calculation.calculationId).toBe(calculationTarget),
+    permittedCalls: { GetCalculationExecutionStatus: 1 },
+    hidden: { data: { calculation: null } },
+    // Only GetCalculationExecution names the session, and the session names the work group.
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+    restrictedCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: 'node (calculation)',
+    kind: 'query',
+    operation: () => `{ node(id: "${globalId(`Calculation:${calculationTarget}`)}") { id ... on Calculation { status { state } } } }`,
+    permitted: (data) => expect(data.node.id).toBe(globalId(`Calculation:${calculationTarget}`)),
+    permittedCalls: { GetCalculationExecutionStatus: 1 },
+    hidden: { data: { node: null } },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+    restrictedCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: '_entities (calculation)',
+    kind: 'query',
+    operation: () => `{ _entities(representations: [{ __typename: "Calculation", calculationId: "${calculationTarget}" }]) { ... on Calculation { description } } }`,
+    permitted: (data) => expect(data._entities).toHaveLength(1),
+    permittedCalls: { GetCalculationExecution: 1 },
+    hidden: { data: { _entities: [null] } },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: 'Session.calculations',
+    kind: 'query',
+    operation: () => `{ session(sessionId: "${target}") { calculations(first: 2) { edges { node { calculationId } } } } }`,
+    permitted: (data) => expect(data.session.calculations.edges).toEqual(expect.any(Array)),
+    permittedCalls: { GetSessionStatus: 1, ListCalculationExecutions: 1 },
+    hidden: { data: { session: null } },
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'startCalculation',
+    kind: 'mutation',
+    // Each permitted call makes a session busy, so every run aims at a fresh IDLE one.
+    operation: () => `mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(2)" }) { calculation { calculationId } } }`,
+    permitted: (data) => expect(data.startCalculation.calculation.calculationId).toEqual(expect.any(String)),
+    permittedCalls: { StartCalculationExecution: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    // StartCalculationExecution takes only a session id: the work group is checked first.
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'stopCalculation',
+    kind: 'mutation',
+    operation: () => `mutation { stopCalculation(input: { calculationId: "${calculationTarget}" }) { state } }`,
+    permitted: (data) => expect(data.stopCalculation.state).toEqual(expect.any(String)),
+    permittedCalls: { StopCalculationExecution: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
     name: 'terminateSession',
     kind: 'mutation',
     // Each permitted call ends a session, so every run aims at a fresh one.
@@ -227,7 +301,7 @@ const CALLERS: Caller[] = [
       // A restricted caller pays one GetSession per session to learn its work group, instead of GetSessionStatus.
       const expected = { ...entry.permittedCalls, ...entry.hiddenCalls };
       if (expected.GetSession !== undefined) delete expected.GetSessionStatus;
-      expect(calls).toEqual(expected);
+      expect(calls).toEqual(entry.restrictedCalls ?? expected);
     },
   },
 ];
@@ -295,5 +369,31 @@ describe('a hidden session is checked against its real work group before anythin
     );
     expect(response.json?.errors).toBeUndefined();
     expect(response.json?.data.terminateSession.session.workGroup).toBe('primary');
+  });
+});
+
+describe('Session.endpoint needs sessions:connect', () => {
+  const query = () => `{ session(sessionId: "${target}") { sessionId endpoint { url authToken } } }`;
+
+  it('without it: FORBIDDEN at the field, the rest of the session answered, no GetSessionEndpoint', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: READ }))));
+    expect(response.status).toBe(200);
+    expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
+    expect(response.json?.errors).toEqual([expect.objectContaining({ path: ['session', 'endpoint'], extensions: { code: 'FORBIDDEN' } })]);
+    expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
+  });
+
+  it('with it: one GetSessionEndpoint (null on this PySpark session)', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect` }))));
+    expect(response.json?.errors).toBeUndefined();
+    expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
+    expect(stack.calls()).toEqual({ GetSessionStatus: 1, GetSessionEndpoint: 1 });
+  });
+
+  it('a session in another work group is null before the endpoint is asked for', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect`, workgroups: ['sandbox'] }))));
+    expect(response.json?.errors).toBeUndefined();
+    expect(response.json?.data).toEqual({ session: null });
+    expect(stack.calls()).toEqual({ GetSession: 1 });
   });
 });

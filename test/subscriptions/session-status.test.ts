@@ -76,12 +76,18 @@ beforeEach(() => {
 
 const bindAll = (port: AthenaPort): AthenaPort => ({
   getSession: port.getSession.bind(port),
+  getImmutableSession: port.getImmutableSession.bind(port),
   getSessionStatus: port.getSessionStatus.bind(port),
   listSessions: port.listSessions.bind(port),
   terminateSession: port.terminateSession.bind(port),
   startSession: port.startSession.bind(port),
   startCalculationExecution: port.startCalculationExecution.bind(port),
   getCalculationExecution: port.getCalculationExecution.bind(port),
+  getCalculationExecutionStatus: port.getCalculationExecutionStatus.bind(port),
+  getCalculationExecutionCode: port.getCalculationExecutionCode.bind(port),
+  listCalculationExecutions: port.listCalculationExecutions.bind(port),
+  stopCalculationExecution: port.stopCalculationExecution.bind(port),
+  getSessionEndpoint: port.getSessionEndpoint.bind(port),
   listWorkGroups: port.listWorkGroups.bind(port),
   getWorkGroup: port.getWorkGroup.bind(port),
 });
