@@ -41,6 +41,13 @@ export const ENTITIES_COST_CASES: readonly CostCase[] = [
     refused: true,
   },
   {
+    name: 'the same fan-out moved into a fragment is counted all the same',
+    query: `query ($representations: [_Any!]!) { ...Fan } fragment Fan on Query { _entities(representations: $representations) { __typename ${FIVE_SESSIONS} } }`,
+    variables: { representations: [work('primary')] },
+    cost: MAX_REPRESENTATIONS * PER_WORK_GROUP,
+    refused: true,
+  },
+  {
     name: 'the same selection through nodes, whose limit is 100 ids, is within it',
     query: `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename ${FIVE_SESSIONS} } }`,
     variables: { ids: [] },
