@@ -14,13 +14,17 @@ import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
+import { startTracing } from './observability/tracing.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
 import { attachWebSocketServer } from './websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel);
+  // Readable lines for a person at a terminal who asked for nothing else; JSON for everything else.
+  const logger = createLogger(config.logLevel, undefined, {
+    pretty: process.stdout.isTTY === true && !config.logLevelFromEnv && !config.production,
+  });
   const local = config.athena.mode === 'embedded' ? await startLocalAthena({ seed: config.localSeed }) : undefined;
   const settings = local ? { ...config.athena, endpoint: local.url } : config.athena;
   if (local) {
@@ -30,7 +34,9 @@ async function serve(): Promise<void> {
     );
   }
   logAuthMode(logger, config);
-  const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
+  const tracing = config.tracing === undefined ? undefined : await startTracing(config.tracing);
+  if (config.tracing) logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
+  const telemetry = new GatewayTelemetry({ logger, processMetrics: true, tracing });
   const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
   const athena = new ResilientAthenaPort(adapter, {
     concurrency: config.upstreamConcurrency,
@@ -59,7 +65,9 @@ async function serve(): Promise<void> {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    logger.info({ port, mode: config.athena.mode }, `gateway ready at http://localhost:${port}/graphql`);
+    const url = `http://localhost:${port}/graphql`;
+    const workGroups = local?.store.workGroupNames();
+    logger.info({ port, mode: config.athena.mode, ...(workGroups ? { workGroups } : {}) }, startBanner(config, url, workGroups));
     readiness.start();
   });
 
@@ -79,6 +87,7 @@ async function serve(): Promise<void> {
     await yoga.dispose();
     adapter.destroy();
     await local?.close();
+    await tracing?.shutdown();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
@@ -90,6 +99,18 @@ async function serve(): Promise<void> {
     });
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** The first thing a newcomer reads: where to click, what to try, and how to leave the demo. */
+function startBanner(config: GatewayConfig, url: string, workGroups: string[] | undefined): string {
+  const lines = [`gateway ready at ${url}`];
+  if (config.graphiql) lines.push(`  GraphiQL:    open ${url} in a browser`);
+  if (workGroups !== undefined) {
+    lines.push(`  demo data:   work groups ${workGroups.join(', ')} (embedded local Athena, no AWS account)`);
+    lines.push('  real AWS:    ATHENA_ENDPOINT=aws AWS_REGION=<region> AUTH_JWKS_URL=<your JWKS URL> npm start (standard AWS credential chain)');
+  }
+  lines.push(`  operations:  ${url.replace(/\/graphql$/, '')}/health, /ready, /metrics`);
+  return lines.join('\n');
 }
 
 /** Says at start-up, where nobody can miss it, who may call this gateway. */

@@ -101,6 +101,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       deadlines.plugin(),
       shutdown.plugin(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
+      // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
+      ...telemetry.tracingPlugins(),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       { onDispose: () => statusPoller.close() },

@@ -1,6 +1,6 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the real SDK adapter.
 import type { AthenaOperation, AthenaPort, CallOptions } from '../src/athena/port.js';
-import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
+import { SdkAthenaAdapter, type UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
 import { testConfig, type GatewayConfig } from '../src/config.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
@@ -32,6 +32,8 @@ export interface StackOptions {
   gateway?: GatewayOptions;
   /** Wraps the (instrumented) adapter, e.g. with caching or resilience layers, as `serve` composes them. */
   wrapPort?: (port: AthenaPort) => AthenaPort;
+  /** The SDK adapter's call hook, as `serve` hands it the telemetry's. */
+  onUpstreamCall?: (event: UpstreamCallEvent) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -39,7 +41,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { athena: athenaOverrides, ...overrides } = options.config ?? {};
   const base = testConfig(overrides);
   const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
-  const adapter = new SdkAthenaAdapter({ settings: config.athena });
+  const adapter = new SdkAthenaAdapter({ settings: config.athena, onCall: options.onUpstreamCall });
   const port = new InstrumentedPort(adapter);
   const yoga = createGateway(config, options.wrapPort ? options.wrapPort(port) : port, options.gateway);
   return {
