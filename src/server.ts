@@ -2,6 +2,7 @@
 // the CLI decides where it is served.
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
 import { createAuthentication } from './auth/authentication-plugin.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -103,6 +104,9 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
       ...telemetry.tracingPlugins(),
+      // Apollo's inline trace (extensions.ftv1), only for requests that ask with
+      // `apollo-federation-include-trace: ftv1`, as a router does; errors in it are masked like the response's.
+      useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError }),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       { onDispose: () => statusPoller.close() },
