@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { startTracing } from './observability/tracing.js';
+import { TrustedDocuments } from './security/trusted-documents.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './server.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -58,7 +59,19 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown });
+  const trustedDocuments = config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath, {
+    onReload: (outcome) =>
+      outcome.ok
+        ? logger.info({ trustedDocuments: outcome.documents }, 'trusted documents reloaded')
+        : logger.error({ err: outcome.error }, 'trusted documents not reloaded: the previous manifest stays in force'),
+  });
+  if (trustedDocuments) {
+    // Frontends deploy more often than the gateway: a new manifest takes effect without a restart.
+    trustedDocuments.watch();
+    process.on('SIGHUP', () => void trustedDocuments.reload());
+    logger.info({ path: trustedDocuments.path, documents: trustedDocuments.size }, 'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)');
+  }
+  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown, trustedDocuments });
   const server = createServer(yoga);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
@@ -85,6 +98,7 @@ async function serve(): Promise<void> {
     await webSockets.dispose();
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
+    trustedDocuments?.close();
     adapter.destroy();
     await local?.close();
     await tracing?.shutdown();

@@ -27,6 +27,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
+import { DOCUMENT_ID_PARAMS, TrustedDocuments } from './security/trusted-documents.js';
 import { SessionStatusPoller } from './subscriptions/status-poller.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
 
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
+  /** The trusted documents in force; default: read from `config.trustedDocumentsPath` when set (no reload). */
+  trustedDocuments?: TrustedDocuments | undefined;
   /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
   jit?: boolean | undefined;
 }
@@ -63,6 +66,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   telemetry.metrics.watchReadiness(() => readiness.isReady());
   const deadlines = new OperationDeadlines(config.operationTimeoutMs);
   const shutdown = options.shutdown ?? new GracefulShutdown();
+  const trustedDocuments =
+    options.trustedDocuments ?? (config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath));
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
@@ -76,6 +81,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
+    // Relay's persisted-query id travels beside `query`, not in `extensions`.
+    ...(trustedDocuments === undefined ? {} : { extraParamNames: [...DOCUMENT_ID_PARAMS] }),
     // No file uploads in this API: multipart requests are refused rather than parsed.
     multipart: false,
     // Checked by useRequestBodyLimit from Content-Length, without a stream pipeline per request.
@@ -98,6 +105,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...telemetry.plugins(),
       useRequestBodyLimit(MAX_REQUEST_BODY_BYTES),
       useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
+      // Before every parse-time limit: an operation outside the list is refused before it is parsed.
+      ...(trustedDocuments === undefined ? [] : [trustedDocuments.plugin()]),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
       shutdown.plugin(),
