@@ -10,10 +10,10 @@ import { Agent, createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { CachingAthenaPort } from '../src/athena/caching-port.js';
-import { createAthenaClient, SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
+import { createPortStack } from '../src/athena/port-stack.js';
+import { createAthenaClient } from '../src/athena/sdk-adapter.js';
 import { loadConfig } from '../src/config.js';
-import { createGateway } from '../src/server.js';
+import { createGateway } from '../src/gateway.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,9 +38,9 @@ const client = values['no-keep-alive']
       }),
     })
   : createAthenaClient(settings);
-const adapter = new SdkAthenaAdapter({ settings, client });
-const port = new CachingAthenaPort(adapter, { ttlMs: config.cacheTtlMs });
-const yoga = createGateway(config, port, { jit: !values['no-jit'] });
+// The stack `serve` builds (cache, resilience, adapter), so the benchmark measures what users run.
+const stack = createPortStack({ ...config, athena: settings }, { client });
+const yoga = createGateway(config, stack.port, { jit: !values['no-jit'], resilience: stack.resilient });
 const server = createServer(yoga);
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

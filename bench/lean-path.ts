@@ -46,7 +46,7 @@ const TTL0 = { CACHE_TTL_MS: '0' };
 const EXPERIMENTS: Experiment[] = [
   {
     name: 'jit',
-    question: 'graphql-jit for repeated queries (src/jit-execution.ts) against graphql-js alone, on answers served from the cache (execution-bound)',
+    question: 'graphql-jit for repeated queries (src/execution/jit-execution.ts) against graphql-js alone, on answers served from the cache (execution-bound)',
     workloads: ['W1', 'W2', 'W3', 'W4'],
     variants: [
       { label: 'graphql-js', args: [...VARIANT, '--no-jit'] },

@@ -51,7 +51,7 @@ const gatewayEnv = (athenaUrl: string): Record<string, string> => ({
   ATHENA_ENDPOINT: athenaUrl,
   HOST: '127.0.0.1',
   AUTH_DISABLED: 'true',
-  CURSOR_SECRET: 'bench-cursor-secret',
+  CURSOR_SECRET: 'bench-cursor-secret-0123456789abcdef',
   LOG_LEVEL: 'info',
   // The readiness probe's own GetSessionStatus calls would land in the exact per-operation counts.
   READY_PROBE_INTERVAL_MS: '0',

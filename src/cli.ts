@@ -1,24 +1,22 @@
 #!/usr/bin/env node
 // Wires config -> adapter -> gateway -> HTTP. Commands: serve, print-schema, local-athena.
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
-import { ResilientAthenaPort } from './athena/resilient-port.js';
-import { CachingAthenaPort } from './athena/caching-port.js';
-import { SdkAthenaAdapter } from './athena/sdk-adapter.js';
+import { createPortStack } from './athena/port-stack.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { createHttpServer } from './http/server-timeouts.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { startTracing } from './observability/tracing.js';
 import { TrustedDocuments } from './security/trusted-documents.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
-import { createGateway } from './server.js';
-import { attachWebSocketServer } from './websocket.js';
+import { createGateway } from './gateway.js';
+import { attachWebSocketServer } from './http/websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -38,21 +36,10 @@ async function serve(): Promise<void> {
   const tracing = config.tracing === undefined ? undefined : await startTracing(config.tracing);
   if (config.tracing) logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true, tracing });
-  const adapter = new SdkAthenaAdapter({ settings, onCall: telemetry.onUpstreamCall });
-  const athena = new ResilientAthenaPort(adapter, {
-    concurrency: config.upstreamConcurrency,
-    queueLimit: config.upstreamQueueLimit,
-    breakerFailureThreshold: config.breakerFailureThreshold,
-    breakerOpenMs: config.breakerOpenMs,
-    onEvent: telemetry.onResilienceEvent,
-  });
-  telemetry.watchResilience(athena);
-  // Outermost, so that identical reads share one call and cached answers take no upstream slot
-  // and never count for the breaker.
-  const port = new CachingAthenaPort(athena, { ttlMs: config.cacheTtlMs, onCacheEvent: telemetry.onCacheEvent });
+  const athena = createPortStack({ ...config, athena: settings }, { telemetry });
   const readiness = new Readiness({
-    breakerState: () => athena.breakerState,
-    probe: athenaProbe(athena),
+    breakerState: () => athena.resilient.breakerState,
+    probe: athenaProbe(athena.resilient),
     probeIntervalMs: config.readyProbeIntervalMs,
     probeTimeoutMs: config.athena.requestTimeoutMs,
     onChange: (report) =>
@@ -71,8 +58,8 @@ async function serve(): Promise<void> {
     process.on('SIGHUP', () => void trustedDocuments.reload());
     logger.info({ path: trustedDocuments.path, documents: trustedDocuments.size }, 'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)');
   }
-  const yoga = createGateway({ ...config, athena: settings }, port, { logger, telemetry, readiness, shutdown, trustedDocuments });
-  const server = createServer(yoga);
+  const yoga = createGateway({ ...config, athena: settings }, athena.port, { logger, telemetry, readiness, shutdown, trustedDocuments });
+  const server = createHttpServer(yoga, config.http);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
   server.listen(config.port, config.host, () => {
@@ -99,7 +86,7 @@ async function serve(): Promise<void> {
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
     trustedDocuments?.close();
-    adapter.destroy();
+    athena.destroy();
     await local?.close();
     await tracing?.shutdown();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
@@ -133,7 +120,7 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
   if (config.auth.disabled) {
     logger.warn(
       { auth: 'off', ...exposure },
-      config.athena.mode === 'aws'
+      !config.athena.local
         ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
         : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );

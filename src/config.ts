@@ -2,11 +2,25 @@
 // mistake stops the process with a message that names the variable instead of failing later.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { HTTP_HEADERS_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from './security/limits.js';
+
+/**
+ * Shortest CURSOR_SECRET and, against real AWS, AUTH_JWT_SECRET: 32 bytes, the 256 bits RFC 7518
+ * (section 3.2) requires of an HS256 key. A shorter key can be brute-forced offline from one
+ * cursor or one token, and then cursors or tokens forged.
+ */
+export const MIN_SECRET_BYTES = 32;
 
 export type AthenaMode = 'embedded' | 'endpoint' | 'aws';
 
 export interface AthenaClientSettings {
   mode: AthenaMode;
+  /**
+   * The embedded service, or an explicit loopback URL (127.0.0.0/8, localhost, [::1]): the local
+   * rules apply (auth may be off, GraphiQL and introspection on). Any other endpoint is taken for
+   * real Athena, reached with real credentials, and follows the `aws` rules.
+   */
+  local: boolean;
   /** Set in `endpoint` mode; in `embedded` mode the CLI fills it with the in-process service's URL. */
   endpoint?: string | undefined;
   region: string;
@@ -78,6 +92,17 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** Seed for the embedded local service. */
   localSeed: 'demo' | 'none';
+  /** Timeouts of the HTTP server (see http/http-server.ts and the reasons in security/limits.ts). */
+  http: HttpServerTimeouts;
+}
+
+export interface HttpServerTimeouts {
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included. */
+  requestTimeoutMs: number;
+  /** Time a keep-alive connection may sit between requests. */
+  idleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -110,7 +135,10 @@ const environmentSchema = z.object({
   ATHENA_REQUEST_TIMEOUT_MS: integer(1, 120_000).default(5_000),
   ATHENA_MAX_ATTEMPTS: integer(1, 10).default(3),
   ATHENA_MAX_SOCKETS: integer(1, 1_000).default(50),
-  CURSOR_SECRET: z.string().min(1).optional(),
+  CURSOR_SECRET: z
+    .string()
+    .refine((value) => Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`)
+    .optional(),
   AUTH_JWT_SECRET: z.string().min(1).optional(),
   AUTH_JWKS_URL: url.optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
@@ -125,11 +153,14 @@ const environmentSchema = z.object({
   BREAKER_FAILURE_THRESHOLD: integer(1, 1_000).default(5),
   BREAKER_OPEN_MS: integer(0, 600_000).default(5_000),
   READY_PROBE_INTERVAL_MS: integer(0, 3_600_000).default(5_000),
-  CORS_ORIGINS: z.string().optional(),
+  CORS_ORIGINS: z.string().superRefine(checkCorsOrigins).optional(),
   GRAPHIQL: booleanString.optional(),
   INTROSPECTION: booleanString.optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   LOCAL_ATHENA_SEED: z.enum(['demo', 'none']).default('demo'),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(HTTP_HEADERS_TIMEOUT_MS),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_REQUEST_TIMEOUT_MS),
+  HTTP_IDLE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_IDLE_TIMEOUT_MS),
   NODE_ENV: z.string().optional(),
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   // The standard OpenTelemetry variables this gateway acts on; the OTLP exporter itself also reads
@@ -140,6 +171,44 @@ const environmentSchema = z.object({
   OTEL_SDK_DISABLED: booleanString.optional(),
   OTEL_TRACES_EXPORTER: z.string().optional(),
 });
+
+/**
+ * A comma-separated list of origins (`scheme://host[:port]`, as a browser sends in `Origin`), or
+ * `*` alone. Anything else (a path, another scheme, a typo) would never match an Origin header,
+ * so it would silently allow nothing, or be mistaken for a rule it is not.
+ */
+function checkCorsOrigins(value: string, context: z.RefinementCtx): void {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.includes('*')) {
+    if (entries.length > 1) context.addIssue({ code: 'custom', message: '`*` (any origin) must stand alone, not beside other origins' });
+    return;
+  }
+  for (const entry of entries) {
+    if (!isOrigin(entry)) {
+      context.addIssue({ code: 'custom', message: `"${entry.slice(0, 100)}" is not an origin: use scheme://host[:port] with http or https and nothing after it, or * alone` });
+    }
+  }
+}
+
+function isOrigin(entry: string): boolean {
+  if (!/^https?:\/\//i.test(entry)) return false;
+  // Only the host and port may follow the scheme (a trailing `/` is tolerated: browsers never send one, normalizeOrigin drops it).
+  if (/[/?#@\\]/.test(entry.replace(/^https?:\/\//i, '').replace(/\/$/, ''))) return false;
+  try {
+    return new URL(entry).pathname === '/';
+  } catch {
+    return false;
+  }
+}
+
+/** An explicit loopback endpoint: the local service or a tool on this machine, never real AWS. */
+export function isLoopbackUrl(value: string): boolean {
+  const { hostname } = new URL(value);
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -154,6 +223,8 @@ export function loadConfig(environment: Environment): GatewayConfig {
   }
   const env = parsed.data;
   const mode: AthenaMode = env.ATHENA_ENDPOINT === undefined ? 'embedded' : env.ATHENA_ENDPOINT === 'aws' ? 'aws' : 'endpoint';
+  const local = mode === 'embedded' || (mode === 'endpoint' && isLoopbackUrl(env.ATHENA_ENDPOINT!));
+  const realAthena = mode === 'aws' ? 'ATHENA_ENDPOINT=aws' : `ATHENA_ENDPOINT=${env.ATHENA_ENDPOINT} (not a loopback address, so taken for real Athena)`;
 
   if (mode === 'aws' && env.AWS_REGION === undefined) {
     throw new ConfigError('Invalid configuration:\n  AWS_REGION: required when ATHENA_ENDPOINT=aws');
@@ -165,19 +236,32 @@ export function loadConfig(environment: Environment): GatewayConfig {
   if (authConfigured && env.AUTH_DISABLED === true) {
     throw new ConfigError('Invalid configuration:\n  AUTH_DISABLED: is true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set; choose one');
   }
-  if (mode === 'aws' && !authConfigured && env.AUTH_DISABLED !== true) {
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  if (!local && !authConfigured && env.AUTH_DISABLED !== true) {
     throw new ConfigError(
-      'Invalid configuration:\n  AUTH_JWT_SECRET / AUTH_JWKS_URL: with ATHENA_ENDPOINT=aws the gateway holds real AWS credentials; ' +
+      `Invalid configuration:\n  AUTH_JWT_SECRET / AUTH_JWKS_URL: with ${realAthena} the gateway holds real AWS credentials; ` +
         'configure JWT auth, or set AUTH_DISABLED=true to run it open on purpose',
     );
   }
+  if (!local && env.AUTH_JWKS_URL !== undefined && new URL(env.AUTH_JWKS_URL).protocol !== 'https:') {
+    throw new ConfigError(
+      `Invalid configuration:\n  AUTH_JWKS_URL: must be https:// with ${realAthena}: keys fetched over plain http can be replaced on the way, and then any token accepted`,
+    );
+  }
+  if (!local && env.AUTH_JWT_SECRET !== undefined && Buffer.byteLength(env.AUTH_JWT_SECRET, 'utf8') < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration:\n  AUTH_JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes with ${realAthena}: a shorter HS256 key can be brute-forced from one token`,
+    );
+  }
 
-  const local = mode !== 'aws';
   return {
     port: env.PORT,
     host: env.HOST,
     athena: {
       mode,
+      local,
       endpoint: mode === 'endpoint' ? env.ATHENA_ENDPOINT : undefined,
       region: env.AWS_REGION ?? 'us-east-1',
       connectTimeoutMs: env.ATHENA_CONNECT_TIMEOUT_MS,
@@ -215,6 +299,11 @@ export function loadConfig(environment: Environment): GatewayConfig {
     introspection: env.INTROSPECTION ?? local,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     localSeed: env.LOCAL_ATHENA_SEED,
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+    },
   };
 }
 
@@ -228,5 +317,5 @@ function tracingSettings(env: z.infer<typeof environmentSchema>): TracingSetting
 
 /** A config for tests and embedding: the defaults of local mode, with overrides. */
 export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
-  return { ...loadConfig({ CURSOR_SECRET: 'test-cursor-secret-0123456789', LOG_LEVEL: 'silent' }), ...overrides };
+  return { ...loadConfig({ CURSOR_SECRET: 'test-cursor-secret-0123456789-abcdef', LOG_LEVEL: 'silent' }), ...overrides };
 }

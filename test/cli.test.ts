@@ -22,6 +22,8 @@ describe('cli serve', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ ATHENA_ENDPOINT: 'aws', AWS_REGION: 'us-east-1' }, 'AUTH_JWT_SECRET'],
+    [{ ATHENA_ENDPOINT: 'https://athena.us-east-1.amazonaws.com' }, 'AUTH_JWT_SECRET'],
+    [{ CORS_ORIGINS: 'https://a.com/path' }, 'CORS_ORIGINS'],
     [{ CACHE_TTL_MS: 'forever' }, 'CACHE_TTL_MS'],
   ])('%j exits 1 naming %s, without a stack trace', async (env, variable) => {
     const { code, stderr } = await runCli(['serve'], env);

@@ -1,9 +1,11 @@
-// Starts the local Athena service on an ephemeral port and a gateway over the real SDK adapter.
+// Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
+// builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
 import type { AthenaOperation, AthenaPort, CallOptions } from '../src/athena/port.js';
-import { SdkAthenaAdapter, type UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
+import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
+import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
 import { testConfig, type GatewayConfig } from '../src/config.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
-import { createGateway, type Gateway, type GatewayOptions } from '../src/server.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
@@ -15,7 +17,10 @@ export interface GraphQLResponse<Data = Record<string, any>> {
 export interface Stack {
   athena: LocalAthena;
   adapter: SdkAthenaAdapter;
+  /** Sits on the adapter: it sees exactly the calls that go upstream. */
   port: InstrumentedPort;
+  /** The layers the gateway is given (`portStack.port`), as `serve` composes them. */
+  portStack: PortStack;
   config: GatewayConfig;
   yoga: Gateway;
   /** POSTs one operation to the gateway in-process. */
@@ -30,24 +35,36 @@ export interface StackOptions {
   athena?: LocalAthenaOptions;
   config?: Partial<Omit<GatewayConfig, 'athena'>> & { athena?: Partial<GatewayConfig['athena']> };
   gateway?: GatewayOptions;
-  /** Wraps the (instrumented) adapter, e.g. with caching or resilience layers, as `serve` composes them. */
-  wrapPort?: (port: AthenaPort) => AthenaPort;
-  /** The SDK adapter's call hook, as `serve` hands it the telemetry's. */
+  /** Wraps the instrumented adapter, under the resilience and cache layers (to hold or falsify upstream calls). */
+  wrapAdapter?: (port: AthenaPort) => AthenaPort;
+  /** The cache's clock (see createPortStack). */
+  now?: () => number;
+  /** Sees every finished upstream call, as `serve` hands them to the telemetry (traces, metrics). */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const athena = await startLocalAthena({ seed: 'demo', ...options.athena });
   const { athena: athenaOverrides, ...overrides } = options.config ?? {};
-  const base = testConfig(overrides);
+  // No cross-request cache unless a test asks for one: each test's counts are its own operation's.
+  const base = testConfig({ cacheTtlMs: 0, ...overrides });
   const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
-  const adapter = new SdkAthenaAdapter({ settings: config.athena, onCall: options.onUpstreamCall });
-  const port = new InstrumentedPort(adapter);
-  const yoga = createGateway(config, options.wrapPort ? options.wrapPort(port) : port, options.gateway);
+  let instrumented: InstrumentedPort | undefined;
+  const portStack = createPortStack(config, {
+    now: options.now,
+    onUpstreamCall: options.onUpstreamCall,
+    wrapAdapter: (adapter) => {
+      instrumented = new InstrumentedPort(adapter);
+      return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;
+    },
+  });
+  const port = instrumented!;
+  const yoga = createGateway(config, portStack.port, { resilience: portStack.resilient, ...options.gateway });
   return {
     athena,
-    adapter,
+    adapter: portStack.adapter,
     port,
+    portStack,
     config,
     yoga,
     graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
@@ -57,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       port.resetConcurrency();
     },
     close: async () => {
-      adapter.destroy();
+      portStack.destroy();
       await athena.close();
     },
   };

@@ -2,7 +2,7 @@
 // cannot make the gateway parse, validate or plan anything, and remembers the viewer for the
 // context factory, so the token is verified once per request.
 import type { Plugin } from 'graphql-yoga';
-import type { Viewer } from '../viewer.js';
+import type { Viewer } from './viewer.js';
 
 export type ViewerFor = (request: Request) => Viewer | Promise<Viewer>;
 

@@ -1,8 +1,8 @@
 // Who is calling, from the request's bearer JWT. Built once per gateway from `config.auth`;
 // undefined when auth is off, in which case the gateway grants full access.
 import type { AuthSettings } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { Viewer } from '../viewer.js';
+import type { Logger } from '../observability/logger.js';
+import type { Viewer } from './viewer.js';
 import { bearerToken } from './bearer-token.js';
 import { viewerFromClaims } from './claims.js';
 import { createJwtVerifier } from './jwt-verifier.js';

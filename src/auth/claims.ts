@@ -2,8 +2,9 @@
 // contract's: `scope` is a space-separated string, `workgroups` an array of names or ["*"],
 // `sub` the subject that audit lines name.
 import type { JWTPayload } from 'jose';
-import type { Viewer } from '../viewer.js';
+import type { Viewer } from './viewer.js';
 import { invalidTokenError } from './bearer-token.js';
+import { CLOCK_TOLERANCE_SECONDS } from './jwt-verifier.js';
 
 /** Work groups are at most 128 characters, so a longer list entry is not a work group name. */
 const MAX_WORK_GROUP_NAME = 128;
@@ -13,6 +14,8 @@ export function viewerFromClaims(claims: JWTPayload): Viewer {
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
     scopes: scopesOf(claims.scope),
     workGroups: workGroupsOf(claims.workgroups),
+    // The verifier accepts a token until exp + tolerance, so that is when its subscriptions end.
+    expiresAt: typeof claims.exp === 'number' ? new Date((claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000) : undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyO
 import { GraphQLError } from 'graphql';
 import type { AuthSettings } from '../config.js';
 import { invalidTokenError } from './bearer-token.js';
+import { ERROR_CODES } from '../errors.js';
 
 /**
  * Allowed clock skew between the token issuer and this process, applied to `exp` and `nbf`.
@@ -25,7 +26,7 @@ const JWKS_MAX_AGE_MS = 10 * 60_000;
 export class AuthUnavailableError extends GraphQLError {
   constructor() {
     super('Authentication is temporarily unavailable: the signing keys could not be fetched. Try again shortly.', {
-      extensions: { code: 'AUTH_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '5' } } },
+      extensions: { code: ERROR_CODES.AUTH_UNAVAILABLE, http: { status: 503, headers: { 'Retry-After': '5' } } },
     });
   }
 }

@@ -15,10 +15,10 @@
  *   found." (ListSessions, StartSession); unknown session -> "Session x not found"; ResourceName
  *   set on both. Wrongly typed members -> InvalidRequestException (AWS may say
  *   SerializationException); several violations joined by "; "; quoted values cut at 256 chars.
- * - Constraints not in the reference pages: ClientRequestToken 1..36, CalculationExecutionId
- *   1..36, ExecutionRole 20..2048 + role-ARN pattern, at most 50 tags, monitoring and map
- *   key/value lengths; StartCalculationExecution without any code is rejected; NotebookVersion's
- *   value and its NotebookId requirement are not checked; CopyWorkGroupTags is ignored.
+ * - Member constraints are no guess: every request is checked against AWS's model
+ *   (src/athena-model). Beyond it: StartCalculationExecution without any code is rejected;
+ *   NotebookVersion's value and its NotebookId requirement are not checked; CopyWorkGroupTags
+ *   is ignored.
  * - StartSession: MaxConcurrentDpus may be left out (default 20; DPU sizes default 1); the idle
  *   timeout defaults to 20 minutes; without ClientRequestToken every call starts a session (this
  *   SDK version does not generate one); a retry with the same token answers the session's

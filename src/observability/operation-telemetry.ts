@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from './metrics.js';
 import { runInRequestScope, type RequestScope } from './request-scope.js';
+import { ERROR_CODES } from '../errors.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -14,7 +15,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const MAX_LOGGED_NAME_LENGTH = 100;
 /** Errors that point at Athena or at the gateway rather than at the client. */
-const SERVER_SIDE_CODES = new Set(['UPSTREAM_ERROR', 'INTERNAL_SERVER_ERROR']);
+const SERVER_SIDE_CODES = new Set<string>([ERROR_CODES.UPSTREAM_ERROR, ERROR_CODES.INTERNAL_SERVER_ERROR]);
 
 export interface OperationTelemetryOptions {
   metrics: GatewayMetrics;
@@ -64,7 +65,7 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
   const collect = (record: OperationRecord, result: unknown) => {
     for (const error of (result as ExecutionResult | undefined)?.errors ?? []) {
       const code = error.extensions?.code;
-      record.errorCodes.add(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+      record.errorCodes.add(typeof code === 'string' ? code : ERROR_CODES.INTERNAL_SERVER_ERROR);
     }
   };
 
@@ -95,10 +96,6 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
       const record = records.get(request);
       if (record !== undefined) record.graphql = true;
     },
-    onParams({ request, params }) {
-      const record = records.get(request);
-      if (record !== undefined && typeof params.operationName === 'string') record.operationName = params.operationName;
-    },
     onExecute({ args }) {
       describeOperation(records.get((args.contextValue as { request: Request }).request), args.document, args.operationName);
     },
@@ -128,9 +125,12 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
 
 function describeOperation(record: OperationRecord | undefined, document: Parameters<typeof getOperationAST>[0], operationName: string | null | undefined): void {
   if (record === undefined) return;
+  // Named by the operation that runs, and only once it validated: a name a client merely claims
+  // (`operationName` of a document that does not define it, or one that does not validate) would
+  // let it fill the metric's label slots with junk.
   const operation = getOperationAST(document, operationName ?? undefined);
   record.operationType = operation?.operation;
-  record.operationName = operation?.name?.value ?? record.operationName;
+  record.operationName = operation?.name?.value;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { ResilienceEvent, ResilienceState } from '../athena/resilient-port.js';
 import type { UpstreamCallEvent } from '../athena/sdk-adapter.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from './logger.js';
 import { GatewayMetrics, type CacheEvent, type GatewayMetricsOptions } from './metrics.js';
 import { useOperationTelemetry } from './operation-telemetry.js';
 import { currentRequestScope } from './request-scope.js';

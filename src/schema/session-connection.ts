@@ -3,8 +3,8 @@
 // stable, and a GraphQL page may span several upstream pages.
 import type { SessionState } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
-import type { CursorPosition } from '../cursors.js';
-import { allowsWorkGroup } from '../viewer.js';
+import type { CursorPosition } from './cursors.js';
+import { allowsWorkGroup } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { refFromSummary, requireScope, SessionObject, type SessionRef } from './session.js';
 import { SessionStateEnum } from './session-status.js';

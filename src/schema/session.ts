@@ -10,11 +10,11 @@ import {
 } from '../athena/port.js';
 import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, ForbiddenError, NotFoundError } from '../errors.js';
-import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../viewer.js';
+import { allowsWorkGroup, hasScope, isRestricted, type Scope } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { selectedFieldNames } from './selection.js';
 import { SessionStateEnum, SessionStatusObject } from './session-status.js';
-import { validateIntRange, validateLength, validateSessionId, validateWorkGroup } from './validation.js';
+import { validateMember, validateSessionId, validateWorkGroup } from './validation.js';
 
 /**
  * What the gateway knows about a session at a point of an operation. Every entry point fills
@@ -423,28 +423,28 @@ builder.mutationField('startSession', (t) =>
     resolve: async (_root, { input }, context) => {
       requireWriteScope(context, { action: 'startSession', sessionId: undefined, workGroup: input.workGroup });
       const workGroup = validateWorkGroup(input.workGroup, 'input.workGroup');
-      const description = validateLength(input.description, 'input.description', 1, 1024);
+      const description = validateMember('DescriptionString', input.description, 'input.description');
       const engine = input.engineConfiguration;
       const sparkProperties = engine?.sparkProperties ?? [];
       if (sparkProperties.length > MAX_SPARK_PROPERTIES) {
         throw new BadUserInputError(`At most ${MAX_SPARK_PROPERTIES} Spark properties.`, 'input.engineConfiguration.sparkProperties');
       }
       for (const { key, value } of sparkProperties) {
-        validateLength(key, 'input.engineConfiguration.sparkProperties.key', 1, 255);
-        validateLength(value, 'input.engineConfiguration.sparkProperties.value', 0, 1024);
+        validateMember('KeyString', key, 'input.engineConfiguration.sparkProperties.key');
+        validateMember('ParametersMapValue', value, 'input.engineConfiguration.sparkProperties.value');
       }
       const request = {
         workGroup,
         description,
         engineConfiguration: {
           maxConcurrentDpus:
-            validateIntRange(engine?.maxConcurrentDpus, 'input.engineConfiguration.maxConcurrentDpus', 2, 5000) ?? DEFAULT_MAX_CONCURRENT_DPUS,
-          coordinatorDpuSize: validateIntRange(engine?.coordinatorDpuSize, 'input.engineConfiguration.coordinatorDpuSize', 1, 1),
-          defaultExecutorDpuSize: validateIntRange(engine?.defaultExecutorDpuSize, 'input.engineConfiguration.defaultExecutorDpuSize', 1, 1),
+            validateMember('MaxConcurrentDpus', engine?.maxConcurrentDpus, 'input.engineConfiguration.maxConcurrentDpus') ?? DEFAULT_MAX_CONCURRENT_DPUS,
+          coordinatorDpuSize: validateMember('CoordinatorDpuSize', engine?.coordinatorDpuSize, 'input.engineConfiguration.coordinatorDpuSize'),
+          defaultExecutorDpuSize: validateMember('DefaultExecutorDpuSize', engine?.defaultExecutorDpuSize, 'input.engineConfiguration.defaultExecutorDpuSize'),
           sparkProperties: sparkProperties.length > 0 ? Object.fromEntries(sparkProperties.map(({ key, value }) => [key, value])) : undefined,
         },
-        sessionIdleTimeoutInMinutes: validateIntRange(input.idleTimeoutMinutes, 'input.idleTimeoutMinutes', 1, 480),
-        clientRequestToken: validateLength(input.clientRequestToken, 'input.clientRequestToken', 1, 36),
+        sessionIdleTimeoutInMinutes: validateMember('SessionIdleTimeoutInMinutes', input.idleTimeoutMinutes, 'input.idleTimeoutMinutes'),
+        clientRequestToken: validateMember('IdempotencyToken', input.clientRequestToken, 'input.clientRequestToken'),
       };
       const audit = (outcome: 'ok' | 'not-found' | 'error', sessionId?: string) =>
         context.audit?.({ action: 'startSession', subject: context.viewer.subject, sessionId, workGroup, outcome });

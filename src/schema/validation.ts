@@ -1,34 +1,35 @@
-// Argument rules from the Athena reference, checked before any upstream call.
+// Argument rules, checked before any upstream call. Those that mirror an Athena member come from
+// AWS's model (src/athena-model), so the gateway refuses exactly what Athena would refuse.
+import { describeShape, violation } from '../athena-model/index.js';
+import type { ShapeName } from '../athena-model/index.js';
 import { BadUserInputError } from '../errors.js';
 
-const WORK_GROUP_PATTERN = /^[a-zA-Z0-9._-]{1,128}$/;
-
-export function validateSessionId(sessionId: string, argumentName = 'sessionId'): string {
-  if (sessionId.length < 1 || sessionId.length > 256) {
-    throw new BadUserInputError(`${argumentName} must be 1 to 256 characters long.`, argumentName);
-  }
-  return sessionId;
-}
-
-export function validateWorkGroup(workGroup: string, argumentName = 'workGroup'): string {
-  if (!WORK_GROUP_PATTERN.test(workGroup)) {
-    throw new BadUserInputError(`${argumentName} must match [a-zA-Z0-9._-]{1,128}.`, argumentName);
-  }
-  return workGroup;
-}
-
-export function validateIntRange(value: number | null | undefined, argumentName: string, min: number, max: number): number | undefined {
+/** Checks an optional argument against a model shape; absent (null/undefined) passes as undefined. */
+export function validateMember<T extends string | number | boolean>(
+  shapeName: ShapeName,
+  value: T | null | undefined,
+  argumentName: string,
+): T | undefined {
   if (value === null || value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new BadUserInputError(`${argumentName} must be an integer from ${min} to ${max}.`, argumentName);
+  if (violation(shapeName, value) !== undefined) {
+    throw new BadUserInputError(`${argumentName} must be ${describeShape(shapeName)}.`, argumentName);
   }
   return value;
 }
 
-export function validateLength(value: string | null | undefined, argumentName: string, min: number, max: number): string | undefined {
+export function validateSessionId(sessionId: string, argumentName = 'sessionId'): string {
+  return validateMember('SessionId', sessionId, argumentName) as string;
+}
+
+export function validateWorkGroup(workGroup: string, argumentName = 'workGroup'): string {
+  return validateMember('WorkGroupName', workGroup, argumentName) as string;
+}
+
+/** For the gateway's own limits (e.g. `first`), which the model does not know. */
+export function validateIntRange(value: number | null | undefined, argumentName: string, min: number, max: number): number | undefined {
   if (value === null || value === undefined) return undefined;
-  if (value.length < min || value.length > max) {
-    throw new BadUserInputError(`${argumentName} must be ${min} to ${max} characters long.`, argumentName);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BadUserInputError(`${argumentName} must be an integer from ${min} to ${max}.`, argumentName);
   }
   return value;
 }

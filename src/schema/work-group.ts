@@ -1,6 +1,6 @@
 import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
-import { allowsWorkGroup } from '../viewer.js';
+import { allowsWorkGroup } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { requireScope } from './session.js';
 import { selectedFields } from './selection.js';

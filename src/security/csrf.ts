@@ -8,6 +8,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 
 /** Any of these makes a request non-simple, so a browser preflights it. The Apollo names are what Apollo clients send. */
 export const CSRF_HEADERS = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
@@ -22,7 +23,7 @@ export function useCsrfPrevention(): Plugin {
       } catch {
         throw new GraphQLError(
           'This request could have come from a cross-site form. Send `Content-Type: application/json` (or add an `x-graphql-csrf: 1` header).',
-          { extensions: { code: 'CSRF_PREVENTED', http: { status: 403 } } },
+          { extensions: { code: ERROR_CODES.CSRF_PREVENTED, http: { status: 403 } } },
         );
       }
     },

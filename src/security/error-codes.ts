@@ -3,10 +3,16 @@
 // caller-side codes here, after everything else has run.
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 
 function withCode(error: GraphQLError): GraphQLError {
   if (error.extensions.code !== undefined) return error;
-  const code = error.path !== undefined ? 'INTERNAL_SERVER_ERROR' : error.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'BAD_REQUEST';
+  const code =
+    error.path !== undefined
+      ? ERROR_CODES.INTERNAL_SERVER_ERROR
+      : error.message.startsWith('Variable "$')
+        ? ERROR_CODES.BAD_USER_INPUT
+        : ERROR_CODES.BAD_REQUEST;
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,

@@ -52,3 +52,40 @@ export const DOCUMENT_CACHE_MAX_CHARACTERS = 8 * 1024 * 1024;
 /** Parse failures are cached apart, so that garbage never evicts the documents of real clients. */
 export const ERROR_CACHE_MAX_ENTRIES = 256;
 export const ERROR_CACHE_MAX_CHARACTERS = 2 * 1024 * 1024;
+
+/**
+ * Deepest selection of an operation that goes through `__schema`, counted like MAX_DEPTH (which
+ * graphql-armor applies to every other path). GraphiQL's introspection query (graphql-js's
+ * getIntrospectionQuery with every option) is 15 deep, its TypeRef fragment nesting `ofType`
+ * seven times under `__schema > types > fields > type`; operation-limits.test.ts measures it. 20
+ * admits it and tools that nest `ofType` a few levels more, and refuses `ofType` chains 30 deep.
+ */
+export const MAX_INTROSPECTION_DEPTH = 20;
+
+/**
+ * Operations running at once on one WebSocket (every graphql-ws operation is a Subscribe
+ * message; queries end at once, so in practice these are subscriptions). A dashboard watches a
+ * page of sessions: 100 is a full page. More closes the socket with 4429.
+ */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+
+/**
+ * Subscriptions open at once for one caller (the token's `sub`; callers without one share a
+ * count) in one process, over every transport. Several tabs each watching a full page fit;
+ * an open subscription costs tens of KB of heap (docs/security.md has the measurement), so
+ * 500 bounds one token's share to tens of MB. More is a TOO_MANY_SUBSCRIPTIONS error.
+ */
+export const MAX_SUBSCRIPTIONS_PER_SUBJECT = 500;
+
+/**
+ * HTTP server timeouts (defaults of HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS,
+ * HTTP_IDLE_TIMEOUT_MS). Node's own allow 300 s for a request, so a client trickling its body a
+ * byte at a time holds a socket for minutes. The largest request (256 KB) arrives in well under
+ * a second on any real link; 10 s for the whole request and 5 s for its headers leave room for
+ * slow mobile clients. A keep-alive connection with no request in flight closes after 5 s, as
+ * Node's default: long enough to be reused by a client's next request. Streams (SSE) are
+ * responses, which these do not bound.
+ */
+export const HTTP_HEADERS_TIMEOUT_MS = 5_000;
+export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
+export const HTTP_IDLE_TIMEOUT_MS = 5_000;

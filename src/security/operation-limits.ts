@@ -2,28 +2,24 @@
 // A rejection stops parsing or validation at once and answers HTTP 400 with a code of its own,
 // whatever the Accept header, so a client can tell "too big" from "wrong".
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type ASTVisitor, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from './limits.js';
+import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_INTROSPECTION_DEPTH, MAX_TOKENS } from './limits.js';
 import { costLimitRule } from './operation-cost.js';
+import { ERROR_CODES } from '../errors.js';
 
 type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
 type RejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];
 
-export type LimitCode =
-  | 'MAX_TOKENS_EXCEEDED'
-  | 'MAX_DEPTH_EXCEEDED'
-  | 'MAX_ALIASES_EXCEEDED'
-  | 'MAX_DIRECTIVES_EXCEEDED'
-  | 'COST_LIMIT_EXCEEDED';
-
-const LIMIT_CODES: ReadonlySet<string> = new Set<LimitCode>([
-  'MAX_TOKENS_EXCEEDED',
-  'MAX_DEPTH_EXCEEDED',
-  'MAX_ALIASES_EXCEEDED',
-  'MAX_DIRECTIVES_EXCEEDED',
-  'COST_LIMIT_EXCEEDED',
-]);
+const LIMIT_CODE_LIST = [
+  ERROR_CODES.MAX_TOKENS_EXCEEDED,
+  ERROR_CODES.MAX_DEPTH_EXCEEDED,
+  ERROR_CODES.MAX_ALIASES_EXCEEDED,
+  ERROR_CODES.MAX_DIRECTIVES_EXCEEDED,
+  ERROR_CODES.COST_LIMIT_EXCEEDED,
+] as const;
+export type LimitCode = (typeof LIMIT_CODE_LIST)[number];
+const LIMIT_CODES: ReadonlySet<string> = new Set<LimitCode>(LIMIT_CODE_LIST);
 
 export function limitExceeded(code: LimitCode, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
@@ -57,12 +53,13 @@ export function useOperationLimits(): Plugin {
     onPluginInit({ addPlugin }) {
       addPlugin(
         EnvelopArmorPlugin({
-          maxTokens: { n: MAX_TOKENS, ...reject, onReject: [rejectWith('MAX_TOKENS_EXCEEDED')] },
+          maxTokens: { n: MAX_TOKENS, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_TOKENS_EXCEEDED)] },
           // Fragments add no depth: depth is about the response's shape, not how a client files its fragments.
-          maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, ...reject, onReject: [rejectWith('MAX_DEPTH_EXCEEDED')] },
+          // armor exempts paths through `__schema`; introspectionDepthRule below bounds them.
+          maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DEPTH_EXCEEDED)] },
           // The default allow-list exempts `__typename`, the field alias-overloading attacks use.
-          maxAliases: { n: MAX_ALIASES, allowList: [], ...reject, onReject: [rejectWith('MAX_ALIASES_EXCEEDED')] },
-          maxDirectives: { n: MAX_DIRECTIVES, ...reject, onReject: [rejectWith('MAX_DIRECTIVES_EXCEEDED')] },
+          maxAliases: { n: MAX_ALIASES, allowList: [], ...reject, onReject: [rejectWith(ERROR_CODES.MAX_ALIASES_EXCEEDED)] },
+          maxDirectives: { n: MAX_DIRECTIVES, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DIRECTIVES_EXCEEDED)] },
           // Replaced by our variable-aware cost rule below; armor's counts literal `first` values only.
           costLimit: { enabled: false },
           // Replaced by hide-suggestions.ts, which also covers enum values and variables.
@@ -75,10 +72,11 @@ export function useOperationLimits(): Plugin {
           setResult({ ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? asRefusal(error) : error)) });
         },
         onValidate({ addValidationRule }) {
+          addValidationRule(introspectionDepthRule(MAX_INTROSPECTION_DEPTH));
           addValidationRule(
             costLimitRule(MAX_COST, (cost) =>
               limitExceeded(
-                'COST_LIMIT_EXCEEDED',
+                ERROR_CODES.COST_LIMIT_EXCEEDED,
                 `Operation cost limit of ${MAX_COST} exceeded, found ${Math.ceil(cost)}: ask for fewer sessions (first), fewer ids, or split the operation.`,
               ),
             ),
@@ -86,5 +84,43 @@ export function useOperationLimits(): Plugin {
         },
       });
     },
+  };
+}
+
+/**
+ * The whole operation's depth, counted as armor counts it (fields only, fragments flattened),
+ * against the introspection allowance. Every path that does not go through `__schema` is already
+ * held to MAX_DEPTH by armor, so only introspection can come near this bound.
+ */
+export function introspectionDepthRule(maxDepth: number) {
+  return (context: ValidationContext): ASTVisitor => {
+    const fragmentDepths = new Map<string, number>();
+    const depthOf = (selectionSet: SelectionSetNode | undefined, visiting: Set<string>): number => {
+      let deepest = 0;
+      for (const selection of selectionSet?.selections ?? []) {
+        if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, visiting));
+        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting));
+        else {
+          const name = selection.name.value;
+          // A cycle is another rule's error; here it adds nothing.
+          if (visiting.has(name)) continue;
+          let depth = fragmentDepths.get(name);
+          if (depth === undefined) {
+            visiting.add(name);
+            depth = depthOf(context.getFragment(name)?.selectionSet, visiting);
+            visiting.delete(name);
+            fragmentDepths.set(name, depth);
+          }
+          deepest = Math.max(deepest, depth);
+        }
+      }
+      return deepest;
+    };
+    return {
+      OperationDefinition(operation) {
+        const depth = depthOf(operation.selectionSet, new Set());
+        if (depth > maxDepth) throw limitExceeded(ERROR_CODES.MAX_DEPTH_EXCEEDED, `Query depth limit of ${maxDepth} exceeded, found ${depth}.`);
+      },
+    };
   };
 }

@@ -5,6 +5,7 @@
 // body, into `extensions.originalError`; that is dropped: the message says enough.
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 
 const SUPPORTED = 'application/json (or application/graphql) for POST; GET with query parameters';
 
@@ -27,7 +28,7 @@ export function useRequestParsingErrors(): Plugin {
         } catch (error) {
           if (error instanceof GraphQLError) throw withoutOriginalError(error);
           throw new GraphQLError('The request could not be read: `variables` and `extensions` must be JSON objects.', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            extensions: { code: ERROR_CODES.BAD_REQUEST, http: { status: 400 } },
           });
         }
       });
@@ -36,7 +37,7 @@ export function useRequestParsingErrors(): Plugin {
       if (response.status !== 415 || response.body !== null) return;
       setResponse(
         fetchAPI.Response.json(
-          { errors: [{ message: `Unsupported Content-Type: send ${SUPPORTED}.`, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] },
+          { errors: [{ message: `Unsupported Content-Type: send ${SUPPORTED}.`, extensions: { code: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE } }] },
           { status: 415, headers: response.headers },
         ),
       );

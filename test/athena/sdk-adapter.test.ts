@@ -58,9 +58,9 @@ describe('shapes', () => {
   });
 
   it('starts, runs a calculation and terminates', async () => {
-    const started = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token' });
+    const started = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token-0000-0000-000000' });
     expect(started.state).toBe('CREATING');
-    const again = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token' });
+    const again = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token-0000-0000-000000' });
     expect(again.sessionId).toBe(started.sessionId);
     const terminated = await adapter.terminateSession(started.sessionId);
     expect(['TERMINATING', 'TERMINATED']).toContain(terminated.state);

@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SESSION_ID } from '../../src/graphiql.js';
+import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import { startStack, type Stack } from '../helpers.js';
 import { openBrowser, type Browser } from './browser.js';
 

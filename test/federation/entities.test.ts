@@ -1,7 +1,7 @@
 // `_entities` as a federation router calls it, straight at our gateway: the call budget, null for
 // what does not exist, the argument rules and the auth rules of every other entry point.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Viewer } from '../../src/viewer.js';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 
 const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename SELECTION } }';

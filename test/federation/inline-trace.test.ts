@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Trace } from '@apollo/usage-reporting-protobuf';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_SESSION_ID } from '../../src/graphiql.js';
+import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
 import { startStack, type Stack } from '../helpers.js';
 import { startFederationGateway, type FederationGateway } from './federation-gateway.js';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../src/context.js';
-import type { Viewer } from '../../src/viewer.js';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 import { startFederationGateway, type FederationGateway } from './federation-gateway.js';
 import { startTeamsSubgraph, type TeamsSubgraph } from './teams-subgraph.js';

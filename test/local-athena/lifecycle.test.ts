@@ -293,7 +293,7 @@ describe('session lifecycle', () => {
 
   it('StartCalculationExecution with the same ClientRequestToken returns the same calculation', async () => {
     const { sessionId } = await toIdle();
-    const request = { SessionId: sessionId, CodeBlock: 'x = 1', ClientRequestToken: 'calc-token-0001' };
+    const request = { SessionId: sessionId, CodeBlock: 'x = 1', ClientRequestToken: 'calc-token-0001-0000-0000-0000-000000' };
     const first = await harness.client.send(new StartCalculationExecutionCommand(request));
     const retry = await harness.client.send(new StartCalculationExecutionCommand(request));
     expect(retry.CalculationExecutionId).toBe(first.CalculationExecutionId);

@@ -148,8 +148,8 @@ const cases: ValidationCase[] = [
       ['Description', longText(1025), 'description', 'less than or equal to 1024'],
       ['NotebookVersion', '', 'notebookVersion', 'greater than or equal to 1'],
       ['NotebookVersion', longText(129), 'notebookVersion', 'less than or equal to 128'],
-      ['ClientRequestToken', '', 'clientRequestToken', 'greater than or equal to 1'],
-      ['ClientRequestToken', longText(37), 'clientRequestToken', 'less than or equal to 36'],
+      ['ClientRequestToken', longText(31), 'clientRequestToken', 'greater than or equal to 32'],
+      ['ClientRequestToken', longText(129), 'clientRequestToken', 'less than or equal to 128'],
     ] as const
   ).map(
     ([member, value, path, constraint]): ValidationCase => ({
@@ -166,18 +166,6 @@ const cases: ValidationCase[] = [
         new StartSessionCommand({ WorkGroup: 'wg', EngineConfiguration: engine, ExecutionRole: 'my-role-is-not-an-arn' }),
       ),
     expected: "at 'executionRole' failed to satisfy constraint: Member must satisfy regular expression pattern",
-  },
-  {
-    name: 'StartSession with 51 tags',
-    send: (client) =>
-      client.send(
-        new StartSessionCommand({
-          WorkGroup: 'wg',
-          EngineConfiguration: engine,
-          Tags: Array.from({ length: 51 }, (_, index) => ({ Key: `k${index}`, Value: 'v' })),
-        }),
-      ),
-    expected: "at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
   },
   {
     name: 'StartSession with an empty tag key',
@@ -230,12 +218,12 @@ const cases: ValidationCase[] = [
     expected: "at 'calculationConfiguration.codeBlock' failed to satisfy constraint",
   },
   {
-    name: 'StartCalculationExecution with a 37-character ClientRequestToken',
+    name: 'StartCalculationExecution with a 129-character ClientRequestToken',
     send: (client) =>
       client.send(
-        new StartCalculationExecutionCommand({ SessionId: 's', CodeBlock: 'print(1)', ClientRequestToken: longText(37) }),
+        new StartCalculationExecutionCommand({ SessionId: 's', CodeBlock: 'print(1)', ClientRequestToken: longText(129) }),
       ),
-    expected: "at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
+    expected: "at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 128",
   },
   {
     name: 'StartCalculationExecution without any code',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
-import { DEMO_SESSION_ID } from '../../src/graphiql.js';
+import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
 import { startStack, type Stack } from '../helpers.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 

@@ -1,7 +1,7 @@
 // The sharing and freshness rules end to end: GraphQL operations through the gateway, upstream
 // calls counted at the local Athena service, time moved by hand instead of slept.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from './fake-port.js';
+import { ManualClock } from '../athena/fake-port.js';
 import { Gate, startCachedStack, type CachedStack } from './cached-stack.js';
 
 const TTL = 1_000;

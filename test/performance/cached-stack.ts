@@ -1,6 +1,6 @@
-// The stack as `serve` composes it: local Athena <- SDK adapter <- caching port <- gateway, with
-// an InstrumentedPort under the cache so tests see the calls that really go upstream.
-import { CachingAthenaPort } from '../../src/athena/caching-port.js';
+// startStack with the cross-request cache on (CACHE_TTL_MS = ttlMs), a clock the test may move, and
+// an optional gate between the cache and Athena; `port` sees the calls that really go upstream.
+import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { AthenaOperation, AthenaPort, CallOptions } from '../../src/athena/port.js';
 import { startStack, type Stack, type StackOptions } from '../helpers.js';
 
@@ -51,13 +51,12 @@ export class Gate {
 }
 
 export async function startCachedStack(options: CachedStackOptions): Promise<CachedStack> {
-  let cache: CachingAthenaPort | undefined;
   const stack = await startStack({
     athena: options.athena,
     gateway: options.gateway,
     config: { cacheTtlMs: options.ttlMs },
-    // The instrumented port sits under the cache, so `port` sees only what really goes upstream.
-    wrapPort: (port) => (cache = new CachingAthenaPort(options.gate ? options.gate.wrap(port) : port, { ttlMs: options.ttlMs, now: options.now })),
+    now: options.now,
+    wrapAdapter: options.gate && ((port) => options.gate!.wrap(port)),
   });
-  return { ...stack, cache: cache! };
+  return { ...stack, cache: stack.portStack.cache! };
 }

@@ -2,7 +2,6 @@
 // test/schema/call-budget.test.ts, run against the stack `serve` builds (CACHE_TTL_MS set), with
 // the cache emptied before every case. Cold counts must be exactly those of the uncached adapter.
 import { vi } from 'vitest';
-import { CachingAthenaPort } from '../../src/athena/caching-port.js';
 
 vi.mock('../helpers.js', async (importOriginal) => {
   const helpers = await importOriginal<typeof import('../helpers.js')>();
@@ -10,16 +9,12 @@ vi.mock('../helpers.js', async (importOriginal) => {
     ...helpers,
     // Built on the original startStack: the mocked one is what this file hands the budget tests.
     startStack: async () => {
-      let cache: CachingAthenaPort | undefined;
-      const stack = await helpers.startStack({
-        config: { cacheTtlMs: 60_000 },
-        wrapPort: (port) => (cache = new CachingAthenaPort(port, { ttlMs: 60_000 })),
-      });
+      const stack = await helpers.startStack({ config: { cacheTtlMs: 60_000 } });
       return {
         ...stack,
         resetCalls: () => {
           stack.resetCalls();
-          cache?.clear();
+          stack.portStack.cache?.clear();
         },
       };
     },

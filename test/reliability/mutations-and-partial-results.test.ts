@@ -41,7 +41,7 @@ describe('StartSession retries', () => {
 
   it('the client\'s own token is the one sent, so its retries of the mutation are idempotent too', async () => {
     stack = await startResilientStack();
-    const input = { workGroup: 'sandbox', clientRequestToken: 'client-token-0001' };
+    const input = { workGroup: 'sandbox', clientRequestToken: 'client-token-0001-0000-0000-00000000' };
     const first = await stack.graphql(START, { input });
     const again = await stack.graphql(START, { input });
     expect(again.data!.startSession.session.sessionId).toBe(first.data!.startSession.session.sessionId);

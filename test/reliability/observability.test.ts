@@ -1,10 +1,15 @@
 // The operator's view: one JSON log line per operation with what it cost upstream, request ids,
 // nothing secret in the logs, and Prometheus metrics.
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createHttpServer } from '../../src/http/server-timeouts.js';
+import { attachWebSocketServer } from '../../src/http/websocket.js';
+import { sendOverWebSocket } from '../security/support.js';
 import { testConfig } from '../../src/config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../src/gateway.js';
 import { startStack } from '../helpers.js';
 import { metricValue, startResilientStack, type ResilientStack } from './support.js';
 
@@ -109,7 +114,7 @@ describe('the log line of an operation', () => {
       'eyJhbGciOiJIUzI1NiJ9.secret-payload.signature',
       'cookie-secret-value',
       'api-key-secret-value',
-      'variable-secret-token',
+      'variable-secret-token-00000000000',
       'inline-secret-token',
     ] as const;
     await post(
@@ -123,6 +128,64 @@ describe('the log line of an operation', () => {
     const raw = stack.rawLog();
     for (const secret of [bearer, cookie, apiKey, variableToken, inlineToken]) expect(raw).not.toContain(secret);
     expect(raw).not.toMatch(/authorization|bearer/i);
+  });
+});
+
+describe('an upstream failure in the log', () => {
+  it('is logged by its error name and message only: the query text, with any inline secret, stays out', async () => {
+    const secret = 'AKIA-inline-spark-secret-key';
+    stack.athena.faults.set('StartSession', { error: 'InternalServerException' });
+    const response = await post(
+      JSON.stringify({
+        query: `mutation Leaky { startSession(input: { workGroup: "sandbox", engineConfiguration: { sparkProperties: [{ key: "spark.hadoop.fs.s3a.secret.key", value: "${secret}" }] } }) { session { sessionId } } }`,
+      }),
+      { 'x-request-id': 'upstream-leak' },
+    );
+    expect(response.status).toBe(200);
+    expect(operationLines('upstream-leak')).toMatchObject([{ operationName: 'Leaky', outcome: 'error', errorCodes: ['UPSTREAM_ERROR'] }]);
+    const raw = stack.rawLog();
+    expect(raw).not.toContain(secret);
+    expect(raw).not.toContain('spark.hadoop.fs.s3a');
+  });
+});
+
+describe('operations over graphql-ws', () => {
+  it('get the same log line, metrics and request id as over HTTP, mutations included', async () => {
+    const server = createHttpServer(stack.yoga, stack.config.http);
+    const webSockets = attachWebSocketServer(server, stack.yoga);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    try {
+      const query = await sendOverWebSocket(url, { payload: { query: 'query OverSocket { sessions(workGroup: "analytics", first: 2) { edges { cursor } } }' }, authorization: undefined });
+      expect(query.code).toBeNull();
+      const mutation = await sendOverWebSocket(url, { payload: { query: 'mutation EndOverSocket { terminateSession(input: { sessionId: "no-such-session" }) { state } } ' }, authorization: undefined });
+      expect(mutation.code).toBe('NOT_FOUND');
+
+      const lines = stack.logLines.filter((line) => line.msg === 'graphql operation');
+      const overSocket = lines.find((line) => line.operationName === 'OverSocket');
+      expect(overSocket).toMatchObject({ operationType: 'query', outcome: 'ok', upstream: { ListSessions: 1 }, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      const ended = lines.find((line) => line.operationName === 'EndOverSocket');
+      expect(ended).toMatchObject({ operationType: 'mutation', outcome: 'error', errorCodes: ['NOT_FOUND'], upstream: { TerminateSession: 1 } });
+      expect(ended!.requestId).not.toBe(overSocket!.requestId);
+      const metrics = await stack.metrics();
+      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'OverSocket', type: 'query', outcome: 'ok' })).toBe(1);
+      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'EndOverSocket', type: 'mutation', outcome: 'error' })).toBe(1);
+
+      // A client's own request id on the upgrade request names the socket's operations, as the header names an HTTP request's.
+      const socket = new WebSocket(url, 'graphql-transport-ws', { headers: { 'x-request-id': 'socket-7' } });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      socket.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).type === 'connection_ack') socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'query Named { __typename }' } }));
+      });
+      await new Promise<void>((resolve) => socket.on('message', (raw) => JSON.parse(raw.toString()).type === 'complete' && resolve()));
+      socket.close();
+      expect(operationLines('socket-7')).toMatchObject([{ operationName: 'Named', outcome: 'ok' }]);
+    } finally {
+      await webSockets.dispose();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
@@ -187,6 +250,27 @@ describe('/metrics', () => {
     expect(metricValue(text, 'graphql_operations_total', { operation: '(other)' })).toBe(2);
     expect(metricValue(text, 'graphql_operations_total', { operation: '(anonymous)' })).toBe(1);
     expect(text).not.toContain('Third');
+  });
+
+  it('names operations by the operation executed: names a client only claims cannot fill the label slots', async () => {
+    const fresh = await startStack();
+    try {
+      // operationName that the document does not define, and a document that does not validate: neither runs.
+      for (let i = 0; i < 210; i += 1) {
+        await fresh.yoga.fetch('http://gateway.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(i % 2 === 0 ? { query: 'query Real { __typename }', operationName: `Junk${i}` } : { query: `query Junk${i} { nope }` }),
+        });
+      }
+      await fresh.graphql('query AfterTheFlood { __typename }');
+      const text = await (await fresh.yoga.fetch('http://gateway.test/metrics')).text();
+      expect(metricValue(text, 'graphql_operations_total', { operation: 'AfterTheFlood' })).toBe(1);
+      expect(metricValue(text, 'graphql_operations_total', { operation: '(other)' })).toBe(0);
+      expect(text).not.toMatch(/Junk\d/);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('each gateway has its own registry', async () => {

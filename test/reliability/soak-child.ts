@@ -6,16 +6,15 @@
 // server was leaked.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ResilientAthenaPort } from '../../src/athena/resilient-port.js';
-import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
+import { createPortStack } from '../../src/athena/port-stack.js';
 import { testConfig } from '../../src/config.js';
 import { closeHttpServer, GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import type { FaultSpec, FaultTarget } from '../../src/local-athena/fault-injector.js';
 import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../src/gateway.js';
 
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 4);
 /** Each fault phase lasts this long; a cycle is all phases once. */
@@ -45,16 +44,23 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let athena: LocalAthena = await startLocalAthena({ seed: 'demo' });
 const athenaPort = athena.port;
-const base = testConfig({ logLevel: 'silent', operationTimeoutMs: DEADLINE_MS });
+const base = testConfig({
+  logLevel: 'silent',
+  operationTimeoutMs: DEADLINE_MS,
+  upstreamConcurrency: 16,
+  upstreamQueueLimit: 64,
+  breakerFailureThreshold: 5,
+  breakerOpenMs: 300,
+});
 const config = { ...base, athena: { ...base.athena, mode: 'embedded' as const, endpoint: athena.url, requestTimeoutMs: 300, maxAttempts: 3 } };
 const logger = createLogger('silent');
 const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
-const adapter = new SdkAthenaAdapter({ settings: config.athena, onCall: telemetry.onUpstreamCall });
-const port = new ResilientAthenaPort(adapter, { concurrency: 16, queueLimit: 64, breakerFailureThreshold: 5, breakerOpenMs: 300, onEvent: telemetry.onResilienceEvent });
-telemetry.watchResilience(port);
+// The stack `serve` builds, cache included, under the soak's tighter resilience settings.
+const stack = createPortStack(config, { telemetry });
+const port = stack.resilient;
 const readiness = new Readiness({ breakerState: () => port.breakerState, probe: athenaProbe(port), probeIntervalMs: 200, probeTimeoutMs: 1_000 });
 const shutdown = new GracefulShutdown();
-const yoga = createGateway(config, port, { logger, telemetry, readiness, shutdown });
+const yoga = createGateway(config, stack.port, { logger, telemetry, readiness, shutdown });
 const server = createServer(yoga);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -198,7 +204,7 @@ readiness.stop();
 shutdown.begin();
 await closeHttpServer(server, 2_000);
 await yoga.dispose();
-adapter.destroy();
+stack.destroy();
 await athena.close();
 const metricsText = await telemetry.metrics.registry.metrics();
 // Sockets closed above finish closing on the next turns of the loop.

@@ -1,16 +1,17 @@
-// The production wiring of the CLI (adapter -> resilient port -> gateway, with telemetry and
-// readiness) over the local Athena service, in-process, with the log lines captured.
+// The production wiring of the CLI (the port stack, with telemetry and readiness) over the local
+// Athena service, in-process, with the log lines captured. Without the cross-request layer: these
+// tests count each request's own upstream failures, which that layer would merge when identical.
 import { Writable } from 'node:stream';
-import type { AthenaPort } from '../../src/athena/port.js';
-import { ResilientAthenaPort, type ResilienceSettings } from '../../src/athena/resilient-port.js';
-import { SdkAthenaAdapter, type UpstreamCallEvent } from '../../src/athena/sdk-adapter.js';
+import { createPortStack } from '../../src/athena/port-stack.js';
+import type { ResilienceSettings, ResilientAthenaPort } from '../../src/athena/resilient-port.js';
+import type { SdkAthenaAdapter, UpstreamCallEvent } from '../../src/athena/sdk-adapter.js';
 import { testConfig, type GatewayConfig } from '../../src/config.js';
 import { GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../../src/local-athena/server.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway, type Gateway } from '../../src/server.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
 import { postGraphQL, type GraphQLResponse } from '../helpers.js';
 
 export interface ResilientStackOptions {
@@ -58,22 +59,23 @@ export async function startResilientStack(options: ResilientStackOptions = {}): 
   let athena = await startLocalAthena(athenaOptions);
   const athenaPort = athena.port;
   const { athena: athenaOverrides, ...overrides } = options.config ?? {};
-  const base = testConfig({ logLevel: 'info', ...overrides });
+  const resilience = { ...DEFAULT_TEST_RESILIENCE, ...options.resilience };
+  const base = testConfig({
+    logLevel: 'info',
+    upstreamConcurrency: resilience.concurrency,
+    upstreamQueueLimit: resilience.queueLimit,
+    breakerFailureThreshold: resilience.breakerFailureThreshold,
+    breakerOpenMs: resilience.breakerOpenMs,
+    ...overrides,
+  });
   const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
 
   const chunks: string[] = [];
   const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) }) as never);
   const telemetry = new GatewayTelemetry({ logger });
   const upstreamEvents: UpstreamCallEvent[] = [];
-  const adapter = new SdkAthenaAdapter({
-    settings: config.athena,
-    onCall: (event) => {
-      upstreamEvents.push(event);
-      telemetry.onUpstreamCall(event);
-    },
-  });
-  const port = new ResilientAthenaPort(adapter, { ...DEFAULT_TEST_RESILIENCE, ...options.resilience, onEvent: telemetry.onResilienceEvent });
-  telemetry.watchResilience(port);
+  const portStack = createPortStack(config, { telemetry, onUpstreamCall: (event) => upstreamEvents.push(event), withoutCache: true });
+  const { adapter, resilient: port } = portStack;
   const readiness = new Readiness({
     breakerState: () => port.breakerState,
     probe: athenaProbe(port),
@@ -82,7 +84,7 @@ export async function startResilientStack(options: ResilientStackOptions = {}): 
   });
   readiness.start();
   const shutdown = new GracefulShutdown();
-  const yoga = createGateway(config, port as AthenaPort, { logger, telemetry, readiness, shutdown });
+  const yoga = createGateway(config, portStack.port, { logger, telemetry, readiness, shutdown });
 
   const stack: ResilientStack = {
     get athena() {

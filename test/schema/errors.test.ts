@@ -42,7 +42,8 @@ const BAD_INPUTS: [string, () => string][] = [
   ['start with too many DPUs', () => 'mutation { startSession(input: { workGroup: "primary", engineConfiguration: { maxConcurrentDpus: 5001 } }) { session { sessionId } } }'],
   ['start with an empty description', () => 'mutation { startSession(input: { workGroup: "primary", description: "" }) { session { sessionId } } }'],
   ['start with an idle timeout over 480', () => 'mutation { startSession(input: { workGroup: "primary", idleTimeoutMinutes: 481 }) { session { sessionId } } }'],
-  ['start with a client request token over 36 characters', () => `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(37)}" }) { session { sessionId } } }`],
+  ['start with a client request token under 32 characters', () => `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(31)}" }) { session { sessionId } } }`],
+  ['start with a client request token over 128 characters', () => `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(129)}" }) { session { sessionId } } }`],
 ];
 
 describe('bad input', () => {

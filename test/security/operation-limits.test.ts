@@ -3,7 +3,7 @@
 // bounded under a flood of unique documents.
 import { getIntrospectionQuery, getNamedType, isCompositeType, isObjectType, isInterfaceType, isUnionType, Lexer, parse, Source, TokenKind, type GraphQLNamedType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/graphiql.js';
+import { SESSION_DOCUMENT, SESSIONS_DOCUMENT, WATCH_DOCUMENT } from '../../src/http/graphiql.js';
 import { getSchema } from '../../src/schema/index.js';
 import { createDocumentCaches, DEFAULT_DOCUMENT_CACHE_LIMITS, type DocumentCaches } from '../../src/security/document-cache.js';
 import {
@@ -15,6 +15,7 @@ import {
   MAX_COST,
   MAX_DEPTH,
   MAX_DIRECTIVES,
+  MAX_INTROSPECTION_DEPTH,
   MAX_REQUEST_BODY_BYTES,
   MAX_TOKENS,
 } from '../../src/security/limits.js';
@@ -156,6 +157,28 @@ describe('each limit: at the limit passes, one beyond is refused with its code',
     expect(at.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const beyond = await send(stack, post(nested(MAX_DEPTH + 1), undefined, auth));
     expect({ status: beyond.status, code: beyond.code }).toEqual({ status: 400, code: 'MAX_DEPTH_EXCEEDED' });
+  });
+
+  it('introspection depth: GraphiQL\'s introspection query (15 deep) passes, an ofType chain 30 deep does not', async () => {
+    const local = await startStack();
+    try {
+      const ofTypes = (n: number) => `${'ofType { '.repeat(n)}name${' }'.repeat(n)}`;
+      // __schema > types > fields > type > ofType... > name
+      const chain = (depth: number) => `{ __schema { types { fields { type { ${ofTypes(depth - 5)} } } } } }`;
+      const graphiql = await send(local, post(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true })));
+      expect(graphiql.json?.errors).toBeUndefined();
+      const at = await send(local, post(chain(MAX_INTROSPECTION_DEPTH)));
+      expect(at.json?.errors).toBeUndefined();
+      for (const depth of [MAX_INTROSPECTION_DEPTH + 1, 30]) {
+        const beyond = await send(local, post(chain(depth)));
+        expect({ status: beyond.status, code: beyond.code }).toEqual({ status: 400, code: 'MAX_DEPTH_EXCEEDED' });
+      }
+      // Fragments do not hide depth, here as elsewhere.
+      const viaFragments = `{ __schema { types { ...T } } } fragment T on __Type { fields { type { ...R } } } fragment R on __Type { ${ofTypes(30)} }`;
+      expect((await send(local, post(viaFragments))).code).toBe('MAX_DEPTH_EXCEEDED');
+    } finally {
+      await local.close();
+    }
   });
 
   it('a refusal is HTTP 400 under Accept: application/json too, and stops at one error', async () => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { attachWebSocketServer } from '../../src/websocket.js';
+import { attachWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
 import { bearer, READ, startProductionStack, token, WRITE } from './support.js';
 
@@ -36,7 +36,11 @@ function firstOverWebSocket(authorization: string | undefined, sessionId: string
       {
         next: (result) => finish({ data: result.data, codes: (result.errors ?? []).map((error) => String(error.extensions?.code)) }),
         error: (error) =>
-          finish({ codes: Array.isArray(error) ? error.map((item: { extensions?: { code?: string } }) => String(item.extensions?.code)) : ['CLOSED'] }),
+          finish({
+            codes: Array.isArray(error)
+              ? error.map((item: { extensions?: { code?: string } }) => String(item.extensions?.code))
+              : [`CLOSED ${(error as { code?: number }).code}`],
+          }),
         complete: () => finish({ codes: [] }),
       },
     );
@@ -87,8 +91,8 @@ describe('sessionStatus over graphql-ws', () => {
     expect(first).toEqual({ data: { sessionStatus: { state: 'IDLE' } }, codes: [] });
   });
 
-  it('no token is UNAUTHENTICATED', async () => {
-    expect((await firstOverWebSocket(undefined, primarySession)).codes).toEqual(['UNAUTHENTICATED']);
+  it('no token: the handshake is refused, the socket closed with 4401', async () => {
+    expect((await firstOverWebSocket(undefined, primarySession)).codes).toEqual(['CLOSED 4401']);
   });
 
   it('a token without sessions:read is FORBIDDEN', async () => {

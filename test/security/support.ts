@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
+import WebSocket from 'ws';
 import type { GatewayConfig } from '../../src/config.js';
 import { startStack, type Stack, type StackOptions } from '../helpers.js';
 
@@ -141,3 +142,61 @@ export function expectNoLeak(response: RawResponse, echo = ''): void {
 
 export const repeat = (count: number, render: (index: number) => string, separator = ' ') =>
   Array.from({ length: count }, (_, index) => render(index)).join(separator);
+
+/** What a graphql-ws client got for one operation: the first error's code (or the socket's close code), data, and every message text. */
+export interface WebSocketAnswer {
+  code: string | null;
+  data: unknown;
+  /** Set when the socket was closed instead of the operation being answered. */
+  closeCode: number | undefined;
+  text: string;
+}
+
+/**
+ * The graphql-ws Subscribe payload that stands for an HTTP request, or undefined when the
+ * request is not one an operation over a socket can be (another method, content type or header,
+ * or a body that is not a GraphQL-over-HTTP object: graphql-ws refuses such messages itself).
+ */
+export function asWebSocketOperation(request: RawRequest): { payload: Record<string, unknown>; authorization: string | undefined } | undefined {
+  if ((request.method ?? 'POST') !== 'POST' || (request.path ?? '/graphql') !== '/graphql' || typeof request.body !== 'string') return undefined;
+  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  if (headers['content-type'] !== 'application/json' || Object.keys(headers).some((name) => name !== 'content-type' && name !== 'authorization')) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { query, variables, operationName, extensions, ...rest } = body as Record<string, unknown>;
+  const objectOrAbsent = (value: unknown) => value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+  if (typeof query !== 'string' || Object.keys(rest).length > 0 || !objectOrAbsent(variables) || !objectOrAbsent(extensions)) return undefined;
+  if (operationName !== undefined && typeof operationName !== 'string') return undefined;
+  return { payload: body as Record<string, unknown>, authorization: headers.authorization };
+}
+
+/** Sends one operation over a fresh graphql-ws socket (token in the connection params) and reports what came back. */
+export function sendOverWebSocket(url: string, operation: { payload: Record<string, unknown>; authorization: string | undefined }): Promise<WebSocketAnswer> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    const messages: string[] = [];
+    let answer: WebSocketAnswer | undefined;
+    const finish = (value: WebSocketAnswer) => {
+      answer ??= value;
+      socket.close();
+    };
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: operation.authorization === undefined ? {} : { authorization: operation.authorization } })));
+    socket.on('message', (raw) => {
+      const text = raw.toString();
+      messages.push(text);
+      const message = JSON.parse(text) as { type: string; payload?: any };
+      if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: operation.payload }));
+      else if (message.type === 'next') {
+        finish({ code: message.payload.errors?.[0]?.extensions?.code ?? null, data: message.payload.data, closeCode: undefined, text: messages.join('\n') });
+      } else if (message.type === 'error') finish({ code: message.payload[0]?.extensions?.code ?? null, data: undefined, closeCode: undefined, text: messages.join('\n') });
+      else if (message.type === 'complete') finish({ code: null, data: undefined, closeCode: undefined, text: messages.join('\n') });
+    });
+    socket.on('error', () => {});
+    socket.on('close', (code) => resolve(answer ?? { code: null, data: undefined, closeCode: code, text: messages.join('\n') }));
+  });
+}

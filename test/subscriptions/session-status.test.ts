@@ -8,7 +8,7 @@ import { AthenaError, type AthenaPort } from '../../src/athena/port.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { UnauthenticatedError } from '../../src/errors.js';
-import type { Viewer } from '../../src/viewer.js';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { startStack, type Stack } from '../helpers.js';
 import { readSse, subscribeSse, type SseMessage, type SseSubscription } from './sse.js';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   stack = await startStack({
     athena: { clock },
     config: { subscriptionPollMs: POLL_MS, athena: { maxAttempts: 1 } },
-    wrapPort: (port) => ({
+    wrapAdapter: (port) => ({
       ...bindAll(port),
       getSessionStatus: async (sessionId, options) => {
         if (vanished.has(sessionId)) throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);

@@ -1,15 +1,12 @@
-import { RequestValidator } from '../request-validator.js';
+import { stringMember, validateRequest } from '../request-validator.js';
 import { toWireSessionStatus } from '../wire-shapes.js';
-import { SESSION_ID_RULES } from './common-rules.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getSessionStatusOperation: AthenaOperation = {
   name: 'GetSessionStatus',
   handle(input, { store }) {
-    const validator = new RequestValidator(input);
-    const sessionId = validator.string('SessionId', SESSION_ID_RULES);
-    validator.throwIfInvalid();
-    const session = store.readSession(sessionId as string);
+    validateRequest('GetSessionStatus', input);
+    const session = store.readSession(stringMember(input, 'SessionId') as string);
     return { SessionId: session.sessionId, Status: toWireSessionStatus(session.status) };
   },
 };

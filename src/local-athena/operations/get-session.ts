@@ -1,15 +1,12 @@
-import { RequestValidator } from '../request-validator.js';
+import { stringMember, validateRequest } from '../request-validator.js';
 import { toWireSessionDetails } from '../wire-shapes.js';
-import { SESSION_ID_RULES } from './common-rules.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getSessionOperation: AthenaOperation = {
   name: 'GetSession',
   handle(input, { store }) {
-    const validator = new RequestValidator(input);
-    const sessionId = validator.string('SessionId', SESSION_ID_RULES);
-    validator.throwIfInvalid();
-    const session = store.readSession(sessionId as string);
+    validateRequest('GetSession', input);
+    const session = store.readSession(stringMember(input, 'SessionId') as string);
     return toWireSessionDetails(session);
   },
 };

@@ -1,8 +1,7 @@
 import { workGroupNotFound } from '../athena-error.js';
-import { RequestValidator } from '../request-validator.js';
-import { SESSION_STATES } from '../session-model.js';
+import { numberMember, stringMember, validateRequest } from '../request-validator.js';
+import type { SessionState } from '../session-model.js';
 import { toWireSessionSummary } from '../wire-shapes.js';
-import { WORK_GROUP_RULES } from './common-rules.js';
 import type { AthenaOperation } from './operation.js';
 
 /** GUESS: AWS does not document the default page size; this uses the maximum. */
@@ -11,12 +10,11 @@ export const DEFAULT_LIST_SESSIONS_MAX_RESULTS = 100;
 export const listSessionsOperation: AthenaOperation = {
   name: 'ListSessions',
   handle(input, { store, nextTokens }) {
-    const validator = new RequestValidator(input);
-    const workGroup = validator.string('WorkGroup', WORK_GROUP_RULES) as string;
-    const stateFilter = validator.enumValue('StateFilter', SESSION_STATES);
-    const maxResults = validator.integer('MaxResults', { min: 1, max: 100 });
-    const nextToken = validator.string('NextToken', { maxLength: 2048 });
-    validator.throwIfInvalid();
+    validateRequest('ListSessions', input);
+    const workGroup = stringMember(input, 'WorkGroup') as string;
+    const stateFilter = stringMember(input, 'StateFilter') as SessionState | undefined;
+    const maxResults = numberMember(input, 'MaxResults');
+    const nextToken = stringMember(input, 'NextToken');
 
     if (!store.hasWorkGroup(workGroup)) throw workGroupNotFound(workGroup);
     const scope = { workGroup, stateFilter };

@@ -1,10 +1,9 @@
-import { RequestValidator } from '../request-validator.js';
+import { violations } from '../../athena-model/index.js';
 import {
-  CLIENT_REQUEST_TOKEN_RULES,
-  CODE_BLOCK_MAX_LENGTH,
-  DESCRIPTION_RULES,
-  SESSION_ID_RULES,
-} from './common-rules.js';
+  stringMember,
+  structureMember,
+  throwIfViolations,
+} from '../request-validator.js';
 import type { AthenaOperation } from './operation.js';
 
 /**
@@ -14,27 +13,20 @@ import type { AthenaOperation } from './operation.js';
 export const startCalculationExecutionOperation: AthenaOperation = {
   name: 'StartCalculationExecution',
   handle(input, { store }) {
-    const validator = new RequestValidator(input);
-    const sessionId = validator.string('SessionId', SESSION_ID_RULES) as string;
-    const description = validator.string('Description', DESCRIPTION_RULES);
-    const codeBlock = validator.string('CodeBlock', { maxLength: CODE_BLOCK_MAX_LENGTH });
-    const deprecatedConfiguration = validator.structure('CalculationConfiguration');
-    const deprecatedCodeBlock = deprecatedConfiguration?.string('CodeBlock', {
-      maxLength: CODE_BLOCK_MAX_LENGTH,
-    });
-    const clientRequestToken = validator.string('ClientRequestToken', CLIENT_REQUEST_TOKEN_RULES);
-    const code = codeBlock ?? deprecatedCodeBlock;
-    if (validator.isValid && code === undefined) {
-      // GUESS: a calculation without code is rejected; AWS marks both members optional.
-      validator.addProblem('CodeBlock', null, 'Member must not be null');
+    const found = violations('StartCalculationExecutionRequest', input);
+    const deprecatedConfiguration = structureMember(input, 'CalculationConfiguration');
+    const code = stringMember(input, 'CodeBlock') ?? (deprecatedConfiguration && stringMember(deprecatedConfiguration, 'CodeBlock'));
+    if (found.length === 0 && code === undefined) {
+      // GUESS: a calculation without code is refused, though the model marks both members optional.
+      found.push({ path: 'codeBlock', value: null, constraint: 'Member must not be null' });
     }
-    validator.throwIfInvalid();
+    throwIfViolations(found);
 
     const calculation = store.startCalculation({
-      sessionId,
-      description,
+      sessionId: stringMember(input, 'SessionId') as string,
+      description: stringMember(input, 'Description'),
       codeBlock: code as string,
-      clientRequestToken,
+      clientRequestToken: stringMember(input, 'ClientRequestToken'),
     });
     return {
       CalculationExecutionId: calculation.calculationExecutionId,

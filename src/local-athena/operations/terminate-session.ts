@@ -1,5 +1,4 @@
-import { RequestValidator } from '../request-validator.js';
-import { SESSION_ID_RULES } from './common-rules.js';
+import { stringMember, validateRequest } from '../request-validator.js';
 import type { AthenaOperation } from './operation.js';
 
 /**
@@ -11,9 +10,7 @@ import type { AthenaOperation } from './operation.js';
 export const terminateSessionOperation: AthenaOperation = {
   name: 'TerminateSession',
   handle(input, { store }) {
-    const validator = new RequestValidator(input);
-    const sessionId = validator.string('SessionId', SESSION_ID_RULES);
-    validator.throwIfInvalid();
-    return { State: store.terminateSession(sessionId as string) };
+    validateRequest('TerminateSession', input);
+    return { State: store.terminateSession(stringMember(input, 'SessionId') as string) };
   },
 };

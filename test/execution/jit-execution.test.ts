@@ -80,6 +80,20 @@ describe('graphql-jit on repeated queries', () => {
     }
   });
 
+  it.each([
+    ['a string for an Int', 'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }', { n: 'x' }],
+    ['a missing non-null variable', 'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }', {}],
+    ['an unknown enum value', 'query($s: SessionState) { sessions(workGroup: "primary", state: $s, first: 1) { edges { cursor } } }', { s: 'ASLEEP' }],
+  ])('variables that do not fit (%s): the same status and words on every run', async (_name, query, variables) => {
+    const result = await thrice(query, variables);
+    expect(result.first.status).toBe(400);
+    expect(result.first.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    for (const later of [result.second, result.third]) {
+      expect(later.status).toBe(result.first.status);
+      expect(JSON.stringify(later.body)).toBe(JSON.stringify(result.first.body));
+    }
+  });
+
   it('node and nodes, an invalid global id among them', async () => {
     const query = `{ one: node(id: "${globalId('Session', sessionIds[0]!)}") { id ... on Session { status { state } } }
       many: nodes(ids: ["${globalId('Session', sessionIds[1]!)}", "${globalId('WorkGroup', 'analytics')}"]) { __typename id } }`;

@@ -11,7 +11,7 @@ import {
   SESSIONS_DOCUMENT,
   TERMINATE_DOCUMENT,
   WATCH_DOCUMENT,
-} from '../../src/graphiql.js';
+} from '../../src/http/graphiql.js';
 import { GRAPHIQL_ASSETS_PATH } from '../../src/http/graphiql-assets.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { seedDemoData } from '../../src/local-athena/demo-seed.js';

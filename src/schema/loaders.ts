@@ -2,7 +2,7 @@
 // many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
-import { canReadImmutableSession, type ImmutableSessionFields } from './athena/caching-port.js';
+import { canReadImmutableSession, type ImmutableSessionFields } from '../athena/caching-port.js';
 import {
   isAthenaError,
   type AthenaPort,
@@ -11,7 +11,7 @@ import {
   type SessionPage,
   type SessionState,
   type SessionStatusResult,
-} from './athena/port.js';
+} from '../athena/port.js';
 
 export interface PageKey {
   workGroup: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CursorCodec } from '../src/cursors.js';
+import { CursorCodec } from '../../src/schema/cursors.js';
 
 const codec = new CursorCodec(Buffer.from('a secret of some length'));
 const position = { workGroup: 'primary', state: undefined, pageToken: 'tok', index: 3, sessionId: 's-1' } as const;

@@ -2,7 +2,7 @@
 // against the embedded demo data. The assets themselves are inlined by @graphql-yoga/render-graphiql
 // (server.ts), so nothing here, nor the page, needs the internet.
 import type { GraphiQLOptions } from 'graphql-yoga';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from '../config.js';
 
 /**
  * An IDLE session in the demo work group `primary`. The demo seed is deterministic, so this id

@@ -5,10 +5,11 @@
 // is enough; only a body without one (chunked) is counted as it streams.
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 
 const CONTENT_LENGTH = /^\d+$/;
 
-const tooLarge = () => new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
+const tooLarge = () => new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: ERROR_CODES.REQUEST_ENTITY_TOO_LARGE } });
 
 export function useRequestBodyLimit<Context extends Record<string, unknown>>(limitBytes: number): Plugin<Context> {
   return {
@@ -17,7 +18,7 @@ export function useRequestBodyLimit<Context extends Record<string, unknown>>(lim
       if (contentLength !== null) {
         // One non-negative integer only: a list of values is a request-smuggling attempt.
         if (!CONTENT_LENGTH.test(contentLength)) {
-          throw new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
+          throw new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: ERROR_CODES.BAD_REQUEST } });
         }
         if (Number(contentLength) > limitBytes) throw tooLarge();
         return;

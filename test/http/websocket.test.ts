@@ -9,8 +9,9 @@ import WebSocket from 'ws';
 import { UnauthenticatedError } from '../../src/errors.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import type { Viewer } from '../../src/viewer.js';
-import { attachWebSocketServer, authorizationFrom, type AttachedWebSocketServer } from '../../src/websocket.js';
+import { MAX_REQUEST_BODY_BYTES } from '../../src/security/limits.js';
+import type { Viewer } from '../../src/auth/viewer.js';
+import { attachWebSocketServer, authorizationFrom, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import { startStack, type Stack } from '../helpers.js';
 
 const POLL_MS = 50;
@@ -154,11 +155,9 @@ describe('auth over graphql-ws', () => {
     expect(codesOf(results[0]!.errors)).toEqual(['FORBIDDEN']);
   });
 
-  it('no token: UNAUTHENTICATED as an error message, without the HTTP-only extension', async () => {
+  it('no token: the handshake is refused with 4401, before any operation is read', async () => {
     const { error } = await run(client({ connectionParams: {} }), WATCH, { id: 'x' });
-    const errors = error as { message: string; extensions?: Record<string, unknown> }[];
-    expect(codesOf(errors)).toEqual(['UNAUTHENTICATED']);
-    expect(errors[0]!.extensions).not.toHaveProperty('http');
+    expect((error as { code?: number }).code).toBe(4401);
     expect(stack.calls()).toEqual({});
   });
 
@@ -212,11 +211,14 @@ describe('the WebSocket endpoint', () => {
     });
   }
 
-  it('accepts same-origin pages, listed origins and non-browser clients; refuses other origins', async () => {
+  it('accepts listed origins and non-browser clients; refuses every other origin, its own Host included (DNS rebinding)', async () => {
     const host = new URL(url).host;
     expect(await upgrade('/graphql', {})).toBe('open');
-    expect(await upgrade('/graphql', { origin: `http://${host}` })).toBe('open');
     expect(await upgrade('/graphql', { origin: 'https://app.example.com' })).toBe('open');
+    expect(await upgrade('/graphql', { origin: 'https://app.example.com', host: 'app.example.com' })).toBe('open');
+    // A rebinding page's Origin and Host name the attacker's domain, which the server cannot tell from its own.
+    expect(await upgrade('/graphql', { origin: 'http://rebind.example:80', host: 'rebind.example:80' })).toBe(403);
+    expect(await upgrade('/graphql', { origin: `http://${host}` })).toBe(403);
     expect(await upgrade('/graphql', { origin: 'https://evil.example' })).toBe(403);
     expect(await upgrade('/graphql', { origin: 'null' })).toBe(403);
   });
@@ -233,7 +235,7 @@ describe('the WebSocket endpoint', () => {
     big.once('error', () => {});
     await new Promise((resolve) => big.once('open', resolve));
     const closed = closeCode(big);
-    big.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(1024 * 1024) } }));
+    big.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(MAX_REQUEST_BODY_BYTES) } }));
     expect(await closed).toBe(1009);
   });
 

@@ -4,7 +4,7 @@
 // on its second execution: an application's queries run compiled from their second request,
 // while a stream of one-off documents (GraphiQL typing, a scanner) never pays for compilation.
 // Mutations and subscriptions keep graphql-js: they are rare, or long-lived and cheap per event.
-import { execute, getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type Source } from 'graphql';
+import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type Source } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
@@ -39,12 +39,13 @@ export function useJitForRepeatedQueries<Context extends Record<string, unknown>
   };
 
   return {
-    onExecute({ args, setExecuteFn }) {
+    onExecute({ args, executeFn, setExecuteFn }) {
       const query = compiledFor(args);
       if (query === undefined) return;
       setExecuteFn((executionArgs) => {
         const variables = withDefaults(executionArgs);
-        if (variables === INVALID) return execute(executionArgs);
+        // The executor of the first run: the same answer, status and words as then.
+        if (variables === INVALID) return executeFn(executionArgs);
         const result = query.query(executionArgs.rootValue, executionArgs.contextValue, variables);
         return isPromiseLike(result) ? result.then((settled) => locateErrors(settled, executionArgs.document)) : locateErrors(result, executionArgs.document);
       });
@@ -53,18 +54,21 @@ export function useJitForRepeatedQueries<Context extends Record<string, unknown>
 }
 
 /**
- * graphql-jit rejects an omitted non-null variable even when the operation gives it a default
- * (`$workGroup: String! = "primary"`), which graphql-js and the spec accept. Such operations get
- * their variables coerced by graphql-js first; INVALID means "let graphql-js run it" (the
- * variables are invalid, and graphql-js words that error as clients expect).
+ * Variables are checked by graphql-js first, whenever the operation declares any: graphql-jit
+ * words coercion errors differently and answers them with HTTP 200 where yoga's executor answers
+ * 400, so a query's bad variables would answer differently on its first run and once compiled.
+ * INVALID means "let the executor of the first run answer". graphql-jit also rejects an omitted non-null variable even when the operation gives
+ * it a default (`$workGroup: String! = "primary"`), which graphql-js and the spec accept: such
+ * operations get graphql-js's coerced values.
  */
 const INVALID = Symbol('invalid variables');
 
 function withDefaults(args: ExecutionArgs): ExecutionArgs['variableValues'] | typeof INVALID {
   const definitions = getOperationAST(args.document, args.operationName)?.variableDefinitions ?? [];
-  if (!definitions.some((definition) => definition.defaultValue !== undefined)) return args.variableValues;
+  if (definitions.length === 0) return args.variableValues;
   const coerced = getVariableValues(args.schema, definitions, args.variableValues ?? {});
-  return coerced.errors === undefined ? coerced.coerced : INVALID;
+  if (coerced.errors !== undefined) return INVALID;
+  return definitions.some((definition) => definition.defaultValue !== undefined) ? coerced.coerced : args.variableValues;
 }
 
 const isPromiseLike = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === 'function';

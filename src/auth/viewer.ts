@@ -8,6 +8,8 @@ export interface Viewer {
   readonly scopes: ReadonlySet<string>;
   /** `'*'` for every work group, else the names the caller may touch. */
   readonly workGroups: '*' | ReadonlySet<string>;
+  /** When the token stops being accepted (its `exp` plus the clock tolerance); open subscriptions end then. */
+  readonly expiresAt?: Date | undefined;
 }
 
 export const FULL_ACCESS_VIEWER: Viewer = {

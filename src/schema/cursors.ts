@@ -4,8 +4,8 @@
 // resume still lands right when sessions were started in the meantime.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { SessionState } from './athena/port.js';
-import { BadUserInputError } from './errors.js';
+import type { SessionState } from '../athena/port.js';
+import { BadUserInputError } from '../errors.js';
 
 export interface CursorPosition {
   workGroup: string;

@@ -9,20 +9,20 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-port.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
-import { CursorCodec } from './cursors.js';
-import { BadUserInputError, UpstreamError } from './errors.js';
-import { graphiqlOptions } from './graphiql.js';
+import { CursorCodec } from './schema/cursors.js';
+import { BadUserInputError, ERROR_CODES, UpstreamError } from './errors.js';
+import { graphiqlOptions } from './http/graphiql.js';
 import { GraphiQLAssets } from './http/graphiql-assets.js';
-import { createLoaders } from './loaders.js';
-import type { Logger } from './logger.js';
+import { createLoaders } from './schema/loaders.js';
+import type { Logger } from './observability/logger.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { useOperationalEndpoints } from './observability/operational-endpoints.js';
 import { Readiness } from './observability/readiness.js';
 import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
-import { useJitForRepeatedQueries } from './jit-execution.js';
-import { useRequestBodyLimit } from './request-body-limit.js';
+import { useJitForRepeatedQueries } from './execution/jit-execution.js';
+import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -30,7 +30,8 @@ import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { DOCUMENT_ID_PARAMS, TrustedDocuments } from './security/trusted-documents.js';
 import { SessionStatusPoller } from './subscriptions/status-poller.js';
-import { FULL_ACCESS_VIEWER, type Viewer } from './viewer.js';
+import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
+import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
 export interface GatewayOptions {
   logger?: Logger | undefined;
@@ -42,17 +43,27 @@ export interface GatewayOptions {
   documentCaches?: DocumentCaches | undefined;
   /** Metrics and per-operation log lines; the CLI makes it first, to hand its hooks to the adapter. */
   telemetry?: GatewayTelemetry | undefined;
-  /** What /ready answers; by default it follows the port's circuit breaker, if it has one, and never probes. */
+  /** The port stack's breaker and concurrency cap (createPortStack's `resilient`), for the default readiness and metrics. */
+  resilience?: ResilienceState | undefined;
+  /** What /ready answers; by default it follows the breaker (`resilience`, or the port itself), and never probes. */
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
   /** The trusted documents in force; default: read from `config.trustedDocumentsPath` when set (no reload). */
   trustedDocuments?: TrustedDocuments | undefined;
-  /** Compile repeated queries with graphql-jit (default true; see jit-execution.ts). */
+  /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
+
+/** Each gateway's authentication, for transports that must check a caller before any operation (a WebSocket's handshake). */
+const viewerForByGateway = new WeakMap<Gateway, (request: Request) => Viewer | Promise<Viewer>>();
+
+/** The gateway's way to tell who sends a request; undefined when auth is off. */
+export function viewerForOf(gateway: Gateway): ((request: Request) => Viewer | Promise<Viewer>) | undefined {
+  return viewerForByGateway.get(gateway);
+}
 
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
@@ -61,7 +72,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
   const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
   const telemetry = options.telemetry ?? new GatewayTelemetry({ logger });
-  const breaker = resilienceOf(port);
+  const breaker = options.resilience ?? resilienceOf(port);
   if (options.telemetry === undefined && breaker !== undefined) telemetry.watchResilience(breaker);
   const readiness = options.readiness ?? new Readiness({ breakerState: breaker && (() => breaker.breakerState) });
   telemetry.metrics.watchReadiness(() => readiness.isReady());
@@ -77,7 +88,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
   });
 
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  const gateway = createYoga<Record<string, unknown>, GatewayContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -92,10 +103,10 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
     cors: corsPolicy(config.corsOrigins),
     logging: logger === undefined ? false : {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+      debug: (...args) => logger.debug(args.map(forLog).join(' ')),
+      info: (...args) => logger.info(args.map(forLog).join(' ')),
+      warn: (...args) => logger.warn(args.map(forLog).join(' ')),
+      error: (...args) => logger.error(args.map(forLog).join(' ')),
     },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets from the npm package as separate cached files: no internet, no CDN (graphiql-assets.ts).
@@ -111,6 +122,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...(trustedDocuments === undefined ? [] : [trustedDocuments.plugin()]),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
+      useSubscriptionGuards(),
       shutdown.plugin(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
@@ -136,6 +148,19 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       };
     },
   });
+  if (viewerFor !== undefined) viewerForByGateway.set(gateway, viewerFor);
+  return gateway;
+}
+
+/**
+ * What yoga's own log lines may say about an error: its name and message. A GraphQLError's
+ * string form quotes the source around its location, and the query text may carry secrets
+ * inline (a Spark property holding a key), so it is never logged.
+ */
+function forLog(value: unknown): string {
+  if (!(value instanceof Error)) return String(value);
+  const error = value instanceof GraphQLError && value.originalError instanceof Error ? value.originalError : value;
+  return `${error.name}: ${error.message}`;
 }
 
 /** The resilience layer's state, when the port given is that layer itself. */
@@ -170,5 +195,5 @@ export function maskError(error: unknown, message: string): Error {
           : new UpstreamError();
     return new GraphQLError(upstream.message, { ...at, extensions: upstream.extensions });
   }
-  return new GraphQLError(message, { ...at, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return new GraphQLError(message, { ...at, extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } });
 }

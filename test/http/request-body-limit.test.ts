@@ -4,7 +4,7 @@ import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useRequestBodyLimit } from '../../src/request-body-limit.js';
+import { useRequestBodyLimit } from '../../src/http/request-body-limit.js';
 
 const LIMIT = 200;
 const yoga = createYoga({

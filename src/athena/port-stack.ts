@@ -1,0 +1,84 @@
+// The one composition of the Athena port, used by `serve`, the benchmark and the test helpers, so
+// that each of them runs what users run:
+//
+//   gateway -> caching port -> resilient port -> SDK adapter -> Athena
+//
+// Caching is outermost, so identical reads share one call and cached answers take no upstream slot
+// and never count for the breaker; resilience sits on the adapter, so it caps and counts exactly the
+// calls that go upstream.
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { AthenaClientSettings, GatewayConfig } from '../config.js';
+import type { GatewayTelemetry } from '../observability/telemetry.js';
+import { CachingAthenaPort, type CachingPortOptions } from './caching-port.js';
+import type { AthenaPort } from './port.js';
+import { ResilientAthenaPort, type ResilienceSettings } from './resilient-port.js';
+import { SdkAthenaAdapter, type UpstreamCallEvent } from './sdk-adapter.js';
+
+/** The settings the stack reads from the gateway's configuration. */
+export type PortStackConfig = Pick<GatewayConfig, 'cacheTtlMs' | 'upstreamConcurrency' | 'upstreamQueueLimit' | 'breakerFailureThreshold' | 'breakerOpenMs'> & {
+  athena: AthenaClientSettings;
+};
+
+export interface PortStackOptions {
+  /** Metrics and per-operation log lines: the adapter's calls, the breaker and the cache report here. */
+  telemetry?: GatewayTelemetry | undefined;
+  /** Sees every finished upstream call too (after telemetry). */
+  onUpstreamCall?: ((event: UpstreamCallEvent) => void) | undefined;
+  /** An SDK client made elsewhere (the benchmark's variant without keep-alive); default one from the settings. */
+  client?: AthenaClient | undefined;
+  /**
+   * Wraps the adapter, under the resilience layer: tests count, hold or falsify the calls that
+   * would really go upstream there.
+   */
+  wrapAdapter?: ((adapter: AthenaPort) => AthenaPort) | undefined;
+  /** The cache's monotonic clock; tests move it by hand. */
+  now?: CachingPortOptions['now'];
+  /**
+   * Leaves the cross-request layer out. Only for tests of the resilience layer itself, which count
+   * each request's own upstream failures (the cache would merge identical calls in flight).
+   */
+  withoutCache?: boolean | undefined;
+}
+
+export interface PortStack {
+  /** What the gateway is given: the outermost layer. */
+  readonly port: AthenaPort;
+  readonly adapter: SdkAthenaAdapter;
+  /** The breaker and the upstream concurrency cap: what readiness and metrics watch. */
+  readonly resilient: ResilientAthenaPort;
+  /** Absent only with `withoutCache`. */
+  readonly cache: CachingAthenaPort | undefined;
+  /** Closes the SDK client's sockets. */
+  destroy(): void;
+}
+
+export function resilienceSettingsOf(config: PortStackConfig): ResilienceSettings {
+  return {
+    concurrency: config.upstreamConcurrency,
+    queueLimit: config.upstreamQueueLimit,
+    breakerFailureThreshold: config.breakerFailureThreshold,
+    breakerOpenMs: config.breakerOpenMs,
+  };
+}
+
+export function createPortStack(config: PortStackConfig, options: PortStackOptions = {}): PortStack {
+  const { telemetry, onUpstreamCall } = options;
+  const adapter = new SdkAthenaAdapter({
+    settings: config.athena,
+    client: options.client,
+    onCall:
+      telemetry === undefined && onUpstreamCall === undefined
+        ? undefined
+        : (event) => {
+            telemetry?.onUpstreamCall(event);
+            onUpstreamCall?.(event);
+          },
+  });
+  const upstream = options.wrapAdapter ? options.wrapAdapter(adapter) : adapter;
+  const resilient = new ResilientAthenaPort(upstream, { ...resilienceSettingsOf(config), onEvent: telemetry?.onResilienceEvent });
+  telemetry?.watchResilience(resilient);
+  const cache = options.withoutCache
+    ? undefined
+    : new CachingAthenaPort(resilient, { ttlMs: config.cacheTtlMs, now: options.now, onCacheEvent: telemetry?.onCacheEvent });
+  return { port: cache ?? resilient, adapter, resilient, cache, destroy: () => adapter.destroy() };
+}
