@@ -88,6 +88,8 @@ export interface GatewayConfig {
   /** GraphiQL and introspection: on in local modes, off by default against real AWS. */
   graphiql: boolean;
   introspection: boolean;
+  /** Apollo's ftv1 inline trace for routers that ask (APOLLO_INLINE_TRACE): on locally, off with aws unless set. */
+  inlineTrace: boolean;
   /** Grace period for in-flight work on SIGTERM/SIGINT. */
   shutdownGraceMs: number;
   /** Seed for the embedded local service. */
@@ -156,6 +158,7 @@ const environmentSchema = z.object({
   CORS_ORIGINS: z.string().superRefine(checkCorsOrigins).optional(),
   GRAPHIQL: booleanString.optional(),
   INTROSPECTION: booleanString.optional(),
+  APOLLO_INLINE_TRACE: booleanString.optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   LOCAL_ATHENA_SEED: z.enum(['demo', 'none']).default('demo'),
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(HTTP_HEADERS_TIMEOUT_MS),
@@ -297,6 +300,7 @@ export function loadConfig(environment: Environment): GatewayConfig {
       .filter((origin) => origin !== ''),
     graphiql: env.GRAPHIQL ?? local,
     introspection: env.INTROSPECTION ?? local,
+    inlineTrace: env.APOLLO_INLINE_TRACE ?? local,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     localSeed: env.LOCAL_ATHENA_SEED,
     http: {

@@ -129,7 +129,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...telemetry.tracingPlugins(),
       // Apollo's inline trace (extensions.ftv1), only for requests that ask with
       // `apollo-federation-include-trace: ftv1`, as a router does; errors in it are masked like the response's.
-      useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError }),
+      // Off by default against real AWS (field timings are for the router, not for any caller): APOLLO_INLINE_TRACE=true.
+      ...(config.inlineTrace ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })] : []),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       { onDispose: () => statusPoller.close() },
