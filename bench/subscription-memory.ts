@@ -1,14 +1,18 @@
 // Heap held per open subscription, over graphql-ws and over SSE: opens N subscriptions to one
-// session, then reads the heap after a full GC. Run: node --expose-gc --import tsx bench/subscription-memory.ts [N]
+// session, then reads the heap after a full GC. The clients run in a child process, so the
+// figures are the server's alone.
+// Run: node --expose-gc --import tsx bench/subscription-memory.ts [N]
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import WebSocket from 'ws';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
 import { testConfig } from '../src/config.js';
 import { startLocalAthena } from '../src/local-athena/server.js';
 import { createGateway } from '../src/gateway.js';
 import { attachWebSocketServer } from '../src/http/websocket.js';
 
+// At most MAX_SUBSCRIPTIONS_PER_SUBJECT: auth is off here, so every subscription is one caller's.
 const count = Number(process.argv[2] ?? 400);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
@@ -34,64 +38,40 @@ const page = (await (await yoga.fetch(`${origin}/graphql`, { method: 'POST', hea
 const sessionId: string = page.data.sessions.edges[0].node.sessionId;
 const payload = { query: `subscription { sessionStatus(sessionId: "${sessionId}") { state } }` };
 
-async function overWebSocket(n: number): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let opened = 0; opened < n; opened += 100) {
-    const socket = new WebSocket(`${origin.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-    await new Promise((resolve) => socket.once('open', resolve));
-    const batch = Math.min(100, n - opened);
-    let nexts = 0;
-    const done = new Promise<void>((resolve) =>
-      socket.on('message', (raw) => {
-        const message = JSON.parse(raw.toString());
-        if (message.type === 'connection_ack') for (let i = 0; i < batch; i += 1) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload }));
-        if (message.type === 'next' && ++nexts === batch) resolve();
-      }),
-    );
-    socket.send(JSON.stringify({ type: 'connection_init' }));
-    await done;
-    sockets.push(socket);
-  }
-  return sockets;
-}
-
-async function overSse(n: number): Promise<AbortController[]> {
-  const controllers: AbortController[] = [];
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      const controller = new AbortController();
-      controllers.push(controller);
-      const response = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(payload), signal: controller.signal });
-      const reader = response.body!.getReader();
-      let text = '';
-      while (!text.includes('event: next')) text += new TextDecoder().decode((await reader.read()).value);
-    }),
-  );
-  return controllers;
-}
-
+const worker = fork(fileURLToPath(new URL('./subscription-memory-client.ts', import.meta.url)), [JSON.stringify({ origin, payload, count })], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+});
+const fromWorker = () => new Promise<unknown>((resolve) => worker.once('message', resolve));
+const step = async (command: string) => {
+  worker.send(command);
+  await fromWorker();
+};
+await fromWorker();
+const settle = () => new Promise((resolve) => setTimeout(resolve, 2_000));
 const base = await heapMb();
-const started = performance.now();
-const sockets = await overWebSocket(count);
-const wsMs = performance.now() - started;
-const withWs = await heapMb();
-for (const socket of sockets) socket.close();
-await new Promise((resolve) => setTimeout(resolve, 500));
-const afterWs = await heapMb();
 const sseStarted = performance.now();
-const controllers = await overSse(count);
+await step('open-sse');
 const sseMs = performance.now() - sseStarted;
 const withSse = await heapMb();
-for (const controller of controllers) controller.abort();
-await new Promise((resolve) => setTimeout(resolve, 500));
+await step('close-sse');
+await settle();
 const afterSse = await heapMb();
+const started = performance.now();
+await step('open-ws');
+const wsMs = performance.now() - started;
+const withWs = await heapMb();
+await step('close-ws');
+await settle();
+const afterWs = await heapMb();
+worker.kill();
 const kb = (mb: number) => Math.round((mb * 1024) / count);
 process.stdout.write(
   `${JSON.stringify({
     subscriptions: count,
     heapBaseMb: +base.toFixed(1),
-    webSocket: { heapMb: +withWs.toFixed(1), kbPerSubscription: kb(withWs - base), afterCloseMb: +afterWs.toFixed(1), openMs: Math.round(wsMs) },
-    sse: { heapMb: +withSse.toFixed(1), kbPerSubscription: kb(withSse - afterWs), afterCloseMb: +afterSse.toFixed(1), openMs: Math.round(sseMs) },
+    sse: { heapMb: +withSse.toFixed(1), kbPerSubscription: kb(withSse - base), afterCloseMb: +afterSse.toFixed(1), openMs: Math.round(sseMs) },
+    webSocket: { heapMb: +withWs.toFixed(1), kbPerSubscription: kb(withWs - afterSse), afterCloseMb: +afterWs.toFixed(1), openMs: Math.round(wsMs) },
   })}\n`,
 );
 await webSockets.dispose();

@@ -133,4 +133,6 @@ export class InstrumentedPort implements AthenaPort {
   startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
     this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
   getCalculationExecution = (id: string, o?: CallOptions) => this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
+  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) => this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
+  getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }

@@ -4,8 +4,8 @@
 //   CACHE_TTL_MS=0: fifty clients polling one session cost one GetSessionStatus);
 // - what never changes during a session's life (engine and session configuration, versions, work
 //   group, description) is kept in a bounded LRU and answered without a call;
-// - status, statistics and list pages are served again only within `ttlMs` of when their call was
-//   sent, and never once this gateway has terminated (or otherwise changed) the session: writes
+// - status, statistics and list pages (of sessions and of work groups, and GetWorkGroup answers)
+//   are served again only within `ttlMs` of when their call was sent, and never once this gateway has terminated (or otherwise changed) the session: writes
 //   through this port drop what they make stale, including reads still in flight.
 // Every cache is an LRU with a fixed number of entries, so memory is bounded whatever the traffic.
 import { LRUCache } from 'lru-cache';
@@ -15,11 +15,14 @@ import {
   type AthenaPort,
   type CallOptions,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
   type SessionStatusResult,
   type StartCalculationInput,
   type StartSessionInput,
+  type WorkGroupPage,
+  type WorkGroupSummary,
 } from './port.js';
 
 /** The part of GetSession that cannot change while the session exists. */
@@ -43,7 +46,7 @@ export function canReadImmutableSession(port: AthenaPort): port is AthenaPort & 
   return typeof (port as Partial<ImmutableSessionReader>).getImmutableSession === 'function';
 }
 
-export type CacheName = 'details' | 'status' | 'list' | 'immutable';
+export type CacheName = 'details' | 'status' | 'list' | 'immutable' | 'workGroups';
 /** hit: answered from memory; miss: an upstream call was made; shared: joined an identical call in flight. */
 export type CacheOutcome = 'hit' | 'miss' | 'shared';
 
@@ -57,7 +60,7 @@ export interface CachingPortOptions {
   ttlMs: number;
   /** Sessions remembered per cache (details, status, immutable fields). */
   maxSessions?: number | undefined;
-  /** ListSessions pages remembered (each up to 100 rows). */
+  /** ListSessions pages remembered (each up to 100 rows); as many work-group pages and GetWorkGroup answers again. */
   maxPages?: number | undefined;
   /** Monotonic milliseconds; tests inject a clock they move by hand. */
   now?: (() => number) | undefined;
@@ -66,7 +69,7 @@ export interface CachingPortOptions {
 }
 
 export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
-  entries: { details: number; status: number; list: number; immutable: number; inFlight: number };
+  entries: { details: number; status: number; list: number; immutable: number; workGroups: number; inFlight: number };
 };
 
 // Heap at these bounds, measured with demo sessions: ~9 MB for 5,000 sessions (details, statuses
@@ -96,7 +99,7 @@ interface SharedCall {
   workGroup?: string | undefined;
 }
 
-const CACHE_NAMES: readonly CacheName[] = ['details', 'status', 'list', 'immutable'];
+const CACHE_NAMES: readonly CacheName[] = ['details', 'status', 'list', 'immutable', 'workGroups'];
 
 export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #inner: AthenaPort;
@@ -107,6 +110,8 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #statuses: LRUCache<string, Fetched<SessionStatusResult>>;
   readonly #pages: LRUCache<string, CachedPage>;
   readonly #immutable: LRUCache<string, ImmutableSessionFields>;
+  /** ListWorkGroups pages and GetWorkGroup answers: a work group's state and description can change, so they age like list pages. */
+  readonly #workGroups: LRUCache<string, Fetched<WorkGroupPage | WorkGroupSummary>>;
   /** Bounded by the calls in flight, each of which has a waiting caller. */
   readonly #inFlight = new Map<string, SharedCall>();
   readonly #counts = Object.fromEntries(CACHE_NAMES.map((name) => [name, { hit: 0, miss: 0, shared: 0 }])) as Record<
@@ -125,6 +130,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#statuses = new LRUCache({ max: maxSessions });
     this.#immutable = new LRUCache({ max: maxSessions });
     this.#pages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#workGroups = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
   }
 
   /** Counts of cache outcomes since start, and how many entries each cache holds now. */
@@ -137,6 +143,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
         status: this.#statuses.size,
         list: this.#pages.size,
         immutable: this.#immutable.size,
+        workGroups: this.#workGroups.size,
         inFlight: this.#inFlight.size,
       },
     };
@@ -148,6 +155,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#statuses.clear();
     this.#pages.clear();
     this.#immutable.clear();
+    this.#workGroups.clear();
     this.#detachInFlight(() => true);
   }
 
@@ -235,6 +243,32 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
 
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
     return this.#inner.getCalculationExecution(calculationExecutionId, options);
+  }
+
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
+    const key = JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']);
+    return this.#readWorkGroups('ListWorkGroups', key, options, (signal) => this.#inner.listWorkGroups(input, { signal }));
+  }
+
+  getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
+    return this.#readWorkGroups('GetWorkGroup', JSON.stringify(['get', name]), options, (signal) => this.#inner.getWorkGroup(name, { signal }));
+  }
+
+  /** No write of this gateway changes a work group, so these answers only age out. */
+  #readWorkGroups<T extends WorkGroupPage | WorkGroupSummary>(
+    operation: AthenaOperation,
+    key: string,
+    options: CallOptions | undefined,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const cached = this.#fresh(this.#workGroups, key);
+    if (cached !== undefined) {
+      this.#record('workGroups', 'hit');
+      return Promise.resolve(cached as T);
+    }
+    return this.#share('workGroups', operation, key, options, call, (value, sentAt) => {
+      if (this.#ttlMs > 0) this.#workGroups.set(key, { value, sentAt });
+    });
   }
 
   #fresh<Entry extends Fetched<unknown>>(cache: LRUCache<string, Entry>, key: string): Entry['value'] | undefined {

@@ -158,6 +158,44 @@ export interface Calculation {
   completionDateTime?: Date | undefined;
 }
 
+// Work groups (ListWorkGroups, GetWorkGroup).
+
+export const WORK_GROUP_STATES = ['ENABLED', 'DISABLED'] as const;
+export type WorkGroupState = (typeof WORK_GROUP_STATES)[number];
+
+/**
+ * The engine versions of work groups with Apache Spark enabled, as Athena names them (Spark 3.2.1
+ * and Spark 3.5). Every other engine version is a SQL engine, whose work groups have no sessions.
+ */
+export const SPARK_ENGINE_VERSIONS: ReadonlySet<string> = new Set(['PySpark engine version 3', 'Apache Spark version 3.5']);
+
+/** Whether a work group's engine is Spark: the version it runs on, else the one selected. */
+export function isSparkEngine(engineVersion: EngineVersion | undefined): boolean {
+  const version = engineVersion?.effectiveEngineVersion ?? engineVersion?.selectedEngineVersion;
+  return version !== undefined && SPARK_ENGINE_VERSIONS.has(version);
+}
+
+/** One row of ListWorkGroups; GetWorkGroup answers the same fields (its engine version from the configuration). */
+export interface WorkGroupSummary {
+  name: string;
+  state?: WorkGroupState | undefined;
+  description?: string | undefined;
+  creationTime?: Date | undefined;
+  engineVersion?: EngineVersion | undefined;
+}
+
+export interface ListWorkGroupsInput {
+  /** 1..50 */
+  maxResults?: number | undefined;
+  nextToken?: string | undefined;
+}
+
+export interface WorkGroupPage {
+  workGroups: WorkGroupSummary[];
+  /** Absent on the last page. */
+  nextToken?: string | undefined;
+}
+
 /** Every upstream call can be cancelled by the caller (a client that went away, a deadline). */
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -171,6 +209,9 @@ export interface AthenaPort {
   startSession(input: StartSessionInput, options?: CallOptions): Promise<StartSessionResult>;
   startCalculationExecution(input: StartCalculationInput, options?: CallOptions): Promise<StartCalculationResult>;
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation>;
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage>;
+  /** Rejects with a `not-found` AthenaError when there is no such work group. */
+  getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary>;
 }
 
 export type AthenaOperation =
@@ -180,7 +221,9 @@ export type AthenaOperation =
   | 'TerminateSession'
   | 'StartSession'
   | 'StartCalculationExecution'
-  | 'GetCalculationExecution';
+  | 'GetCalculationExecution'
+  | 'ListWorkGroups'
+  | 'GetWorkGroup';
 
 // Upstream failures, already classified. The SDK adapter is the only place that creates them
 // from SDK exceptions; the GraphQL layer turns them into its own error codes.

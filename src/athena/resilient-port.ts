@@ -10,6 +10,7 @@ import {
   type AthenaPort,
   type CallOptions,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type StartCalculationInput,
   type StartSessionInput,
 } from './port.js';
@@ -119,6 +120,14 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
     return this.#call('GetCalculationExecution', options, (callOptions) =>
       this.#inner.getCalculationExecution(calculationExecutionId, callOptions),
     );
+  }
+
+  listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
+    return this.#call('ListWorkGroups', options, (callOptions) => this.#inner.listWorkGroups(input, callOptions));
+  }
+
+  getWorkGroup(name: string, options?: CallOptions) {
+    return this.#call('GetWorkGroup', options, (callOptions) => this.#inner.getWorkGroup(name, callOptions));
   }
 
   async #call<T>(operation: AthenaOperation, options: CallOptions | undefined, send: (options: CallOptions | undefined) => Promise<T>): Promise<T> {

@@ -8,11 +8,14 @@ import {
   GetCalculationExecutionCommand,
   GetSessionCommand,
   GetSessionStatusCommand,
+  GetWorkGroupCommand,
   ListSessionsCommand,
+  ListWorkGroupsCommand,
   StartCalculationExecutionCommand,
   StartSessionCommand,
   TerminateSessionCommand,
   type EngineConfiguration as SdkEngineConfiguration,
+  type EngineVersion as SdkEngineVersion,
   type SessionStatus as SdkSessionStatus,
 } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -21,6 +24,7 @@ import {
   AthenaError,
   CALCULATION_STATES,
   SESSION_STATES,
+  WORK_GROUP_STATES,
   type AthenaErrorKind,
   type AthenaOperation,
   type AthenaPort,
@@ -28,10 +32,14 @@ import {
   type CallOptions,
   type EngineConfiguration,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type StartCalculationInput,
   type StartSessionInput,
   type SessionState,
   type SessionStatus,
+  type EngineVersion,
+  type WorkGroupState,
+  type WorkGroupSummary,
 } from './port.js';
 
 export type UpstreamOutcome = 'ok' | AthenaErrorKind;
@@ -213,6 +221,38 @@ export class SdkAthenaAdapter implements AthenaPort {
     };
   }
 
+  async listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
+    const output = await this.#call('ListWorkGroups', options, (abortSignal) =>
+      this.client.send(new ListWorkGroupsCommand({ MaxResults: input.maxResults, NextToken: input.nextToken }), { abortSignal }),
+    );
+    return {
+      workGroups: (output.WorkGroups ?? []).map(
+        (row): WorkGroupSummary => ({
+          name: row.Name ?? '',
+          state: toWorkGroupState(row.State),
+          description: row.Description,
+          creationTime: row.CreationTime,
+          engineVersion: toEngineVersion(row.EngineVersion),
+        }),
+      ),
+      nextToken: output.NextToken === '' ? undefined : output.NextToken,
+    };
+  }
+
+  async getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
+    const output = await this.#call('GetWorkGroup', options, (abortSignal) =>
+      this.client.send(new GetWorkGroupCommand({ WorkGroup: name }), { abortSignal }),
+    );
+    const workGroup = output.WorkGroup;
+    return {
+      name: workGroup?.Name ?? name,
+      state: toWorkGroupState(workGroup?.State),
+      description: workGroup?.Description,
+      creationTime: workGroup?.CreationTime,
+      engineVersion: toEngineVersion(workGroup?.Configuration?.EngineVersion),
+    };
+  }
+
   destroy(): void {
     this.client.destroy();
   }
@@ -241,7 +281,7 @@ export class SdkAthenaAdapter implements AthenaPort {
 export function toAthenaError(operation: AthenaOperation, error: unknown): AthenaError {
   const name = error instanceof Error ? error.name : 'Unknown';
   const kind: AthenaErrorKind =
-    name === 'ResourceNotFoundException'
+    name === 'ResourceNotFoundException' || isWorkGroupNotFound(name, error)
       ? 'not-found'
       : name === 'InvalidRequestException'
         ? 'invalid-request'
@@ -253,6 +293,32 @@ export function toAthenaError(operation: AthenaOperation, error: unknown): Athen
   // The message is kept for logs; the GraphQL layer never shows it to clients.
   const detail = error instanceof Error ? error.message : String(error);
   return new AthenaError(kind, operation, `${operation} failed (${name}): ${detail}`, { cause: error });
+}
+
+/**
+ * Two InvalidRequestExceptions say "no such Spark work group", and read as not found here:
+ * - the work-group operations declare no ResourceNotFoundException: Athena answers a missing work
+ *   group with "WorkGroup <name> is not found." (as StartQueryExecution does);
+ * - a session operation on a SQL work group is answered "Workgroup EngineVersion is not Spark."
+ *   (seen on StartSession): such a work group has no sessions, and the gateway shows it as absent.
+ * Arguments are validated before any call, so a valid name gets no other "invalid" for these reasons.
+ */
+function isWorkGroupNotFound(name: string, error: unknown): boolean {
+  if (name !== 'InvalidRequestException' || !(error instanceof Error)) return false;
+  return /\bWorkGroup\b.*\bis not found\b/i.test(error.message) || /\bEngineVersion is not Spark\b/i.test(error.message);
+}
+
+function toWorkGroupState(value: string | undefined): WorkGroupState | undefined {
+  return (WORK_GROUP_STATES as readonly string[]).includes(value ?? '') ? (value as WorkGroupState) : undefined;
+}
+
+function toEngineVersion(version: SdkEngineVersion | undefined): EngineVersion | undefined {
+  return (
+    version && {
+      selectedEngineVersion: version.SelectedEngineVersion,
+      effectiveEngineVersion: version.EffectiveEngineVersion,
+    }
+  );
 }
 
 function toSessionState(value: string | undefined): SessionState {

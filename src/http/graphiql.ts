@@ -31,6 +31,25 @@ query Sessions($workGroup: String! = "primary", $after: String) {
 }
 `;
 
+export const ALL_SESSIONS_DOCUMENT = `# The newest sessions across work groups, 10 a page:
+# every Spark work group you may see, or up to 20 named
+# in the variables, e.g. {"workGroups": ["primary", "analytics"]}.
+# Next page: add "after": "<pageInfo.endCursor of this page>".
+query AllSessions($workGroups: [String!], $after: String) {
+  allSessions(workGroups: $workGroups, first: 10, after: $after) {
+    edges {
+      node {
+        sessionId
+        workGroup
+        description
+        status { state startDateTime }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
 export const SESSION_DOCUMENT = `# One session with its configuration (one GetSession upstream).
 query SessionWithConfiguration($sessionId: String!) {
   session(sessionId: $sessionId) {
@@ -98,6 +117,7 @@ export function graphiqlOptions(config: GatewayConfig): GraphiQLOptions {
     defaultTabs: [
       // Runs with no variables: GraphiQL does not fill the variables editor of the tab it opens on.
       { query: SESSIONS_DOCUMENT, headers },
+      { query: ALL_SESSIONS_DOCUMENT, headers },
       { query: SESSION_DOCUMENT, variables: session, headers },
       { query: WATCH_DOCUMENT, variables: session, headers },
       { query: TERMINATE_DOCUMENT, variables: session, headers },

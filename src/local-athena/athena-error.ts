@@ -38,8 +38,8 @@ export class AthenaError extends Error {
   }
 }
 
-export function invalidRequest(message: string): AthenaError {
-  return new AthenaError('InvalidRequestException', message);
+export function invalidRequest(message: string, extraMembers: Record<string, string> = {}): AthenaError {
+  return new AthenaError('InvalidRequestException', message, extraMembers);
 }
 
 export function sessionNotFound(sessionId: string): AthenaError {

@@ -1,5 +1,6 @@
 import { createSeededRandom } from './prng.js';
-import type { SessionState } from './session-model.js';
+import { PYSPARK_3_ENGINE_VERSION, SPARK_35_ENGINE_VERSION, SQL_ENGINE_VERSION } from './session-model.js';
+import type { SessionState, WorkGroupState } from './session-model.js';
 import type { SessionSeed, SessionStore } from './session-store.js';
 
 /**
@@ -12,7 +13,14 @@ import type { SessionSeed, SessionStore } from './session-store.js';
  * that TerminateSession or StartCalculationExecution touches then follows the normal lifecycle.
  */
 
-export const DEMO_WORK_GROUPS = ['primary', 'analytics', 'ml-experiments', 'sandbox'] as const;
+export const DEMO_WORK_GROUPS = [
+  'primary',
+  'analytics',
+  'ml-experiments',
+  'sandbox',
+  'sql-reporting',
+  'legacy-etl',
+] as const;
 export type DemoWorkGroup = (typeof DEMO_WORK_GROUPS)[number];
 
 export const DEMO_SEED = 20_240_115;
@@ -26,6 +34,10 @@ type StateCounts = Partial<Record<SessionState, number>>;
 
 interface DemoWorkGroupPlan {
   name: DemoWorkGroup;
+  description: string;
+  /** Days before the seed's now. */
+  createdDaysAgo: number;
+  state?: WorkGroupState;
   engineVersion: string;
   bucket: string;
   encryption?: SessionSeed['encryptionConfiguration'];
@@ -55,7 +67,9 @@ const SHARED_DESCRIPTIONS = [
 const PLANS: readonly DemoWorkGroupPlan[] = [
   {
     name: 'primary',
-    engineVersion: 'PySpark engine version 3',
+    description: 'Shared Spark notebooks and jobs of the data teams',
+    createdDaysAgo: 412,
+    engineVersion: PYSPARK_3_ENGINE_VERSION,
     bucket: 'acme-athena-spark',
     encryption: { encryptionOption: 'SSE_S3' },
     // 306 active (IDLE, BUSY, CREATING, CREATED, DEGRADED), 58 inactive.
@@ -73,7 +87,9 @@ const PLANS: readonly DemoWorkGroupPlan[] = [
   },
   {
     name: 'analytics',
-    engineVersion: 'PySpark engine version 3',
+    description: 'Finance and business analytics notebooks',
+    createdDaysAgo: 230,
+    engineVersion: PYSPARK_3_ENGINE_VERSION,
     bucket: 'acme-analytics-notebooks',
     encryption: {
       encryptionOption: 'SSE_KMS',
@@ -92,7 +108,9 @@ const PLANS: readonly DemoWorkGroupPlan[] = [
   },
   {
     name: 'ml-experiments',
-    engineVersion: 'Apache Spark version 3.5',
+    description: 'Machine learning experiments on Spark 3.5 (Spark Connect)',
+    createdDaysAgo: 61,
+    engineVersion: SPARK_35_ENGINE_VERSION,
     bucket: 'acme-ml-sandbox',
     sessions: { IDLE: 2, BUSY: 2, DEGRADED: 2, CREATING: 1, TERMINATED: 1, FAILED: 1 },
     descriptions: [
@@ -105,10 +123,33 @@ const PLANS: readonly DemoWorkGroupPlan[] = [
   },
   {
     name: 'sandbox',
-    engineVersion: 'PySpark engine version 3',
+    description: 'Scratch space: anyone may start sessions here',
+    createdDaysAgo: 30,
+    engineVersion: PYSPARK_3_ENGINE_VERSION,
     bucket: 'acme-sandbox',
     sessions: {},
     descriptions: [],
+  },
+  {
+    // A SQL work group: ListWorkGroups shows it, StartSession refuses it.
+    name: 'sql-reporting',
+    description: 'SQL dashboards (Athena SQL, no Spark)',
+    createdDaysAgo: 700,
+    engineVersion: SQL_ENGINE_VERSION,
+    bucket: 'acme-athena-sql',
+    sessions: {},
+    descriptions: [],
+  },
+  {
+    // Disabled after its sessions ended: only inactive sessions remain.
+    name: 'legacy-etl',
+    description: 'Retired nightly ETL; disabled',
+    createdDaysAgo: 900,
+    state: 'DISABLED',
+    engineVersion: PYSPARK_3_ENGINE_VERSION,
+    bucket: 'acme-legacy-etl',
+    sessions: { TERMINATED: 3, FAILED: 1 },
+    descriptions: ['Nightly orders ETL', 'Nightly inventory ETL'],
   },
 ];
 
@@ -237,6 +278,9 @@ export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): Dem
     const executionRole = `arn:aws:iam::${ACCOUNT_ID}:role/service-role/AWSAthenaSparkExecutionRole-${plan.name}`;
     store.createWorkGroup(plan.name, {
       engineVersion: plan.engineVersion,
+      description: plan.description,
+      creationTime: now - plan.createdDaysAgo * DAY_MS,
+      ...(plan.state ? { state: plan.state } : {}),
       executionRole,
       outputLocation: `s3://${plan.bucket}/${plan.name}/sessions/`,
       ...(plan.encryption ? { encryptionConfiguration: plan.encryption } : {}),

@@ -6,14 +6,25 @@ import type { SessionState } from './session-model.js';
 import type { SessionPosition } from './session-store.js';
 
 /**
- * ListSessions NextTokens: base64url(JSON payload) "." base64url(HMAC-SHA256), keyed per
+ * NextTokens of the list operations. ListSessions: base64url(JSON payload) "." base64url(HMAC-SHA256), keyed per
  * process. The payload is a position (StartDateTime, SessionId of the last item returned), not
  * an offset, so sessions started while a client pages do not shift later pages. The token is
- * bound to the work group and StateFilter it was issued for.
+ * bound to the work group and StateFilter it was issued for. ListWorkGroups and
+ * ListCalculationExecutions tokens are positions too, each marked with its kind.
  *
  * GUESS: the real token format is undocumented (only "max length 2048"); only its opacity and
  * binding matter to clients.
  */
+
+export interface CalculationTokenScope {
+  sessionId: string;
+  stateFilter: string | undefined;
+}
+
+export interface CalculationPosition {
+  submittedAt: number;
+  calculationExecutionId: string;
+}
 
 export interface NextTokenScope {
   workGroup: string;
@@ -49,8 +60,7 @@ export class NextTokenCodec {
       t: position.startDateTime,
       i: position.sessionId,
     };
-    const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-    return `${body}.${this.sign(body).toString('base64url')}`;
+    return this.seal({ ...payload });
   }
 
   /** Throws InvalidRequestException for a malformed, forged or out-of-scope token. */
@@ -63,25 +73,71 @@ export class NextTokenCodec {
     return { startDateTime: payload.t, sessionId: payload.i };
   }
 
-  private sign(body: string): Buffer {
-    return createHmac('sha256', this.key).update(body).digest();
+  /** ListWorkGroups: the position is the name of the last work group returned. */
+  encodeWorkGroupPosition(name: string): string {
+    return this.seal({ v: 1, k: 'work-groups', n: name });
   }
 
-  private verifiedPayload(token: string): TokenPayload | undefined {
+  decodeWorkGroupPosition(token: string): string {
+    const payload = this.verifiedJson(token);
+    if (!isRecord(payload) || payload.k !== 'work-groups' || typeof payload.n !== 'string') {
+      throw invalidRequest(INVALID_NEXT_TOKEN_MESSAGE);
+    }
+    return payload.n;
+  }
+
+  /** ListCalculationExecutions: a (submission time, id) position bound to the session and filter. */
+  encodeCalculationPosition(scope: CalculationTokenScope, position: CalculationPosition): string {
+    return this.seal({ v: 1, k: 'calculations', s: scope.sessionId, f: scope.stateFilter ?? null, t: position.submittedAt, i: position.calculationExecutionId });
+  }
+
+  decodeCalculationPosition(token: string, scope: CalculationTokenScope): CalculationPosition {
+    const payload = this.verifiedJson(token);
+    if (
+      !isRecord(payload) ||
+      payload.k !== 'calculations' ||
+      typeof payload.t !== 'number' ||
+      typeof payload.i !== 'string'
+    ) {
+      throw invalidRequest(INVALID_NEXT_TOKEN_MESSAGE);
+    }
+    if (payload.s !== scope.sessionId || payload.f !== (scope.stateFilter ?? null)) {
+      throw invalidRequest('The NextToken was issued for a different SessionId or StateFilter');
+    }
+    return { submittedAt: payload.t, calculationExecutionId: payload.i };
+  }
+
+  private seal(payload: Record<string, unknown>): string {
+    const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+    return `${body}.${this.sign(body).toString('base64url')}`;
+  }
+
+  private verifiedJson(token: string): unknown {
     const parts = token.split('.');
     if (parts.length !== 2) return undefined;
     const [body, signature] = parts as [string, string];
     const expected = this.sign(body);
     const given = Buffer.from(signature, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
+  }
+
+  private sign(body: string): Buffer {
+    return createHmac('sha256', this.key).update(body).digest();
+  }
+
+  private verifiedPayload(token: string): TokenPayload | undefined {
+    const parsed = this.verifiedJson(token);
     return isTokenPayload(parsed) ? parsed : undefined;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isTokenPayload(value: unknown): value is TokenPayload {

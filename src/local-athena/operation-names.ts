@@ -7,6 +7,8 @@ export const ATHENA_OPERATION_NAMES = [
   'TerminateSession',
   'StartCalculationExecution',
   'GetCalculationExecution',
+  'ListWorkGroups',
+  'GetWorkGroup',
 ] as const;
 export type AthenaOperationName = (typeof ATHENA_OPERATION_NAMES)[number];
 

@@ -53,7 +53,9 @@ import type { AthenaOperationName } from './operation-names.js';
 import { getCalculationExecutionOperation } from './operations/get-calculation-execution.js';
 import { getSessionStatusOperation } from './operations/get-session-status.js';
 import { getSessionOperation } from './operations/get-session.js';
+import { getWorkGroupOperation } from './operations/get-work-group.js';
 import { listSessionsOperation } from './operations/list-sessions.js';
+import { listWorkGroupsOperation } from './operations/list-work-groups.js';
 import type { AthenaOperation, OperationContext } from './operations/operation.js';
 import { startCalculationExecutionOperation } from './operations/start-calculation-execution.js';
 import { startSessionOperation } from './operations/start-session.js';
@@ -102,6 +104,8 @@ const OPERATIONS: ReadonlyMap<AthenaOperationName, AthenaOperation> = new Map(
     terminateSessionOperation,
     startCalculationExecutionOperation,
     getCalculationExecutionOperation,
+    listWorkGroupsOperation,
+    getWorkGroupOperation,
   ].map((operation) => [operation.name, operation]),
 );
 

@@ -150,10 +150,21 @@ export interface CalculationView {
   dpuExecutionInMillis: number;
 }
 
+export const WORK_GROUP_STATES = ['ENABLED', 'DISABLED'] as const;
+export type WorkGroupState = (typeof WORK_GROUP_STATES)[number];
+
 export interface WorkGroupSettings {
-  /** Default 'PySpark engine version 3'. */
+  /**
+   * The engine version sessions get. Default 'PySpark engine version 3'. A name without "Spark"
+   * (e.g. 'Athena engine version 3') makes a SQL work group, in which StartSession is refused.
+   */
   engineVersion?: string;
-  /** Used when StartSession has no ExecutionRole. */
+  /** Default ENABLED. StartSession is refused in a DISABLED work group. */
+  state?: WorkGroupState;
+  description?: string;
+  /** Default: the clock's now when the work group is created. */
+  creationTime?: number;
+  /** Used when StartSession has no ExecutionRole (Spark work groups only). */
   executionRole?: string;
   /** Sessions' working directories are created under it (an s3:// prefix ending in '/'). */
   outputLocation?: string;
@@ -162,8 +173,25 @@ export interface WorkGroupSettings {
 
 export interface WorkGroupView {
   name: string;
+  state: WorkGroupState;
+  description?: string | undefined;
+  creationTime: number;
   engineVersion: string;
   executionRole: string;
   outputLocation: string;
   encryptionConfiguration?: EncryptionConfiguration | undefined;
 }
+
+/** Whether a work group's engine runs Spark sessions (as opposed to SQL queries). */
+export function isSparkEngineVersion(engineVersion: string): boolean {
+  return /spark/i.test(engineVersion);
+}
+
+/** Spark 3.5 runs code through Spark Connect (GetSessionEndpoint), not the calculation API. */
+export function isSparkConnectEngineVersion(engineVersion: string): boolean {
+  return engineVersion === SPARK_35_ENGINE_VERSION;
+}
+
+export const PYSPARK_3_ENGINE_VERSION = 'PySpark engine version 3';
+export const SPARK_35_ENGINE_VERSION = 'Apache Spark version 3.5';
+export const SQL_ENGINE_VERSION = 'Athena engine version 3';

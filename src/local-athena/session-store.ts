@@ -12,6 +12,8 @@ import {
   ACTIVE_SESSION_STATES,
   DEFAULT_LIFECYCLE_TIMINGS,
   INACTIVE_SESSION_STATES,
+  isSparkEngineVersion,
+  PYSPARK_3_ENGINE_VERSION,
   SESSION_STATES,
 } from './session-model.js';
 import type {
@@ -36,7 +38,7 @@ import type {
  * drives the whole lifecycle deterministically.
  */
 
-export const DEFAULT_ENGINE_VERSION = 'PySpark engine version 3';
+export const DEFAULT_ENGINE_VERSION = PYSPARK_3_ENGINE_VERSION;
 export const IDLE_TIMEOUT_REASON = 'Session was terminated due to idle timeout';
 export const TERMINATED_BY_REQUEST_REASON = 'Session was terminated by a TerminateSession request';
 export const DEFAULT_FAILED_REASON = 'Session failed: the Spark driver exited unexpectedly';
@@ -275,6 +277,9 @@ export class SessionStore {
     if (existing) return { ...existing.view };
     const view: WorkGroupView = {
       name,
+      state: settings.state ?? 'ENABLED',
+      description: settings.description,
+      creationTime: settings.creationTime ?? this.clock.now(),
       engineVersion: settings.engineVersion ?? DEFAULT_ENGINE_VERSION,
       executionRole:
         settings.executionRole ??
@@ -297,6 +302,15 @@ export class SessionStore {
 
   workGroupNames(): string[] {
     return [...this.workGroups.keys()];
+  }
+
+  /** Work groups in ListWorkGroups order (GUESS: by name), after `afterName`, at most `limit`. */
+  listWorkGroupsPage(afterName: string | undefined, limit: number): { workGroups: WorkGroupView[]; hasMore: boolean } {
+    const names = [...this.workGroups.keys()].sort().filter((name) => afterName === undefined || name > afterName);
+    return {
+      workGroups: names.slice(0, limit).map((name) => ({ ...(this.workGroups.get(name) as WorkGroupEntry).view })),
+      hasMore: names.length > limit,
+    };
   }
 
   // ---------------------------------------------------------------- direct seeding
@@ -457,6 +471,14 @@ export class SessionStore {
   startSession(parameters: StartSessionParameters): { session: SessionView; retried: boolean } {
     const workGroupEntry = this.workGroups.get(parameters.workGroup);
     if (!workGroupEntry) throw workGroupNotFound(parameters.workGroup);
+    if (!isSparkEngineVersion(workGroupEntry.view.engineVersion)) {
+      // The message AWS answers (seen in the field; model-facts.md).
+      throw invalidRequest('Workgroup EngineVersion is not Spark.');
+    }
+    if (workGroupEntry.view.state === 'DISABLED') {
+      // GUESS: the wording; a disabled work group accepts no new work.
+      throw invalidRequest(`WorkGroup ${parameters.workGroup} is disabled.`);
+    }
     const { clientRequestToken, ...identifying } = parameters;
     const fingerprint = stableStringify(identifying);
     if (clientRequestToken !== undefined) {

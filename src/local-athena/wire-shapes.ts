@@ -1,9 +1,11 @@
+import { isSparkEngineVersion } from './session-model.js';
 import type {
   CalculationView,
   EngineConfiguration,
   SessionConfiguration,
   SessionStatusView,
   SessionView,
+  WorkGroupView,
 } from './session-model.js';
 
 /**
@@ -114,5 +116,45 @@ export function toWireCalculation(calculation: CalculationView): Record<string, 
           ResultType: 'application/json',
         }
       : undefined,
+  };
+}
+
+function toWireEngineVersion(engineVersion: string): Record<string, unknown> {
+  // The local work groups pin their version, so the selected version is the effective one.
+  return { SelectedEngineVersion: engineVersion, EffectiveEngineVersion: engineVersion };
+}
+
+export function toWireWorkGroupSummary(workGroup: WorkGroupView): Record<string, unknown> {
+  return {
+    Name: workGroup.name,
+    State: workGroup.state,
+    Description: workGroup.description,
+    CreationTime: toEpochSeconds(workGroup.creationTime),
+    EngineVersion: toWireEngineVersion(workGroup.engineVersion),
+  };
+}
+
+export function toWireWorkGroup(workGroup: WorkGroupView): Record<string, unknown> {
+  const encryption = workGroup.encryptionConfiguration;
+  const spark = isSparkEngineVersion(workGroup.engineVersion);
+  return {
+    Name: workGroup.name,
+    State: workGroup.state,
+    Description: workGroup.description,
+    CreationTime: toEpochSeconds(workGroup.creationTime),
+    Configuration: {
+      ResultConfiguration: {
+        OutputLocation: workGroup.outputLocation,
+        EncryptionConfiguration: encryption
+          ? { EncryptionOption: encryption.encryptionOption, KmsKey: encryption.kmsKey }
+          : undefined,
+      },
+      EnforceWorkGroupConfiguration: true,
+      PublishCloudWatchMetricsEnabled: true,
+      RequesterPaysEnabled: false,
+      EngineVersion: toWireEngineVersion(workGroup.engineVersion),
+      // Spark work groups need an execution role (AWS refuses to create one without it).
+      ExecutionRole: spark ? workGroup.executionRole : undefined,
+    },
   };
 }

@@ -77,6 +77,33 @@ export class CursorCodec {
     };
   }
 
+  /**
+   * Signs the cursor of another connection (`allSessions`, `workGroups`). `kind` is the payload's
+   * first member, so no connection accepts another's cursors (this class's own start with a number).
+   */
+  seal(kind: string, fields: readonly unknown[]): string {
+    const payload = Buffer.from(JSON.stringify([kind, ...fields]), 'utf8').toString('base64url');
+    return `${payload}.${this.#mac(payload)}`;
+  }
+
+  /** The fields of a cursor sealed here for `kind`, unchanged; undefined for anything else. */
+  open(kind: string, cursor: string, maxLength: number): unknown[] | undefined {
+    if (cursor.length === 0 || cursor.length > maxLength) return undefined;
+    const [payload, mac, ...rest] = cursor.split('.');
+    if (payload === undefined || mac === undefined || rest.length > 0) return undefined;
+    const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
+    const givenMac = Buffer.from(mac, 'utf8');
+    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) return undefined;
+    let fields: unknown;
+    try {
+      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(fields) || fields[0] !== kind) return undefined;
+    return fields.slice(1);
+  }
+
   #mac(payload: string): string {
     return createHmac('sha256', this.#secret).update(payload).digest().subarray(0, MAC_BYTES).toString('base64url');
   }

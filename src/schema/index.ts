@@ -5,6 +5,7 @@ import './session-status.js';
 import './session.js';
 import './session-connection.js';
 import './work-group.js';
+import './all-sessions.js';
 import './node.js';
 import './session-subscription.js';
 // After the type modules it makes entities of.

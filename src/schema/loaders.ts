@@ -11,6 +11,8 @@ import {
   type SessionPage,
   type SessionState,
   type SessionStatusResult,
+  type WorkGroupPage,
+  type WorkGroupSummary,
 } from '../athena/port.js';
 
 export interface PageKey {
@@ -21,6 +23,8 @@ export interface PageKey {
 
 /** Every ListSessions the gateway makes asks for the upstream maximum, so a page's index positions are stable. */
 export const UPSTREAM_PAGE_SIZE = 100;
+/** ListWorkGroups pages are always the upstream maximum too, for the same reason. */
+export const WORK_GROUP_PAGE_SIZE = 50;
 
 export interface Loaders {
   /** GetSession; null when the session does not exist. */
@@ -35,6 +39,10 @@ export interface Loaders {
   loadStatus(sessionId: string): Promise<SessionStatusResult | null>;
   /** ListSessions; null when the work group does not exist. */
   loadPage(key: PageKey): Promise<SessionPage | null>;
+  /** ListWorkGroups from the page its NextToken names (undefined: the first). */
+  loadWorkGroupPage(pageToken: string | undefined): Promise<WorkGroupPage>;
+  /** GetWorkGroup; null when the work group does not exist. */
+  loadWorkGroup(name: string): Promise<WorkGroupSummary | null>;
   /** Drops what this request holds for a session (after it was terminated). */
   forgetSession(sessionId: string): void;
 }
@@ -105,6 +113,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
   );
 
+  // Keyed by NextToken, '' for the first page (DataLoader takes no undefined key).
+  const workGroupPage = new DataLoader<string, WorkGroupPage>(async (pageTokens) =>
+    settle(pageTokens.map((token) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token }, callOptions))),
+  );
+  const workGroup = new DataLoader<string, WorkGroupSummary | null>(async (names) =>
+    settle(names.map((name) => notFoundAsNull(port.getWorkGroup(name, callOptions)))),
+  );
+
   return {
     loadDetails(sessionId) {
       detailsRequested.add(sessionId);
@@ -113,6 +129,8 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     loadImmutableFields: (sessionId) => immutableFields.load(sessionId),
     loadStatus: (sessionId) => sessionStatus.load(sessionId),
     loadPage: (key) => sessionPage.load(key),
+    loadWorkGroupPage: (pageToken) => workGroupPage.load(pageToken ?? ''),
+    loadWorkGroup: (name) => workGroup.load(name),
     forgetSession(sessionId) {
       detailsRequested.delete(sessionId);
       detailsLoader.clear(sessionId);

@@ -134,7 +134,7 @@ const KeyValuePairObject = builder.objectRef<KeyValuePair>('KeyValuePair').imple
   }),
 });
 
-const EngineVersionObject = builder
+export const EngineVersionObject = builder
   .objectRef<{ selectedEngineVersion?: string | undefined; effectiveEngineVersion?: string | undefined }>('EngineVersion')
   .implement({
     description:

@@ -21,6 +21,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import { MAX_MERGED_WORK_GROUPS } from '../schema/all-sessions.js';
 import { MAX_NODES } from '../schema/node.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/session-connection.js';
 
@@ -87,10 +88,20 @@ export function operationCost(
     if (!isCompositeType(type)) return 0;
     const elements = isListType(getNullableType(field.type)) ? (listArgumentLength(node, field) ?? pageFactor ?? 1) : 1;
     const resolved = multiplier * elements;
-    return resolved + selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field));
+    return resolved + multiplier * mergedWorkGroups(node, field) + selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field));
   };
 
   return selectionSetCost(operation.selectionSet, rootType, 1, undefined);
+}
+
+/**
+ * `allSessions` reads one ListSessions per work group it merges, whatever its page size: the
+ * literal `workGroups` list, else (a variable, or absent: every visible one) the most it merges.
+ */
+function mergedWorkGroups(node: FieldNode, field: GraphQLField<unknown, unknown>): number {
+  if (field.name !== 'allSessions') return 0;
+  const value = node.arguments?.find((arg) => arg.name.value === 'workGroups')?.value;
+  return value?.kind === Kind.LIST ? Math.min(value.values.length, MAX_MERGED_WORK_GROUPS) : MAX_MERGED_WORK_GROUPS;
 }
 
 /**

@@ -6,11 +6,14 @@ import {
   type AthenaPort,
   type CallOptions,
   type ListSessionsInput,
+  type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
   type SessionStatusResult,
   type StartCalculationInput,
   type StartSessionInput,
+  type WorkGroupPage,
+  type WorkGroupSummary,
 } from '../../src/athena/port.js';
 
 export interface PendingCall {
@@ -54,6 +57,8 @@ export class ManualPort implements AthenaPort {
     this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
   getCalculationExecution = (id: string, options?: CallOptions) =>
     this.#pending<{ calculationExecutionId: string; state: 'RUNNING' }>('GetCalculationExecution', id, options);
+  listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) => this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
+  getWorkGroup = (name: string, options?: CallOptions) => this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }
 
 export const details = (sessionId: string, state: SessionDetails['status']['state'] = 'IDLE', workGroup = 'primary'): SessionDetails => ({

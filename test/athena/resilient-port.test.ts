@@ -50,6 +50,8 @@ class ScriptedPort implements AthenaPort {
   startSession = (_input: unknown, o?: CallOptions) => this.#call('StartSession', o);
   startCalculationExecution = (_input: unknown, o?: CallOptions) => this.#call('StartCalculationExecution', o);
   getCalculationExecution = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecution', o);
+  listWorkGroups = (_input: unknown, o?: CallOptions) => this.#call('ListWorkGroups', o);
+  getWorkGroup = (_name: string, o?: CallOptions) => this.#call('GetWorkGroup', o);
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

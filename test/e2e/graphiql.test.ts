@@ -74,7 +74,7 @@ describe('GraphiQL in Chromium', () => {
     const page = await openGraphiQL();
     await expect(page.title()).resolves.toBe('Athena Spark sessions');
     const tabs = await page.locator('.graphiql-tab-button').allInnerTexts();
-    expect(tabs).toEqual(['Sessions', 'SessionWithConfiguration', 'WatchSession', '<untitled>']);
+    expect(tabs).toEqual(['Sessions', 'AllSessions', 'SessionWithConfiguration', 'WatchSession', '<untitled>']);
 
     // The documentation explorer is built from the introspected schema.
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();

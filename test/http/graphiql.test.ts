@@ -7,6 +7,7 @@ import {
   AUTHORIZATION_EXAMPLE,
   DEMO_SESSION_ID,
   graphiqlOptions,
+  ALL_SESSIONS_DOCUMENT,
   SESSION_DOCUMENT,
   SESSIONS_DOCUMENT,
   TERMINATE_DOCUMENT,
@@ -47,8 +48,8 @@ describe('GraphiQL page', () => {
     expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
   });
 
-  it('opens with the four default tabs, on a real demo session', () => {
-    for (const document of [SESSIONS_DOCUMENT, SESSION_DOCUMENT, WATCH_DOCUMENT, TERMINATE_DOCUMENT]) {
+  it('opens with the five default tabs, on a real demo session', () => {
+    for (const document of [SESSIONS_DOCUMENT, ALL_SESSIONS_DOCUMENT, SESSION_DOCUMENT, WATCH_DOCUMENT, TERMINATE_DOCUMENT]) {
       expect(html).toContain(JSON.stringify(document).slice(1, 60));
     }
     expect(html).toContain(DEMO_SESSION_ID);
@@ -104,8 +105,21 @@ describe('default documents', () => {
     expect(next.data!.sessions.edges[0].node.sessionId).not.toBe(first.data!.sessions.edges[0].node.sessionId);
   });
 
+  it('the allSessions tab runs as it stands, across work groups, and pages on with its endCursor', async () => {
+    expect(graphiqlOptions(stack.config).defaultTabs![1]!.variables).toBeUndefined();
+    const first = await stack.graphql(ALL_SESSIONS_DOCUMENT);
+    expect(first.errors).toBeUndefined();
+    expect(first.data!.allSessions.edges).toHaveLength(10);
+    const named = await stack.graphql(ALL_SESSIONS_DOCUMENT, { workGroups: ['analytics', 'ml-experiments'] });
+    expect(new Set(named.data!.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup))).toEqual(new Set(['analytics', 'ml-experiments']));
+    const next = await stack.graphql(ALL_SESSIONS_DOCUMENT, { after: first.data!.allSessions.pageInfo.endCursor });
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.allSessions.edges).toHaveLength(10);
+    expect(next.data!.allSessions.edges[0].node.sessionId).not.toBe(first.data!.allSessions.edges[0].node.sessionId);
+  });
+
   it('the session tab shows its configuration', async () => {
-    const result = await stack.graphql(SESSION_DOCUMENT, variablesOf(1));
+    const result = await stack.graphql(SESSION_DOCUMENT, variablesOf(2));
     expect(result.errors).toBeUndefined();
     expect(result.data!.session).toMatchObject({
       sessionId: DEMO_SESSION_ID,
@@ -120,19 +134,19 @@ describe('default documents', () => {
     const response = await stack.yoga.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: WATCH_DOCUMENT, variables: variablesOf(2) }),
+      body: JSON.stringify({ query: WATCH_DOCUMENT, variables: variablesOf(3) }),
     });
     const watch = readSse(response);
     expect(await watch.next()).toMatchObject({ data: { sessionStatus: { state: 'IDLE' } } });
     await watch.close();
 
     // Commented out, it runs nothing.
-    const asShipped = await stack.graphql(TERMINATE_DOCUMENT, variablesOf(3));
+    const asShipped = await stack.graphql(TERMINATE_DOCUMENT, variablesOf(4));
     expect(asShipped.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     // What a user does: remove the `# ` in front of the mutation's lines.
     const lines = TERMINATE_DOCUMENT.split('\n');
     const mutation = lines.slice(lines.findIndex((line) => line.startsWith('# mutation'))).map((line) => line.replace(/^# /, ''));
-    const terminated = await stack.graphql(mutation.join('\n'), variablesOf(3));
+    const terminated = await stack.graphql(mutation.join('\n'), variablesOf(4));
     expect(terminated.errors).toBeUndefined();
     expect(terminated.data!.terminateSession).toMatchObject({ clientMutationId: 'graphiql', state: 'TERMINATING' });
   });

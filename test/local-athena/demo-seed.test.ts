@@ -34,7 +34,7 @@ describe('demo seed', () => {
   afterAll(() => harness.close());
 
   it('creates the documented work groups; sandbox is empty', async () => {
-    expect([...DEMO_WORK_GROUPS]).toEqual(['primary', 'analytics', 'ml-experiments', 'sandbox']);
+    expect([...DEMO_WORK_GROUPS]).toEqual(['primary', 'analytics', 'ml-experiments', 'sandbox', 'sql-reporting', 'legacy-etl']);
     for (const workGroup of DEMO_WORK_GROUPS) expect(harness.athena.store.hasWorkGroup(workGroup)).toBe(true);
     expect(await listAll(harness.client, 'sandbox')).toEqual([]);
     expect((await listAll(harness.client, 'analytics')).length).toBeGreaterThanOrEqual(24);

@@ -46,6 +46,8 @@ export class Gate {
       startSession: (input, o) => hold('StartSession', () => port.startSession(input, o)),
       startCalculationExecution: (input, o) => hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
       getCalculationExecution: (id: string, o?: CallOptions) => hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
+      listWorkGroups: (input, o) => hold('ListWorkGroups', () => port.listWorkGroups(input, o)),
+      getWorkGroup: (name: string, o?: CallOptions) => hold('GetWorkGroup', () => port.getWorkGroup(name, o)),
     };
   }
 }

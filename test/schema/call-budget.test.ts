@@ -143,3 +143,36 @@ describe('mutations', () => {
     expect(stack.calls()).toEqual({ StartSession: 1 });
   });
 });
+
+describe('work groups', () => {
+  it.each([1, 20, 50, 100])('workGroups(first: %i) with name state description creationDateTime engineVersion costs ListWorkGroups x ceil(n/50) at most', async (first) => {
+    const result = await stack.graphql(
+      `{ workGroups(first: ${first}) { edges { cursor node { id name state description creationDateTime engineVersion { selectedEngineVersion effectiveEngineVersion } } } pageInfo { hasNextPage endCursor } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.workGroups.edges.length).toBeGreaterThanOrEqual(Math.min(first, 4));
+    // The demo's work groups fit in one upstream page.
+    expect(stack.calls()).toEqual({ ListWorkGroups: 1 });
+  });
+
+  it('workGroup(name) with its own fields costs one GetWorkGroup', async () => {
+    const result = await stack.graphql('{ workGroup(name: "primary") { id name state description creationDateTime engineVersion { effectiveEngineVersion } } }');
+    expect(result.errors).toBeUndefined();
+    expect(stack.calls()).toEqual({ GetWorkGroup: 1 });
+  });
+});
+
+describe('allSessions', () => {
+  it.each([
+    [['primary'], 20],
+    [['primary', 'analytics', 'ml-experiments'], 20],
+    [['primary', 'analytics', 'ml-experiments', 'sandbox'], 100],
+  ])('allSessions(workGroups: %j, first: %i) with summary fields costs ListSessions x k on its first page', async (workGroups, first) => {
+    const result = await stack.graphql(`query($names: [String!]) { allSessions(workGroups: $names, first: ${first}) { edges { cursor node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } } }`, {
+      names: workGroups,
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.allSessions.edges).toHaveLength(first);
+    expect(stack.calls()).toEqual({ ListSessions: workGroups.length });
+  });
+});

@@ -70,6 +70,44 @@ const ENTRY_POINTS: EntryPoint[] = [
     hiddenCalls: {},
   },
   {
+    name: 'allSessions (named work groups)',
+    kind: 'query',
+    operation: () => '{ allSessions(workGroups: ["primary"], first: 2) { edges { node { sessionId workGroup } } } }',
+    permitted: (data) => expect(data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)).toEqual(['primary', 'primary']),
+    permittedCalls: { ListSessions: 1 },
+    // Named but forbidden is left out without a call, exactly like a work group that does not exist.
+    hidden: { data: { allSessions: { edges: [] } } },
+    hiddenCalls: {},
+  },
+  {
+    name: 'workGroup (its own fields)',
+    kind: 'query',
+    operation: () => '{ workGroup(name: "primary") { name state description creationDateTime engineVersion { effectiveEngineVersion } } }',
+    permitted: (data) => expect(data.workGroup).toMatchObject({ name: 'primary', state: 'ENABLED', engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' } }),
+    permittedCalls: { GetWorkGroup: 1 },
+    hidden: { data: { workGroup: null } },
+    hiddenCalls: {},
+  },
+  {
+    name: 'workGroups',
+    kind: 'query',
+    operation: () => '{ workGroups(first: 50) { edges { node { name state } } } }',
+    permitted: (data) => expect(data.workGroups.edges.map((edge: { node: { name: string } }) => edge.node.name)).toContain('primary'),
+    permittedCalls: { ListWorkGroups: 1 },
+    // The list a caller restricted to analytics and sandbox gets: those two, and nothing of primary.
+    hidden: {
+      data: {
+        workGroups: {
+          edges: [
+            { node: { name: 'analytics', state: 'ENABLED' } },
+            { node: { name: 'sandbox', state: 'ENABLED' } },
+          ],
+        },
+      },
+    },
+    hiddenCalls: { ListWorkGroups: 1 },
+  },
+  {
     name: 'node (session)',
     kind: 'query',
     operation: () => `{ node(id: "${globalId(`Session:${target}`)}") { id ... on Session { status { state } } } }`,
@@ -200,6 +238,30 @@ describe.each(ENTRY_POINTS.map((entry) => [entry.name, entry] as const))('%s', (
     const response = await send(stack, post(entry.operation(), undefined, headers));
     caller.expect(entry, response, stack.calls());
     expectNoLeak(response);
+  });
+});
+
+describe('allSessions without workGroups merges only what the caller may see', () => {
+  it('an analytics-only caller gets analytics sessions alone, for one ListWorkGroups and one ListSessions', async () => {
+    const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
+    const response = await send(stack, post('{ allSessions(first: 100) { edges { node { workGroup } } pageInfo { hasNextPage } } }', undefined, analyticsOnly));
+    expect(response.json?.errors).toBeUndefined();
+    const workGroups = response.json!.data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup);
+    expect(workGroups.length).toBeGreaterThan(0);
+    expect(new Set(workGroups)).toEqual(new Set(['analytics']));
+    expect(stack.calls()).toEqual({ ListWorkGroups: 1, ListSessions: 1 });
+  });
+
+  it('a cursor carries no right: a caller who lost a work group does not read it on the next page', async () => {
+    const both = bearer(await token({ workgroups: ['primary', 'analytics'] }));
+    const first = await send(stack, post('{ allSessions(workGroups: ["primary", "analytics"], first: 5) { pageInfo { endCursor } } }', undefined, both));
+    const cursor = first.json!.data.allSessions.pageInfo.endCursor as string;
+    stack.resetCalls();
+    const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
+    const next = await send(stack, post(`{ allSessions(workGroups: ["primary", "analytics"], first: 50, after: "${cursor}") { edges { node { workGroup } } } }`, undefined, analyticsOnly));
+    expect(next.json?.errors).toBeUndefined();
+    expect(new Set(next.json!.data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup))).toEqual(new Set(['analytics']));
+    expect(stack.calls()).toEqual({ ListSessions: 1 });
   });
 });
 

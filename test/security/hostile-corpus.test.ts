@@ -40,6 +40,7 @@ let full: Record<string, string>;
 let primaryCursor: string;
 let analyticsCursor: string;
 let foreignCursor: string;
+let mergedCursor: string;
 const tokens = new Map<string, string>();
 
 /** Auth headers for a token minted in beforeAll (rows are built before tokens exist). */
@@ -79,6 +80,9 @@ beforeAll(async () => {
       .pageInfo.endCursor as string;
   primaryCursor = await page('primary');
   analyticsCursor = await page('analytics');
+  mergedCursor = (
+    await send(stack, post('{ allSessions(workGroups: ["primary", "analytics"], first: 2) { pageInfo { endCursor } } }', undefined, full))
+  ).json!.data.allSessions.pageInfo.endCursor as string;
   foreignCursor = new CursorCodec(Buffer.from('another gateway entirely')).encode({
     workGroup: 'primary',
     state: undefined,
@@ -117,6 +121,8 @@ const TERMINATE = `mutation { terminateSession(input: { sessionId: "${SESSION}" 
 const START = (input: string) => `mutation { startSession(input: { ${input} }) { session { sessionId } } }`;
 const SESSIONS = (args: string) => `{ sessions(${args}) { edges { cursor } } }`;
 const EMPTY_CONNECTION = { sessions: { edges: [] } };
+const ALL_SESSIONS = (args: string) => `{ allSessions(${args}) { edges { cursor } } }`;
+const WORK_GROUPS = (args: string) => `{ workGroups(${args}) { edges { cursor } } }`;
 
 const bodiesAndContentTypes: Row[] = [
   { name: 'invalid JSON', request: () => json('{not json'), status: 400, code: 'BAD_REQUEST' },
@@ -360,6 +366,50 @@ const badArguments: Row[] = [
   { name: 'nodes with one bad id among good ones', request: () => q(`{ nodes(ids: ["${globalId('Session:ok')}", "@@"]) { id } }`), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'terminate with an empty id', request: () => q('mutation { terminateSession(input: { sessionId: "" }) { state } }'), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'terminate with a 300-character id', request: () => q(`mutation { terminateSession(input: { sessionId: "${long(300)}" }) { state } }`), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'allSessions naming 21 work groups',
+    request: () => q('query($names: [String!]) { allSessions(workGroups: $names) { edges { cursor } } }', { names: Array.from({ length: 21 }, (_, i) => `wg${i}`) }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  { name: 'allSessions with a bad work group among good ones', request: () => q(ALL_SESSIONS('workGroups: ["primary", "../etc"]')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'allSessions with an empty work group name', request: () => q(ALL_SESSIONS('workGroups: [""]')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'allSessions first: 101', request: () => q(ALL_SESSIONS('first: 101')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'allSessions with a malformed cursor', request: () => q(ALL_SESSIONS('after: "not-a-cursor"')), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'allSessions with a forged cursor (MAC replaced)',
+    request: () => q(ALL_SESSIONS(`workGroups: ["primary", "analytics"], after: "${mergedCursor.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAA"`)),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  {
+    name: 'allSessions with a cursor whose work groups were edited',
+    request: () => {
+      const [payload, mac] = mergedCursor.split('.');
+      const edited = Buffer.from(Buffer.from(payload!, 'base64url').toString('utf8').replaceAll('"analytics"', '"sandbox"')).toString('base64url');
+      return q(ALL_SESSIONS(`workGroups: ["primary", "sandbox"], after: "${edited}.${mac}"`));
+    },
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  { name: 'allSessions with a cursor of other work groups', request: () => q(ALL_SESSIONS(`workGroups: ["primary"], after: "${mergedCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'allSessions with a cursor of the default list', request: () => q(ALL_SESSIONS(`after: "${mergedCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'allSessions with a cursor of another state filter',
+    request: () => q(ALL_SESSIONS(`workGroups: ["primary", "analytics"], state: IDLE, after: "${mergedCursor}"`)),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  { name: 'allSessions with a sessions cursor', request: () => q(ALL_SESSIONS(`workGroups: ["primary"], after: "${primaryCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'sessions with an allSessions cursor', request: () => q(SESSIONS(`workGroup: "primary", after: "${mergedCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'allSessions with a 70,000-character cursor', request: () => q('query($a: String) { allSessions(after: $a) { edges { cursor } } }', { a: long(70_000) }), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups first: 101', request: () => q(WORK_GROUPS('first: 101')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups first: -1', request: () => q(WORK_GROUPS('first: -1')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups with a malformed cursor', request: () => q(WORK_GROUPS('after: "not-a-cursor"')), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups with a sessions cursor', request: () => q(WORK_GROUPS(`after: "${primaryCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups with an allSessions cursor', request: () => q(WORK_GROUPS(`after: "${mergedCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroups with a cursor signed by another gateway', request: () => q(WORK_GROUPS(`after: "${foreignCursor}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'workGroup with a bad name, asking for its state', request: () => q('{ workGroup(name: "a b") { state description } }'), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start in a bad work group', request: () => q(START('workGroup: "no spaces"')), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start with 5,001 DPUs', request: () => q(START('workGroup: "primary", engineConfiguration: { maxConcurrentDpus: 5001 }')), status: 200, code: 'BAD_USER_INPUT' },
   {
@@ -469,6 +519,29 @@ const wrongScopesAndWorkGroups: Row[] = [
   { name: 'primary-only token starts in analytics', request: () => post(START('workGroup: "analytics"'), undefined, as('primaryOnly')), status: 200, code: 'NOT_FOUND' },
   { name: 'token with no work groups lists primary', request: () => post(SESSIONS('workGroup: "primary"'), undefined, as('noWorkGroups')), status: 200, code: null, data: EMPTY_CONNECTION },
   { name: 'token with no work groups starts in primary', request: () => post(START('workGroup: "primary"'), undefined, as('noWorkGroups')), status: 200, code: 'NOT_FOUND' },
+  {
+    name: 'primary-only token merges analytics alone',
+    request: () => post(ALL_SESSIONS('workGroups: ["analytics"]'), undefined, as('primaryOnly')),
+    status: 200,
+    code: null,
+    data: { allSessions: { edges: [] } },
+  },
+  {
+    name: 'token with no work groups merges every work group it may see',
+    request: () => post(ALL_SESSIONS('first: 10'), undefined, as('noWorkGroups')),
+    status: 200,
+    code: null,
+    data: { allSessions: { edges: [] } },
+  },
+  {
+    name: 'token with no work groups lists work groups',
+    request: () => post(WORK_GROUPS('first: 10'), undefined, as('noWorkGroups')),
+    status: 200,
+    code: null,
+    data: { workGroups: { edges: [] } },
+  },
+  { name: 'write-only token merges sessions', request: () => post(ALL_SESSIONS('workGroups: ["primary"]'), undefined, as('writeOnly')), status: 200, code: 'FORBIDDEN' },
+  { name: 'write-only token lists work groups', request: () => post(WORK_GROUPS('first: 10'), undefined, as('writeOnly')), status: 200, code: 'FORBIDDEN' },
 ];
 
 const CORPUS: [string, Row[]][] = [

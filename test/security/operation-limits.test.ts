@@ -210,6 +210,14 @@ describe('the cost', () => {
     expect(costOf('query($ids: [ID!]!) { nodes(ids: $ids) { ... on WorkGroup { sessions(first: 10) { edges { node { id } } } } } }')).toBe(100 * (1 + 1 + 10 * 2));
   });
 
+  it('adds one upstream list per work group allSessions merges: its literal names, else the most it merges', () => {
+    const page = (args: string) => costOf(`query($names: [String!]) { allSessions(${args}first: 10) { edges { node { id } } } }`);
+    // connection 1 + 10 x (edge + node), plus the work groups
+    expect(page('workGroups: ["primary", "analytics"], ')).toBe(21 + 2);
+    expect(page('workGroups: $names, ')).toBe(21 + 20);
+    expect(page('')).toBe(21 + 20);
+  });
+
   it('counts a fragment as often as it is spread, without exponential work', () => {
     const fragments = repeat(40, (i) => `fragment F${i + 1} on Query { ...F${i} ...F${i} }`);
     const document = `{ ...F40 } fragment F0 on Query { session(sessionId: "x") { id } } ${fragments}`;

@@ -82,6 +82,8 @@ const bindAll = (port: AthenaPort): AthenaPort => ({
   startSession: port.startSession.bind(port),
   startCalculationExecution: port.startCalculationExecution.bind(port),
   getCalculationExecution: port.getCalculationExecution.bind(port),
+  listWorkGroups: port.listWorkGroups.bind(port),
+  getWorkGroup: port.getWorkGroup.bind(port),
 });
 
 const take = (list: string[]) => {
