@@ -22,6 +22,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { MAX_MERGED_WORK_GROUPS } from '../schema/all-sessions.js';
+import { MAX_REPRESENTATIONS } from '../schema/federation.js';
 import { MAX_NODES } from '../schema/node.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/session-connection.js';
 
@@ -86,7 +87,7 @@ export function operationCost(
     if (field === undefined) return 0;
     const type = getNamedType(field.type);
     if (!isCompositeType(type)) return 0;
-    const elements = isListType(getNullableType(field.type)) ? (listArgumentLength(node, field) ?? pageFactor ?? 1) : 1;
+    const elements = isListType(getNullableType(field.type)) ? (listArgumentLength(node, parentType, field) ?? pageFactor ?? 1) : 1;
     const resolved = multiplier * elements;
     return resolved + multiplier * mergedWorkGroups(node, field) + selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field));
   };
@@ -117,14 +118,26 @@ function pageSize(node: FieldNode, field: GraphQLField<unknown, unknown>): numbe
   return first.value.kind === Kind.VARIABLE ? MAX_PAGE_SIZE : DEFAULT_PAGE_SIZE;
 }
 
+/**
+ * The longest list each list argument of a list field may hold at run time (its resolver refuses
+ * more), by `Type.field.argument`: what a variable there counts as. Each field has its own limit.
+ */
+export const LIST_ARGUMENT_LIMITS: ReadonlyMap<string, number> = new Map([
+  ['Query.nodes.ids', MAX_NODES],
+  ['Query._entities.representations', MAX_REPRESENTATIONS],
+]);
+/** A list argument missing from the table counts as the longest of them, never as less (a test keeps the table complete). */
+const LONGEST_LIST_ARGUMENT = Math.max(...LIST_ARGUMENT_LIMITS.values());
+
 /** The longest list argument of a field: its literal length, or the run-time maximum for a variable. */
-function listArgumentLength(node: FieldNode, field: GraphQLField<unknown, unknown>): number | undefined {
+function listArgumentLength(node: FieldNode, parentType: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number | undefined {
   let length: number | undefined;
   for (const argument of node.arguments ?? []) {
     const definition = field.args.find((arg) => arg.name === argument.name.value);
     if (definition === undefined || !isListType(getNullableType(definition.type))) continue;
     const value = argument.value;
-    const size = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.VARIABLE ? MAX_NODES : value.kind === Kind.NULL ? 0 : 1;
+    const limit = LIST_ARGUMENT_LIMITS.get(`${parentType.name}.${field.name}.${definition.name}`) ?? LONGEST_LIST_ARGUMENT;
+    const size = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.VARIABLE ? limit : value.kind === Kind.NULL ? 0 : 1;
     length = Math.max(length ?? 0, size);
   }
   return length;

@@ -1,7 +1,7 @@
 // The caching port's rules, call by call, over a port whose calls the test settles by hand.
 import { describe, expect, it } from 'vitest';
-import { CachingAthenaPort, type CacheEvent } from '../../src/athena/caching-port.js';
-import { isAthenaError } from '../../src/athena/port.js';
+import { CachingAthenaPort, canReadImmutableSession, type CacheEvent } from '../../src/athena/caching-port.js';
+import { isAthenaError, type AthenaPort } from '../../src/athena/port.js';
 import { details, flush, ManualClock, ManualPort, page, status } from './fake-port.js';
 
 const TTL = 1_000;
@@ -325,5 +325,255 @@ describe('bounds and observability', () => {
 
   it('rejects a negative TTL', () => {
     expect(() => new CachingAthenaPort(new ManualPort(), { ttlMs: -1 })).toThrow(RangeError);
+  });
+});
+
+// Reads and writes overlapping in time, and the keys and names each cache entry is filed under:
+// what a mutation run showed no test above would notice.
+describe('reads in flight across writes', () => {
+  it('a status read sent before a terminate and answered after it is not kept, nor does it overwrite a newer answer', async () => {
+    const { inner, port } = setup();
+    const before = port.getSessionStatus('s-1');
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    const after = port.getSessionStatus('s-1'); // a call of its own: the one in flight may predate the terminate
+    expect(inner.count('GetSessionStatus')).toBe(2);
+    inner.calls.filter((call) => call.operation === 'GetSessionStatus')[1]!.resolve(status('s-1', 'TERMINATING'));
+    await expect(after).resolves.toMatchObject({ status: { state: 'TERMINATING' } });
+    inner.calls[0]!.resolve(status('s-1', 'IDLE')); // Athena answered the old read late
+    await expect(before).resolves.toMatchObject({ status: { state: 'IDLE' } });
+    await expect(port.getSessionStatus('s-1')).resolves.toMatchObject({ status: { state: 'TERMINATING' } });
+    expect(inner.count('GetSessionStatus')).toBe(2);
+  });
+
+  it('a GetSession in flight across a terminate is neither joined nor kept', async () => {
+    const { inner, port } = setup();
+    const before = port.getSession('s-1');
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    void port.getSession('s-1');
+    expect(inner.count('GetSession')).toBe(2);
+    inner.calls[0]!.resolve(details('s-1', 'IDLE'));
+    await before;
+    void port.getSession('s-1');
+    void port.getSessionStatus('s-1');
+    expect(inner.count('GetSession')).toBe(2); // joins the second call, still in flight
+    expect(inner.count('GetSessionStatus')).toBe(1); // the stale answer gave no status either
+  });
+
+  it('a list page in flight across a start in its work group is not kept; one of another work group is', async () => {
+    const { inner, port } = setup();
+    const primary = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    const analytics = port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    const start = port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } });
+    inner.last('StartSession').resolve({ sessionId: 's-new', state: 'CREATING' });
+    await start;
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 }); // a call of its own
+    void port.listSessions({ workGroup: 'analytics', maxResults: 100 }); // joins the one in flight
+    expect(inner.count('ListSessions')).toBe(3);
+    const [primaryCall, analyticsCall] = inner.calls.filter((call) => call.operation === 'ListSessions');
+    primaryCall!.resolve(page('s-1')); // listed before s-new existed
+    analyticsCall!.resolve(page('s-9'));
+    await Promise.all([primary, analytics]);
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    await port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(3);
+  });
+
+  it('a terminate detaches only that session’s reads: other sessions’ reads in flight are still joined', async () => {
+    const { inner, port } = setup();
+    void port.getSessionStatus('s-2');
+    void port.getSession('s-2');
+    void port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    const terminate = port.terminateSession('s-1'); // its work group is known from nowhere: every page goes
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    void port.getSessionStatus('s-2');
+    void port.getSession('s-2');
+    void port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.calls.map((call) => call.operation)).toEqual(['GetSessionStatus', 'GetSession', 'ListSessions', 'TerminateSession', 'ListSessions']);
+  });
+
+  it('a session known from GetSession alone keeps other work groups’ pages when it is terminated', async () => {
+    const { inner, port } = setup();
+    const reads = [port.getSession('s-7'), port.listSessions({ workGroup: 'analytics', maxResults: 100 })];
+    inner.last('GetSession').resolve(details('s-7', 'IDLE', 'primary'));
+    inner.last('ListSessions').resolve(page('s-9'));
+    await Promise.all(reads);
+    const terminate = port.terminateSession('s-7');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    await port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(1);
+  });
+
+  it('a detached call that settles late does not unregister the newer call that replaced it', async () => {
+    for (const settle of ['resolve', 'reject'] as const) {
+      const { inner, port } = setup();
+      const old = port.getSessionStatus('s-1').catch(() => undefined);
+      const terminate = port.terminateSession('s-1');
+      inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+      await terminate;
+      void port.getSessionStatus('s-1'); // the newer call
+      if (settle === 'resolve') inner.calls[0]!.resolve(status('s-1', 'IDLE'));
+      else inner.calls[0]!.reject(new Error('late failure'));
+      await old;
+      void port.getSessionStatus('s-1');
+      expect(inner.count('GetSessionStatus'), settle).toBe(2);
+    }
+  });
+
+  it('the last waiter of a detached call leaving does not unregister the newer call', async () => {
+    const { inner, port } = setup();
+    const controller = new AbortController();
+    const old = port.getSessionStatus('s-1', { signal: controller.signal }).catch((error: unknown) => error);
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    void port.getSessionStatus('s-1');
+    controller.abort();
+    expect(isAthenaError(await old, 'aborted')).toBe(true);
+    void port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(2);
+  });
+
+  it('once every waiter has left, a caller right after makes a new call instead of joining the aborted one', async () => {
+    const { inner, port } = setup();
+    const controller = new AbortController();
+    const left = port.getSessionStatus('s-1', { signal: controller.signal }).catch((error: unknown) => error);
+    controller.abort();
+    const next = port.getSessionStatus('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(2);
+    inner.last('GetSessionStatus').resolve(status('s-1', 'BUSY'));
+    await expect(next).resolves.toMatchObject({ status: { state: 'BUSY' } });
+    expect(isAthenaError(await left, 'aborted')).toBe(true);
+  });
+
+  it('an abandoned call that answers anyway (the SDK ignored the abort) is not kept across a terminate', async () => {
+    const manual = new ManualPort();
+    // An upstream that never sees the signal, so the call answers after every waiter has left.
+    const deaf: AthenaPort = { ...manual, getSessionStatus: (sessionId: string) => manual.getSessionStatus(sessionId) };
+    const clock = new ManualClock();
+    const port = new CachingAthenaPort(deaf, { ttlMs: TTL, now: clock.now });
+    const controller = new AbortController();
+    const left = port.getSessionStatus('s-1', { signal: controller.signal }).catch((error: unknown) => error);
+    controller.abort();
+    await left;
+    const terminate = port.terminateSession('s-1');
+    manual.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    manual.last('GetSessionStatus').resolve(status('s-1', 'IDLE'));
+    await flush();
+    void port.getSessionStatus('s-1');
+    expect(manual.count('GetSessionStatus')).toBe(2);
+  });
+});
+
+describe('what each cached read is filed under', () => {
+  it('serves GetSession again within the TTL', async () => {
+    const { inner, port, events } = setup();
+    const read = port.getSession('s-1');
+    inner.last('GetSession').resolve(details('s-1', 'BUSY'));
+    await read;
+    await expect(port.getSession('s-1')).resolves.toMatchObject({ sessionId: 's-1', status: { state: 'BUSY' } });
+    expect(inner.count('GetSession')).toBe(1);
+    expect(events.filter((event) => event.cache === 'details')).toEqual([
+      { cache: 'details', outcome: 'miss' },
+      { cache: 'details', outcome: 'hit' },
+    ]);
+  });
+
+  it('a list page is cached per work group, state filter, page size and page token', async () => {
+    const { inner, port, events } = setup();
+    const base = { workGroup: 'primary', maxResults: 100 } as const;
+    const read = port.listSessions(base);
+    inner.last('ListSessions').resolve(page('s-1'));
+    await read;
+    await port.listSessions({ ...base });
+    expect(inner.count('ListSessions')).toBe(1);
+    expect(events.at(-1)).toEqual({ cache: 'list', outcome: 'hit' });
+    for (const other of [
+      { ...base, stateFilter: 'IDLE' as const },
+      { ...base, maxResults: 50 },
+      { workGroup: 'primary' },
+      { ...base, nextToken: 't-2' },
+      { ...base, workGroup: 'analytics' },
+    ]) {
+      const before = inner.count('ListSessions');
+      const other_ = port.listSessions(other);
+      expect(inner.count('ListSessions'), JSON.stringify(other)).toBe(before + 1);
+      inner.last('ListSessions').resolve(page('s-2'));
+      await expect(other_).resolves.toEqual(page('s-2'));
+    }
+    await expect(port.listSessions(base)).resolves.toEqual(page('s-1'));
+  });
+
+  it('immutable fields report a miss, then hits', async () => {
+    const { inner, port, events } = setup();
+    const read = port.getImmutableSession('s-1');
+    inner.last('GetSession').resolve(details('s-1'));
+    await read;
+    await port.getImmutableSession('s-1');
+    expect(events.filter((event) => event.cache === 'immutable')).toEqual([
+      { cache: 'immutable', outcome: 'miss' },
+      { cache: 'immutable', outcome: 'hit' },
+    ]);
+  });
+
+  it('with CACHE_TTL_MS=0 a list page is not even stored', async () => {
+    const { inner, port } = setup(0);
+    const read = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    inner.last('ListSessions').resolve(page('s-1'));
+    await read;
+    expect(port.stats().entries.list).toBe(0);
+  });
+
+  it('a shared list call and a shared failure reach waiters that carry signals, and the list call is aborted when they all leave', async () => {
+    const { inner, port } = setup();
+    const a = new AbortController();
+    const b = new AbortController();
+    const reads = [port.listSessions({ workGroup: 'primary' }, { signal: a.signal }), port.listSessions({ workGroup: 'primary' }, { signal: b.signal })];
+    inner.last('ListSessions').reject(new Error('upstream broke'));
+    for (const read of reads) await expect(read).rejects.toThrow('upstream broke');
+
+    const left = port.listSessions({ workGroup: 'primary' }, { signal: a.signal });
+    const upstreamSignal = inner.last('ListSessions').signal;
+    expect(upstreamSignal?.aborted).toBe(false);
+    const reason = new Error('client went away');
+    const leaving = new AbortController();
+    const leftToo = port.listSessions({ workGroup: 'primary' }, { signal: leaving.signal });
+    leaving.abort(reason);
+    const error = await leftToo.catch((caught: unknown) => caught);
+    expect(isAthenaError(error, 'aborted')).toBe(true);
+    expect((error as Error).message).toBe('ListSessions abandoned: the caller went away before Athena answered');
+    expect((error as Error).cause).toBe(reason);
+    expect(upstreamSignal?.aborted).toBe(false); // one waiter is still there
+    a.abort();
+    expect(upstreamSignal?.aborted).toBe(true);
+    await left.catch(() => undefined);
+  });
+
+  it('a port that throws instead of rejecting fails the read like a rejection', async () => {
+    const throwing = new ManualPort();
+    throwing.getSessionStatus = () => {
+      throw new Error('thrown synchronously');
+    };
+    const port = new CachingAthenaPort(throwing, { ttlMs: TTL });
+    await expect(port.getSessionStatus('s-1')).rejects.toThrow('thrown synchronously');
+    throwing.getSessionStatus = (sessionId: string) => Promise.resolve(status(sessionId, 'BUSY'));
+    await expect(port.getSessionStatus('s-1')).resolves.toMatchObject({ status: { state: 'BUSY' } });
+  });
+
+  it('passes calculation reads through untouched, and names a bad TTL', async () => {
+    const { inner, port } = setup();
+    const read = port.getCalculationExecution('c-1');
+    expect(inner.last('GetCalculationExecution').argument).toBe('c-1');
+    inner.last('GetCalculationExecution').resolve({ calculationExecutionId: 'c-1', state: 'RUNNING' });
+    await expect(read).resolves.toEqual({ calculationExecutionId: 'c-1', state: 'RUNNING' });
+    expect(() => new CachingAthenaPort(inner, { ttlMs: Number.NaN })).toThrow('ttlMs must be >= 0, got NaN');
+    expect(canReadImmutableSession(port)).toBe(true);
+    expect(canReadImmutableSession(inner)).toBe(false);
   });
 });

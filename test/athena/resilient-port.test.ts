@@ -293,3 +293,105 @@ describe('concurrency cap and queue', () => {
     expect(inner.started).toBe(1);
   });
 });
+
+// What a mutation run showed no test above would notice.
+describe('fail fast, names and messages', () => {
+  it('while open with the concurrency cap full, a new call fails fast instead of waiting for a slot', async () => {
+    const inner = new ScriptedPort();
+    const events: ResilienceEvent[] = [];
+    let during: Promise<unknown> | undefined;
+    let queuedMeanwhile: number | undefined;
+    const port: ResilientAthenaPort = new ResilientAthenaPort(inner, {
+      concurrency: 1,
+      queueLimit: 5,
+      breakerFailureThreshold: 1,
+      breakerOpenMs: 1_000,
+      now: () => 0,
+      onEvent: (event) => {
+        events.push(event);
+        // The breaker has just opened; the failed call still holds the only slot.
+        if (event.type === 'breaker' && event.state === 'open') {
+          during = port.getSession('d').catch((error: unknown) => error);
+          queuedMeanwhile = port.queued;
+        }
+      },
+    });
+    const running = port.getSession('a');
+    await tick();
+    inner.pending[0]!.fail('unavailable');
+    await failureOf(running);
+    expect(queuedMeanwhile).toBe(0);
+    const error = await during;
+    expect(isAthenaError(error, 'unavailable') && error.message).toMatch(/fail fast/);
+    expect(events).toContainEqual({ type: 'rejected', operation: 'GetSession', reason: 'breaker-open' });
+    expect(inner.started).toBe(1);
+  });
+
+  const operations: [AthenaOperation, (port: AthenaPort) => Promise<unknown>, unknown][] = [
+    ['GetSession', (port) => port.getSession('s-1'), 's-1'],
+    ['GetSessionStatus', (port) => port.getSessionStatus('s-1'), 's-1'],
+    ['ListSessions', (port) => port.listSessions({ workGroup: 'primary' }), { workGroup: 'primary' }],
+    ['TerminateSession', (port) => port.terminateSession('s-1'), 's-1'],
+    ['StartSession', (port) => port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }), { workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }],
+    ['StartCalculationExecution', (port) => port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' }), { sessionId: 's-1', codeBlock: 'print(1)' }],
+    ['GetCalculationExecution', (port) => port.getCalculationExecution('c-1'), 'c-1'],
+  ];
+
+  it.each(operations)('%s passes its argument and answer through, and is named when it is refused', async (operation, call, argument) => {
+    const seen: unknown[] = [];
+    const answer = { answered: operation };
+    const echo = (value: unknown) => {
+      seen.push(value);
+      return Promise.resolve(answer);
+    };
+    const passthrough = {
+      getSession: echo,
+      getSessionStatus: echo,
+      listSessions: echo,
+      terminateSession: echo,
+      startSession: echo,
+      startCalculationExecution: echo,
+      getCalculationExecution: echo,
+    } as unknown as AthenaPort;
+    const port = new ResilientAthenaPort(passthrough, { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1_000, now: () => 0 });
+    await expect(call(port)).resolves.toBe(answer);
+    expect(seen).toEqual([argument]);
+
+    const { inner, port: open, events } = setup({ threshold: 1 });
+    await failOnce(inner, open, 'unavailable');
+    const error = await failureOf(call(open));
+    expect(error.operation).toBe(operation);
+    expect(error.message).toBe(`${operation} not sent: Athena failed repeatedly, calls fail fast for another 1000 ms`);
+    expect(events.at(-1)).toEqual({ type: 'rejected', operation, reason: 'breaker-open' });
+  });
+
+  it('an aborted caller is told why, with the abort reason as the cause, whatever the reason is', async () => {
+    const { port } = setup();
+    const reason = new Error('client went away');
+    const cancelled = await failureOf(port.getSession('a', { signal: AbortSignal.abort(reason) }));
+    expect(cancelled.message).toBe('GetSession not sent: the caller cancelled');
+    expect(cancelled.cause).toBe(reason);
+    const controller = new AbortController();
+    controller.abort(null);
+    const nullReason = await failureOf(port.getSession('a', { signal: controller.signal }));
+    expect(nullReason.message).toBe('GetSession not sent: the caller cancelled');
+  });
+
+  it('works without an event listener: opening and refusing do not throw', async () => {
+    const inner = new ScriptedPort();
+    const port = new ResilientAthenaPort(inner, { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1_000 });
+    await failOnce(inner, port, 'unavailable');
+    expect(port.breakerState).toBe('open');
+    expect((await failureOf(port.getSession('s'))).message).toMatch(/fail fast/);
+  });
+
+  it('names the setting it refuses; a queue of 0 is allowed', () => {
+    const settings = { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1 };
+    const inner = new ScriptedPort();
+    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 0 })).toThrow('concurrency must be a positive integer, got 0');
+    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 1.5 })).toThrow('concurrency must be a positive integer, got 1.5');
+    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: -1 })).toThrow('queueLimit must be a non-negative integer, got -1');
+    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: 0.5 })).toThrow('queueLimit must be a non-negative integer, got 0.5');
+    expect(() => new ResilientAthenaPort(inner, settings)).not.toThrow();
+  });
+});
