@@ -7,7 +7,8 @@ import { workload, type CycleContext, type Fixtures, type Problem, type RequestS
 export interface LoadCommand {
   type: 'run';
   id: number;
-  url: string;
+  /** Several URLs: autocannon deals the connections over them (round robin over replicas). */
+  url: string | string[];
   workload: WorkloadId;
   style: RequestStyle;
   /** Whether to run the steps' checks (the bare server's fixed bytes would fail them). */
@@ -62,7 +63,8 @@ async function run(command: LoadCommand): Promise<LoadResult> {
   };
   const steps = workload(command.workload).steps(command.style);
   const result = await autocannon({
-    url: command.url,
+    // autocannon takes an array of URLs too (lib/url.js), which its type declarations do not say.
+    url: command.url as string,
     connections: workload(command.workload).connections,
     pipelining: 1,
     duration: command.durationSeconds,

@@ -6,6 +6,7 @@
 //
 //   npm run bench -- [--latency 30] [--rounds 2] [--duration 3] [--warmup 1] [--runtime compiled|tsx]
 //                    [--targets gateway,rest,...] [--workloads W1,W2,...] [--budget-minutes 9] [--name latest]
+//   npm run bench -- --replicas 3 [--workloads W1,W3,W4] ...: one replica, N without Redis, N with Redis (bench/replicas.ts)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -18,6 +19,7 @@ import { probe, type ProbeResult } from './probe.js';
 import { cpuSeconds, peakRssBytes, resetPeakRss, runningChildren, startChild, type Child } from './processes.js';
 import { renderMarkdown, summarize, type BenchReport, type Cell, type Measurement } from './report.js';
 import { compileForBench } from './compile.js';
+import { runReplicaBench } from './replicas.js';
 import { nodeArguments, target, TARGETS, type Runtime, type TargetSpec } from './targets.js';
 import { workload, WORKLOAD_IDS, type Fixtures, type WorkloadId } from './workloads.js';
 
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     'budget-minutes': { type: 'string', default: '9' },
     name: { type: 'string', default: 'latest' },
     runtime: { type: 'string', default: 'compiled' },
+    replicas: { type: 'string' },
   },
 });
 
@@ -269,7 +272,23 @@ async function measure(
   };
 }
 
-main()
+const run =
+  args.replicas === undefined
+    ? main
+    : () =>
+        runReplicaBench({
+          replicas: Math.max(2, Math.round(positiveNumber('replicas', args.replicas!))),
+          latencyMs: settings.latencyMs,
+          rounds: settings.rounds,
+          durationSeconds: settings.durationSeconds,
+          warmupSeconds: settings.warmupSeconds,
+          runtime: settings.runtime,
+          // The issue's replica workloads unless others are named.
+          workloads: process.argv.includes('--workloads') ? workloads.map((w) => w.id) : ['W1', 'W3', 'W4'],
+          name: args.name === 'latest' ? 'replicas' : args.name,
+        });
+
+run()
   .catch((error: unknown) => {
     log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;

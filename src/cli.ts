@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { createPortStack } from './athena/port-stack.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { Fleet } from './fleet/fleet.js';
 import { createHttpServer } from './http/server-timeouts.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
@@ -36,7 +37,17 @@ async function serve(): Promise<void> {
   const tracing = config.tracing === undefined ? undefined : await startTracing(config.tracing);
   if (config.tracing) logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true, tracing });
-  const athena = createPortStack({ ...config, athena: settings }, { telemetry });
+  // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
+  const fleet = new Fleet({
+    settings: config.fleet,
+    cacheTtlMs: config.cacheTtlMs,
+    subscriptionPollMs: config.subscriptionPollMs,
+    upstreamCallMs: config.athena.requestTimeoutMs * config.athena.maxAttempts,
+    logger,
+    metrics: telemetry.metrics,
+  });
+  const athena = createPortStack({ ...config, athena: settings }, { telemetry, fleet });
+  await fleet.connected();
   const readiness = new Readiness({
     breakerState: () => athena.resilient.breakerState,
     probe: athenaProbe(athena.resilient),
@@ -58,7 +69,14 @@ async function serve(): Promise<void> {
     process.on('SIGHUP', () => void trustedDocuments.reload());
     logger.info({ path: trustedDocuments.path, documents: trustedDocuments.size }, 'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)');
   }
-  const yoga = createGateway({ ...config, athena: settings }, athena.port, { logger, telemetry, readiness, shutdown, trustedDocuments });
+  const yoga = createGateway({ ...config, athena: settings }, athena.port, {
+    logger,
+    telemetry,
+    readiness,
+    shutdown,
+    trustedDocuments,
+    pollCoordination: fleet.pollCoordination,
+  });
   const server = createHttpServer(yoga, config.http);
   // graphql-ws subscriptions (and operations) on the same port and path as HTTP.
   const webSockets = attachWebSocketServer(server, yoga, { allowedOrigins: config.corsOrigins });
@@ -67,7 +85,10 @@ async function serve(): Promise<void> {
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const url = `http://localhost:${port}/graphql`;
     const workGroups = local?.store.workGroupNames();
-    logger.info({ port, mode: config.athena.mode, ...(workGroups ? { workGroups } : {}) }, startBanner(config, url, workGroups));
+    logger.info(
+      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state, ...(workGroups ? { workGroups } : {}) },
+      startBanner(config, url, workGroups),
+    );
     readiness.start();
   });
 
@@ -87,6 +108,7 @@ async function serve(): Promise<void> {
     await yoga.dispose();
     trustedDocuments?.close();
     athena.destroy();
+    await fleet.close();
     await local?.close();
     await tracing?.shutdown();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
@@ -122,7 +144,7 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
       { auth: 'off', ...exposure },
       !config.athena.local
         ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
-        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
+        : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, sessions:connect, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );
     return;
   }

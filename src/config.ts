@@ -94,6 +94,8 @@ export interface GatewayConfig {
   shutdownGraceMs: number;
   /** Seed for the embedded local service. */
   localSeed: 'demo' | 'none';
+  /** Replicas sharing one Redis share their Athena work; unset = everything in this process. */
+  fleet: FleetSettings;
   /** Timeouts of the HTTP server (see http/http-server.ts and the reasons in security/limits.ts). */
   http: HttpServerTimeouts;
 }
@@ -105,6 +107,15 @@ export interface HttpServerTimeouts {
   requestTimeoutMs: number;
   /** Time a keep-alive connection may sit between requests. */
   idleTimeoutMs: number;
+}
+
+export interface FleetSettings {
+  /** REDIS_URL (may hold a password: log `redactRedisUrl(url)`, never the URL itself). */
+  redisUrl?: string | undefined;
+  /** Namespace of every key and channel, so deployments can share one Redis. */
+  keyPrefix: string;
+  /** Upstream calls per second for the whole fleet (per process without Redis); unset = no budget. */
+  rateLimitPerSecond?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +132,16 @@ const url = z.string().refine((value) => {
     return false;
   }
 }, 'must be an http(s):// URL');
+
+const redisUrl = z.string().refine((value) => {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+  // The value is never echoed: it may hold a password.
+}, 'must be a redis:// or rediss:// URL (redis://[user:password@]host[:port][/db])');
 
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(4000),
@@ -161,6 +182,9 @@ const environmentSchema = z.object({
   APOLLO_INLINE_TRACE: booleanString.optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   LOCAL_ATHENA_SEED: z.enum(['demo', 'none']).default('demo'),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('athena-gateway:'),
+  ATHENA_RATE_LIMIT: z.coerce.number().positive().max(100_000).optional(),
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(HTTP_HEADERS_TIMEOUT_MS),
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_REQUEST_TIMEOUT_MS),
   HTTP_IDLE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_IDLE_TIMEOUT_MS),
@@ -259,6 +283,13 @@ export function loadConfig(environment: Environment): GatewayConfig {
     );
   }
 
+  if (env.REDIS_URL !== undefined && env.CURSOR_SECRET === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CURSOR_SECRET: required when REDIS_URL is set; replicas share one API, so a cursor issued by one replica ' +
+        'must be accepted by every other, which needs the same secret in all of them',
+    );
+  }
+
   return {
     port: env.PORT,
     host: env.HOST,
@@ -303,12 +334,24 @@ export function loadConfig(environment: Environment): GatewayConfig {
     inlineTrace: env.APOLLO_INLINE_TRACE ?? local,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     localSeed: env.LOCAL_ATHENA_SEED,
+    fleet: { redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, rateLimitPerSecond: env.ATHENA_RATE_LIMIT },
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
     },
   };
+}
+
+/** A Redis URL fit for a log line or a metric: the password replaced. */
+export function redactRedisUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
 }
 
 function tracingSettings(env: z.infer<typeof environmentSchema>): TracingSettings | undefined {

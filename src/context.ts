@@ -2,7 +2,7 @@
 import type { AthenaPort } from './athena/port.js';
 import type { CursorCodec } from './schema/cursors.js';
 import type { Loaders } from './schema/loaders.js';
-import type { SessionStatusPoller } from './subscriptions/status-poller.js';
+import type { CalculationStatusPoller, SessionStatusPoller } from './subscriptions/status-poller.js';
 import type { Viewer } from './auth/viewer.js';
 
 export interface GatewayContext {
@@ -16,13 +16,17 @@ export interface GatewayContext {
   readonly audit?: ((event: AuditEvent) => void) | undefined;
   /** Shared by every request of one gateway: one upstream poll loop per watched session. */
   readonly statusPoller: SessionStatusPoller;
+  /** The same for calculations: one upstream poll loop per watched calculation. */
+  readonly calculationStatusPoller: CalculationStatusPoller;
 }
 
 export interface AuditEvent {
-  action: 'startSession' | 'terminateSession';
+  action: 'startSession' | 'terminateSession' | 'startCalculation' | 'stopCalculation';
   subject: string | undefined;
   sessionId: string | undefined;
   workGroup: string | undefined;
+  /** For startCalculation and stopCalculation. */
+  calculationId?: string | undefined;
   /** `forbidden`: the caller lacked sessions:write, so nothing was asked of Athena. */
   outcome: 'ok' | 'not-found' | 'error' | 'forbidden';
 }

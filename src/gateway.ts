@@ -23,13 +23,14 @@ import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { useJitForRepeatedQueries } from './execution/jit-execution.js';
 import { useRequestBodyLimit } from './http/request-body-limit.js';
+import { useCalculationsArgumentCheck } from './schema/calculation-connection.js';
 import { getSchema } from './schema/index.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { DOCUMENT_ID_PARAMS, TrustedDocuments } from './security/trusted-documents.js';
-import { SessionStatusPoller } from './subscriptions/status-poller.js';
+import { CalculationStatusPoller, SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
 import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   trustedDocuments?: TrustedDocuments | undefined;
   /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
+  /** Replicas sharing Redis: one poller per watched session across all of them (see src/fleet/). */
+  pollCoordination?: PollCoordination | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -84,8 +87,15 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
+    coordination: options.pollCoordination,
     onPollError: (sessionId, error, consecutiveFailures) =>
       logger?.warn({ sessionId, consecutiveFailures, err: error }, 'subscription status poll failed'),
+  });
+  const calculationStatusPoller = new CalculationStatusPoller(port, {
+    intervalMs: config.subscriptionPollMs,
+    coordination: options.pollCoordination,
+    onPollError: (calculationId, error, consecutiveFailures) =>
+      logger?.warn({ calculationId, consecutiveFailures, err: error }, 'subscription calculation status poll failed'),
   });
 
   const gateway = createYoga<Record<string, unknown>, GatewayContext>({
@@ -124,6 +134,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       deadlines.plugin(),
       useSubscriptionGuards(),
       shutdown.plugin(),
+      useCalculationsArgumentCheck(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
       // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
       ...telemetry.tracingPlugins(),
@@ -133,7 +144,12 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       ...(config.inlineTrace ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })] : []),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
-      { onDispose: () => statusPoller.close() },
+      {
+        onDispose: () => {
+          statusPoller.close();
+          calculationStatusPoller.close();
+        },
+      },
     ],
     context: async ({ request }): Promise<GatewayContext> => {
       // Client gone or deadline passed: either one cancels this operation's upstream work.
@@ -146,6 +162,7 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
         signal,
         audit,
         statusPoller,
+        calculationStatusPoller,
       };
     },
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, redactRedisUrl } from '../src/config.js';
 import { HTTP_HEADERS_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS } from '../src/security/limits.js';
 
 /** 32 bytes: the shortest secret accepted where a secret must resist brute force. */
@@ -50,6 +50,45 @@ describe('loadConfig', () => {
 
   it('CACHE_TTL_MS=0 is allowed and means no cross-request cache', () => {
     expect(loadConfig({ CACHE_TTL_MS: '0' }).cacheTtlMs).toBe(0);
+  });
+
+  describe('the fleet (REDIS_URL, REDIS_KEY_PREFIX, ATHENA_RATE_LIMIT)', () => {
+    const secret = 'a-cursor-secret-of-at-least-32-bytes!!';
+
+    it('unset: one process, no Redis, no budget', () => {
+      expect(loadConfig({}).fleet).toEqual({ redisUrl: undefined, keyPrefix: 'athena-gateway:', rateLimitPerSecond: undefined });
+    });
+
+    it('redis:// and rediss:// URLs with a user and password are accepted, with a prefix and a budget', () => {
+      const config = loadConfig({ REDIS_URL: 'rediss://app:s3cret@redis.internal:6380/2', CURSOR_SECRET: secret, REDIS_KEY_PREFIX: 'blue:', ATHENA_RATE_LIMIT: '20' });
+      expect(config.fleet).toEqual({ redisUrl: 'rediss://app:s3cret@redis.internal:6380/2', keyPrefix: 'blue:', rateLimitPerSecond: 20 });
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: secret }).fleet.redisUrl).toBe('redis://127.0.0.1:6379');
+    });
+
+    it('REDIS_URL without CURSOR_SECRET refuses to start and says why', () => {
+      expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
+      expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/CURSOR_SECRET: required when REDIS_URL is set.*every other/);
+    });
+
+    it.each([
+      [{ REDIS_URL: 'http://user:hunter2@redis:6379', CURSOR_SECRET: secret }, 'REDIS_URL'],
+      [{ REDIS_URL: 'redis:hunter2', CURSOR_SECRET: secret }, 'REDIS_URL'],
+      [{ ATHENA_RATE_LIMIT: '0' }, 'ATHENA_RATE_LIMIT'],
+      [{ ATHENA_RATE_LIMIT: 'lots' }, 'ATHENA_RATE_LIMIT'],
+    ])('%j fails naming %s, never echoing the password', (environment, variable) => {
+      expect(() => loadConfig(environment)).toThrow(variable);
+      try {
+        loadConfig(environment);
+      } catch (error) {
+        expect(String((error as Error).message)).not.toContain('hunter2');
+      }
+    });
+
+    it('redactRedisUrl hides the password and keeps what helps an operator', () => {
+      expect(redactRedisUrl('rediss://app:s3cret@redis.internal:6380/2')).toBe('rediss://app:***@redis.internal:6380/2');
+      expect(redactRedisUrl('redis://:s3cret@10.0.0.5:6379')).toBe('redis://:***@10.0.0.5:6379');
+      expect(redactRedisUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    });
   });
 });
 

@@ -133,6 +133,14 @@ export class InstrumentedPort implements AthenaPort {
   startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
     this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
   getCalculationExecution = (id: string, o?: CallOptions) => this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
+  getCalculationExecutionStatus = (id: string, o?: CallOptions) =>
+    this.#track('GetCalculationExecutionStatus', () => this.inner.getCalculationExecutionStatus(id, o));
+  getCalculationExecutionCode = (id: string, o?: CallOptions) =>
+    this.#track('GetCalculationExecutionCode', () => this.inner.getCalculationExecutionCode(id, o));
+  listCalculationExecutions = (input: Parameters<AthenaPort['listCalculationExecutions']>[0], o?: CallOptions) =>
+    this.#track('ListCalculationExecutions', () => this.inner.listCalculationExecutions(input, o));
+  stopCalculationExecution = (id: string, o?: CallOptions) => this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
+  getSessionEndpoint = (id: string, o?: CallOptions) => this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
   listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) => this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
   getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }

@@ -7,13 +7,22 @@
 // - status, statistics and list pages (of sessions and of work groups, and GetWorkGroup answers)
 //   are served again only within `ttlMs` of when their call was sent, and never once this gateway has terminated (or otherwise changed) the session: writes
 //   through this port drop what they make stale, including reads still in flight.
+// - calculations follow the same rules: their status (with statistics), details and list pages
+//   within `ttlMs`, dropped when this gateway starts or stops one (or terminates its session); their
+//   code never changes and is kept like immutable session fields;
+// - the Spark Connect endpoint is never cached nor shared: its answer carries a secret token, and
+//   each request must get its own from Athena.
 // Every cache is an LRU with a fixed number of entries, so memory is bounded whatever the traffic.
 import { LRUCache } from 'lru-cache';
 import {
   AthenaError,
   type AthenaOperation,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationStatusResult,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
   type SessionDetails,
@@ -46,7 +55,16 @@ export function canReadImmutableSession(port: AthenaPort): port is AthenaPort & 
   return typeof (port as Partial<ImmutableSessionReader>).getImmutableSession === 'function';
 }
 
-export type CacheName = 'details' | 'status' | 'list' | 'immutable' | 'workGroups';
+export type CacheName =
+  | 'details'
+  | 'status'
+  | 'list'
+  | 'immutable'
+  | 'calculation-details'
+  | 'calculation-status'
+  | 'calculation-list'
+  | 'calculation-code'
+  | 'workGroups';
 /** hit: answered from memory; miss: an upstream call was made; shared: joined an identical call in flight. */
 export type CacheOutcome = 'hit' | 'miss' | 'shared';
 
@@ -69,7 +87,18 @@ export interface CachingPortOptions {
 }
 
 export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
-  entries: { details: number; status: number; list: number; immutable: number; workGroups: number; inFlight: number };
+  entries: {
+    details: number;
+    status: number;
+    list: number;
+    immutable: number;
+    workGroups: number;
+    inFlight: number;
+    calculationDetails: number;
+    calculationStatus: number;
+    calculationList: number;
+    calculationCode: number;
+  };
 };
 
 // Heap at these bounds, measured with demo sessions: ~9 MB for 5,000 sessions (details, statuses
@@ -77,6 +106,8 @@ export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
 // full list pages.
 export const DEFAULT_MAX_CACHED_SESSIONS = 5_000;
 export const DEFAULT_MAX_CACHED_PAGES = 200;
+/** Calculation code is up to 68,000 characters, so its cache is bounded by size, not count. */
+export const MAX_CACHED_CODE_CHARACTERS = 4_000_000;
 
 interface Fetched<T> {
   value: T;
@@ -88,6 +119,10 @@ interface CachedPage extends Fetched<SessionPage> {
   workGroup: string;
 }
 
+interface CachedCalculationPage extends Fetched<CalculationPage> {
+  sessionId: string;
+}
+
 interface SharedCall {
   promise: Promise<unknown>;
   controller: AbortController;
@@ -95,11 +130,21 @@ interface SharedCall {
   waiters: number;
   /** Set when a write made the answer stale before it arrived: it goes to those already waiting, never to a cache. */
   detached: boolean;
-  /** For ListSessions calls, the work group listed. */
+  /** For ListSessions calls, the work group listed; for ListCalculationExecutions, the session. */
   workGroup?: string | undefined;
 }
 
-const CACHE_NAMES: readonly CacheName[] = ['details', 'status', 'list', 'immutable', 'workGroups'];
+const CACHE_NAMES: readonly CacheName[] = [
+  'details',
+  'status',
+  'list',
+  'immutable',
+  'calculation-details',
+  'calculation-status',
+  'calculation-list',
+  'calculation-code',
+  'workGroups',
+];
 
 export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #inner: AthenaPort;
@@ -110,6 +155,12 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   readonly #statuses: LRUCache<string, Fetched<SessionStatusResult>>;
   readonly #pages: LRUCache<string, CachedPage>;
   readonly #immutable: LRUCache<string, ImmutableSessionFields>;
+  readonly #calculationDetails: LRUCache<string, Fetched<Calculation>>;
+  readonly #calculationStatuses: LRUCache<string, Fetched<CalculationStatusResult>>;
+  readonly #calculationPages: LRUCache<string, CachedCalculationPage>;
+  readonly #calculationCode: LRUCache<string, string>;
+  /** The session of each calculation seen: to drop a session's calculations, and a calculation's session's pages. */
+  readonly #calculationSessions: LRUCache<string, string>;
   /** ListWorkGroups pages and GetWorkGroup answers: a work group's state and description can change, so they age like list pages. */
   readonly #workGroups: LRUCache<string, Fetched<WorkGroupPage | WorkGroupSummary>>;
   /** Bounded by the calls in flight, each of which has a waiting caller. */
@@ -130,6 +181,11 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#statuses = new LRUCache({ max: maxSessions });
     this.#immutable = new LRUCache({ max: maxSessions });
     this.#pages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#calculationDetails = new LRUCache({ max: maxSessions });
+    this.#calculationStatuses = new LRUCache({ max: maxSessions });
+    this.#calculationSessions = new LRUCache({ max: maxSessions });
+    this.#calculationPages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#calculationCode = new LRUCache({ maxSize: MAX_CACHED_CODE_CHARACTERS, sizeCalculation: (code) => Math.max(1, code.length) });
     this.#workGroups = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
   }
 
@@ -145,6 +201,10 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
         immutable: this.#immutable.size,
         workGroups: this.#workGroups.size,
         inFlight: this.#inFlight.size,
+        calculationDetails: this.#calculationDetails.size,
+        calculationStatus: this.#calculationStatuses.size,
+        calculationList: this.#calculationPages.size,
+        calculationCode: this.#calculationCode.size,
       },
     };
   }
@@ -155,6 +215,11 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#statuses.clear();
     this.#pages.clear();
     this.#immutable.clear();
+    this.#calculationDetails.clear();
+    this.#calculationStatuses.clear();
+    this.#calculationPages.clear();
+    this.#calculationCode.clear();
+    this.#calculationSessions.clear();
     this.#workGroups.clear();
     this.#detachInFlight(() => true);
   }
@@ -234,15 +299,108 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
 
   async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
     try {
-      return await this.#inner.startCalculationExecution(input, options);
+      const started = await this.#inner.startCalculationExecution(input, options);
+      this.#calculationSessions.set(started.calculationExecutionId, input.sessionId);
+      return started;
     } finally {
-      // A calculation makes an idle session busy.
+      // A calculation makes an idle session busy, and belongs in its session's list from now on.
       this.#forgetSession(input.sessionId, this.#workGroupOf(input.sessionId));
     }
   }
 
-  getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
-    return this.#inner.getCalculationExecution(calculationExecutionId, options);
+  getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation> {
+    const cached = this.#fresh(this.#calculationDetails, calculationExecutionId);
+    if (cached !== undefined) {
+      this.#record('calculation-details', 'hit');
+      return Promise.resolve(cached);
+    }
+    return this.#share(
+      'calculation-details',
+      'GetCalculationExecution',
+      calculationExecutionId,
+      options,
+      (signal) => this.#inner.getCalculationExecution(calculationExecutionId, { signal }),
+      (calculation, sentAt) => {
+        if (calculation.sessionId !== undefined) this.#calculationSessions.set(calculationExecutionId, calculation.sessionId);
+        if (this.#ttlMs === 0) return;
+        this.#calculationDetails.set(calculationExecutionId, { value: calculation, sentAt });
+        const { status, statistics } = calculation;
+        this.#calculationStatuses.set(calculationExecutionId, { value: { calculationExecutionId, status, statistics }, sentAt });
+      },
+    );
+  }
+
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions): Promise<CalculationStatusResult> {
+    const cached = this.#fresh(this.#calculationStatuses, calculationExecutionId);
+    if (cached !== undefined) {
+      this.#record('calculation-status', 'hit');
+      return Promise.resolve(cached);
+    }
+    return this.#share(
+      'calculation-status',
+      'GetCalculationExecutionStatus',
+      calculationExecutionId,
+      options,
+      (signal) => this.#inner.getCalculationExecutionStatus(calculationExecutionId, { signal }),
+      (result, sentAt) => {
+        if (this.#ttlMs > 0) this.#calculationStatuses.set(calculationExecutionId, { value: result, sentAt });
+      },
+    );
+  }
+
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string> {
+    const known = this.#ttlMs > 0 ? this.#calculationCode.get(calculationExecutionId) : undefined;
+    if (known !== undefined) {
+      this.#record('calculation-code', 'hit');
+      return Promise.resolve(known);
+    }
+    return this.#share(
+      'calculation-code',
+      'GetCalculationExecutionCode',
+      calculationExecutionId,
+      options,
+      (signal) => this.#inner.getCalculationExecutionCode(calculationExecutionId, { signal }),
+      (code) => {
+        // The code of a calculation never changes, so it is kept without a TTL, like immutable session fields.
+        if (this.#ttlMs > 0) this.#calculationCode.set(calculationExecutionId, code);
+      },
+    );
+  }
+
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage> {
+    const key = JSON.stringify([input.sessionId, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']);
+    const cached = this.#fresh(this.#calculationPages, key);
+    if (cached !== undefined) {
+      this.#record('calculation-list', 'hit');
+      return Promise.resolve(cached);
+    }
+    return this.#share(
+      'calculation-list',
+      'ListCalculationExecutions',
+      key,
+      options,
+      (signal) => this.#inner.listCalculationExecutions(input, { signal }),
+      (page, sentAt) => {
+        for (const calculation of page.calculations) this.#calculationSessions.set(calculation.calculationExecutionId, input.sessionId);
+        if (this.#ttlMs > 0) this.#calculationPages.set(key, { value: page, sentAt, sessionId: input.sessionId });
+      },
+      input.sessionId,
+    );
+  }
+
+  async stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    // As terminateSession: nothing from before the stop is served, before or after the call.
+    this.#forgetCalculation(calculationExecutionId);
+    try {
+      return await this.#inner.stopCalculationExecution(calculationExecutionId, options);
+    } finally {
+      this.#forgetCalculation(calculationExecutionId);
+    }
+  }
+
+  getSessionEndpoint(sessionId: string, options?: CallOptions) {
+    // Never cached nor shared: the answer carries an auth token that must reach only its caller.
+    return this.#inner.getSessionEndpoint(sessionId, options);
   }
 
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
@@ -374,6 +532,43 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#statuses.delete(sessionId);
     this.#detachInFlight((key) => key === `GetSession\u0000${sessionId}` || key === `GetSessionStatus\u0000${sessionId}`);
     this.#forgetPages(workGroup);
+    // A session's state changes its calculations' too (a terminate stops them), and its list of them.
+    for (const [calculationExecutionId, owner] of this.#calculationSessions.entries()) {
+      if (owner === sessionId) this.#forgetCalculationState(calculationExecutionId);
+    }
+    this.#forgetCalculationPages(sessionId);
+  }
+
+  /** A stopped (or stopping) calculation: its status and details, its session's state and its session's lists. */
+  #forgetCalculation(calculationExecutionId: string): void {
+    this.#forgetCalculationState(calculationExecutionId);
+    const sessionId = this.#calculationSessions.peek(calculationExecutionId);
+    if (sessionId === undefined) {
+      this.#forgetCalculationPages(undefined);
+    } else {
+      // A stop frees the session for the next calculation: its status changes too.
+      this.#forgetSession(sessionId, this.#workGroupOf(sessionId));
+    }
+  }
+
+  #forgetCalculationState(calculationExecutionId: string): void {
+    this.#calculationDetails.delete(calculationExecutionId);
+    this.#calculationStatuses.delete(calculationExecutionId);
+    this.#detachInFlight(
+      (key) => key === `GetCalculationExecution\u0000${calculationExecutionId}` || key === `GetCalculationExecutionStatus\u0000${calculationExecutionId}`,
+    );
+  }
+
+  /** Drops the cached and in-flight calculation pages of a session, or of every session when it is not known. */
+  #forgetCalculationPages(sessionId: string | undefined): void {
+    if (sessionId === undefined) {
+      this.#calculationPages.clear();
+    } else {
+      for (const [key, page] of this.#calculationPages.entries()) if (page.sessionId === sessionId) this.#calculationPages.delete(key);
+    }
+    this.#detachInFlight(
+      (key, call) => key.startsWith('ListCalculationExecutions\u0000') && (sessionId === undefined || call.workGroup === sessionId),
+    );
   }
 
   /** From a GetSession seen earlier, or a cached page that lists the session. */
@@ -416,7 +611,7 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
   }
 }
 
-function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
+export function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
   return {
     sessionId: details.sessionId,
     workGroup: details.workGroup,

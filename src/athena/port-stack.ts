@@ -3,11 +3,17 @@
 //
 //   gateway -> caching port -> resilient port -> SDK adapter -> Athena
 //
+// With a fleet (REDIS_URL), the fleet port is outermost instead and the caching port is its
+// in-process path; with ATHENA_RATE_LIMIT, the budget sits right on the adapter:
+//
+//   gateway -> fleet port (Redis) | caching port -> resilient port -> budget -> SDK adapter -> Athena
+//
 // Caching is outermost, so identical reads share one call and cached answers take no upstream slot
 // and never count for the breaker; resilience sits on the adapter, so it caps and counts exactly the
 // calls that go upstream.
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { AthenaClientSettings, GatewayConfig } from '../config.js';
+import type { Fleet } from '../fleet/fleet.js';
 import type { GatewayTelemetry } from '../observability/telemetry.js';
 import { CachingAthenaPort, type CachingPortOptions } from './caching-port.js';
 import type { AthenaPort } from './port.js';
@@ -38,6 +44,8 @@ export interface PortStackOptions {
    * each request's own upstream failures (the cache would merge identical calls in flight).
    */
   withoutCache?: boolean | undefined;
+  /** Replicas sharing Redis, and the upstream budget (src/fleet/). */
+  fleet?: Fleet | undefined;
 }
 
 export interface PortStack {
@@ -46,7 +54,7 @@ export interface PortStack {
   readonly adapter: SdkAthenaAdapter;
   /** The breaker and the upstream concurrency cap: what readiness and metrics watch. */
   readonly resilient: ResilientAthenaPort;
-  /** Absent only with `withoutCache`. */
+  /** Absent with `withoutCache`, and with a fleet (whose port makes its own in-process caching ports). */
   readonly cache: CachingAthenaPort | undefined;
   /** Closes the SDK client's sockets. */
   destroy(): void;
@@ -74,11 +82,14 @@ export function createPortStack(config: PortStackConfig, options: PortStackOptio
             onUpstreamCall?.(event);
           },
   });
-  const upstream = options.wrapAdapter ? options.wrapAdapter(adapter) : adapter;
+  const wrapped = options.wrapAdapter ? options.wrapAdapter(adapter) : adapter;
+  const upstream = options.fleet ? options.fleet.upstream(wrapped) : wrapped;
   const resilient = new ResilientAthenaPort(upstream, { ...resilienceSettingsOf(config), onEvent: telemetry?.onResilienceEvent });
   telemetry?.watchResilience(resilient);
-  const cache = options.withoutCache
-    ? undefined
-    : new CachingAthenaPort(resilient, { ttlMs: config.cacheTtlMs, now: options.now, onCacheEvent: telemetry?.onCacheEvent });
+  const makeCache = () => new CachingAthenaPort(resilient, { ttlMs: config.cacheTtlMs, now: options.now, onCacheEvent: telemetry?.onCacheEvent });
+  if (options.fleet !== undefined && !options.withoutCache) {
+    return { port: options.fleet.port(resilient, makeCache), adapter, resilient, cache: undefined, destroy: () => adapter.destroy() };
+  }
+  const cache = options.withoutCache ? undefined : makeCache();
   return { port: cache ?? resilient, adapter, resilient, cache, destroy: () => adapter.destroy() };
 }

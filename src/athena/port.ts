@@ -148,14 +148,76 @@ export interface StartCalculationResult {
   state: CalculationState;
 }
 
-export interface Calculation {
-  calculationExecutionId: string;
-  sessionId?: string | undefined;
-  description?: string | undefined;
+/** States after which a calculation never changes again. */
+export const FINAL_CALCULATION_STATES: ReadonlySet<CalculationState> = new Set(['COMPLETED', 'FAILED', 'CANCELED']);
+
+export interface CalculationStatus {
   state: CalculationState;
   stateChangeReason?: string | undefined;
   submissionDateTime?: Date | undefined;
   completionDateTime?: Date | undefined;
+}
+
+export interface CalculationStatistics {
+  dpuExecutionInMillis?: number | undefined;
+  progress?: string | undefined;
+}
+
+export interface CalculationResult {
+  stdOutS3Uri?: string | undefined;
+  stdErrorS3Uri?: string | undefined;
+  resultS3Uri?: string | undefined;
+  resultType?: string | undefined;
+}
+
+/** The whole of GetCalculationExecution. */
+export interface Calculation {
+  calculationExecutionId: string;
+  sessionId?: string | undefined;
+  description?: string | undefined;
+  workingDirectory?: string | undefined;
+  status: CalculationStatus;
+  statistics?: CalculationStatistics | undefined;
+  result?: CalculationResult | undefined;
+}
+
+/** GetCalculationExecutionStatus: no session id, no description, no result. */
+export interface CalculationStatusResult {
+  calculationExecutionId: string;
+  status: CalculationStatus;
+  statistics?: CalculationStatistics | undefined;
+}
+
+/** One row of ListCalculationExecutions. */
+export interface CalculationSummary {
+  calculationExecutionId: string;
+  description?: string | undefined;
+  status: CalculationStatus;
+}
+
+export interface ListCalculationsInput {
+  sessionId: string;
+  stateFilter?: CalculationState | undefined;
+  /** 1..100 */
+  maxResults?: number | undefined;
+  nextToken?: string | undefined;
+}
+
+export interface CalculationPage {
+  calculations: CalculationSummary[];
+  /** Absent on the last page. */
+  nextToken?: string | undefined;
+}
+
+export interface StopCalculationResult {
+  state: CalculationState;
+}
+
+/** GetSessionEndpoint (Spark Connect). The token is a secret: never cached, shared or logged. */
+export interface SessionEndpoint {
+  endpointUrl: string;
+  authToken: string;
+  authTokenExpirationTime?: Date | undefined;
 }
 
 // Work groups (ListWorkGroups, GetWorkGroup).
@@ -208,7 +270,13 @@ export interface AthenaPort {
   terminateSession(sessionId: string, options?: CallOptions): Promise<TerminateSessionResult>;
   startSession(input: StartSessionInput, options?: CallOptions): Promise<StartSessionResult>;
   startCalculationExecution(input: StartCalculationInput, options?: CallOptions): Promise<StartCalculationResult>;
+  // Calculations (PySpark engine version 3 sessions) and the Spark Connect endpoint (Spark 3.5).
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation>;
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions): Promise<CalculationStatusResult>;
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string>;
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage>;
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<StopCalculationResult>;
+  getSessionEndpoint(sessionId: string, options?: CallOptions): Promise<SessionEndpoint>;
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage>;
   /** Rejects with a `not-found` AthenaError when there is no such work group. */
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary>;
@@ -222,6 +290,11 @@ export type AthenaOperation =
   | 'StartSession'
   | 'StartCalculationExecution'
   | 'GetCalculationExecution'
+  | 'GetCalculationExecutionStatus'
+  | 'GetCalculationExecutionCode'
+  | 'ListCalculationExecutions'
+  | 'StopCalculationExecution'
+  | 'GetSessionEndpoint'
   | 'ListWorkGroups'
   | 'GetWorkGroup';
 
@@ -232,13 +305,19 @@ export type AthenaErrorKind = 'not-found' | 'invalid-request' | 'throttled' | 'u
 
 export class AthenaError extends Error {
   override readonly name: string = 'AthenaError';
+  /**
+   * Athena's own message for a request it rejected (invalid-request only), for the few places that
+   * must tell the caller why (a calculation refused by a Spark 3.5 session); unset otherwise.
+   */
+  readonly reason: string | undefined;
   constructor(
     readonly kind: AthenaErrorKind,
     readonly operation: AthenaOperation,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: string | undefined },
   ) {
     super(message, options);
+    this.reason = options?.reason;
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type AthenaOperation,
   type AthenaPort,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
   type StartCalculationInput,
@@ -120,6 +121,32 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
     return this.#call('GetCalculationExecution', options, (callOptions) =>
       this.#inner.getCalculationExecution(calculationExecutionId, callOptions),
     );
+  }
+
+  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('GetCalculationExecutionStatus', options, (callOptions) =>
+      this.#inner.getCalculationExecutionStatus(calculationExecutionId, callOptions),
+    );
+  }
+
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('GetCalculationExecutionCode', options, (callOptions) =>
+      this.#inner.getCalculationExecutionCode(calculationExecutionId, callOptions),
+    );
+  }
+
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
+    return this.#call('ListCalculationExecutions', options, (callOptions) => this.#inner.listCalculationExecutions(input, callOptions));
+  }
+
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    return this.#call('StopCalculationExecution', options, (callOptions) =>
+      this.#inner.stopCalculationExecution(calculationExecutionId, callOptions),
+    );
+  }
+
+  getSessionEndpoint(sessionId: string, options?: CallOptions) {
+    return this.#call('GetSessionEndpoint', options, (callOptions) => this.#inner.getSessionEndpoint(sessionId, callOptions));
   }
 
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {

@@ -5,15 +5,22 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import {
   AthenaClient,
+  GetCalculationExecutionCodeCommand,
   GetCalculationExecutionCommand,
+  GetCalculationExecutionStatusCommand,
   GetSessionCommand,
+  GetSessionEndpointCommand,
   GetSessionStatusCommand,
   GetWorkGroupCommand,
+  ListCalculationExecutionsCommand,
   ListSessionsCommand,
   ListWorkGroupsCommand,
   StartCalculationExecutionCommand,
   StartSessionCommand,
+  StopCalculationExecutionCommand,
   TerminateSessionCommand,
+  type CalculationStatistics as SdkCalculationStatistics,
+  type CalculationStatus as SdkCalculationStatus,
   type EngineConfiguration as SdkEngineConfiguration,
   type EngineVersion as SdkEngineVersion,
   type SessionStatus as SdkSessionStatus,
@@ -29,8 +36,11 @@ import {
   type AthenaOperation,
   type AthenaPort,
   type CalculationState,
+  type CalculationStatistics,
+  type CalculationStatus,
   type CallOptions,
   type EngineConfiguration,
+  type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
   type StartCalculationInput,
@@ -203,7 +213,10 @@ export class SdkAthenaAdapter implements AthenaPort {
       }), { abortSignal }),
       { sessionId: input.sessionId },
     );
-    return { calculationExecutionId: output.CalculationExecutionId ?? '', state: toCalculationState(output.State) };
+    if (output.CalculationExecutionId === undefined) {
+      throw new AthenaError('unavailable', 'StartCalculationExecution', 'StartCalculationExecution answered without a calculation id');
+    }
+    return { calculationExecutionId: output.CalculationExecutionId, state: toCalculationState(output.State) };
   }
 
   async getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
@@ -214,11 +227,70 @@ export class SdkAthenaAdapter implements AthenaPort {
       calculationExecutionId: output.CalculationExecutionId ?? calculationExecutionId,
       sessionId: output.SessionId,
       description: output.Description,
-      state: toCalculationState(output.Status?.State),
-      stateChangeReason: output.Status?.StateChangeReason,
-      submissionDateTime: output.Status?.SubmissionDateTime,
-      completionDateTime: output.Status?.CompletionDateTime,
+      workingDirectory: output.WorkingDirectory,
+      status: toCalculationStatus(output.Status),
+      statistics: output.Statistics && toCalculationStatistics(output.Statistics),
+      result: output.Result && {
+        stdOutS3Uri: output.Result.StdOutS3Uri,
+        stdErrorS3Uri: output.Result.StdErrorS3Uri,
+        resultS3Uri: output.Result.ResultS3Uri,
+        resultType: output.Result.ResultType,
+      },
     };
+  }
+
+  async getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
+    const output = await this.#call('GetCalculationExecutionStatus', options, (abortSignal) =>
+      this.client.send(new GetCalculationExecutionStatusCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+    );
+    return {
+      calculationExecutionId,
+      status: toCalculationStatus(output.Status),
+      statistics: output.Statistics && toCalculationStatistics(output.Statistics),
+    };
+  }
+
+  async getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
+    const output = await this.#call('GetCalculationExecutionCode', options, (abortSignal) =>
+      this.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+    );
+    return output.CodeBlock ?? '';
+  }
+
+  async listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
+    const output = await this.#call('ListCalculationExecutions', options, (abortSignal) =>
+      this.client.send(new ListCalculationExecutionsCommand({
+        SessionId: input.sessionId,
+        StateFilter: input.stateFilter,
+        MaxResults: input.maxResults,
+        NextToken: input.nextToken,
+      }), { abortSignal }),
+    );
+    return {
+      calculations: (output.Calculations ?? []).map((summary) => ({
+        calculationExecutionId: summary.CalculationExecutionId ?? '',
+        description: summary.Description,
+        status: toCalculationStatus(summary.Status),
+      })),
+      nextToken: output.NextToken === '' ? undefined : output.NextToken,
+    };
+  }
+
+  async stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    const output = await this.#call('StopCalculationExecution', options, (abortSignal) =>
+      this.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+    );
+    return { state: toCalculationState(output.State) };
+  }
+
+  async getSessionEndpoint(sessionId: string, options?: CallOptions) {
+    const output = await this.#call('GetSessionEndpoint', options, (abortSignal) =>
+      this.client.send(new GetSessionEndpointCommand({ SessionId: sessionId }), { abortSignal }),
+    );
+    if (output.EndpointUrl === undefined || output.AuthToken === undefined) {
+      throw new AthenaError('unavailable', 'GetSessionEndpoint', 'GetSessionEndpoint answered without an endpoint URL or token');
+    }
+    return { endpointUrl: output.EndpointUrl, authToken: output.AuthToken, authTokenExpirationTime: output.AuthTokenExpirationTime };
   }
 
   async listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
@@ -292,7 +364,10 @@ export function toAthenaError(operation: AthenaOperation, error: unknown): Athen
             : 'unavailable';
   // The message is kept for logs; the GraphQL layer never shows it to clients.
   const detail = error instanceof Error ? error.message : String(error);
-  return new AthenaError(kind, operation, `${operation} failed (${name}): ${detail}`, { cause: error });
+  // Athena's reason for refusing a request is about the request, so the GraphQL layer may show it
+  // where the caller needs it to fix the call (a calculation refused by a Spark 3.5 session).
+  const reason = kind === 'invalid-request' && detail !== '' ? detail : undefined;
+  return new AthenaError(kind, operation, `${operation} failed (${name}): ${detail}`, { cause: error, reason });
 }
 
 /**
@@ -327,6 +402,19 @@ function toSessionState(value: string | undefined): SessionState {
 
 function toCalculationState(value: string | undefined): CalculationState {
   return (CALCULATION_STATES as readonly string[]).includes(value ?? '') ? (value as CalculationState) : 'FAILED';
+}
+
+function toCalculationStatus(status: SdkCalculationStatus | undefined): CalculationStatus {
+  return {
+    state: toCalculationState(status?.State),
+    stateChangeReason: status?.StateChangeReason,
+    submissionDateTime: status?.SubmissionDateTime,
+    completionDateTime: status?.CompletionDateTime,
+  };
+}
+
+function toCalculationStatistics(statistics: SdkCalculationStatistics): CalculationStatistics {
+  return { dpuExecutionInMillis: statistics.DpuExecutionInMillis, progress: statistics.Progress };
 }
 
 function toStatus(status: SdkSessionStatus | undefined): SessionStatus {

@@ -1,6 +1,10 @@
 // Who is calling and what they may touch. Auth (JWT) fills it; with auth off it allows everything.
 
-export type Scope = 'sessions:read' | 'sessions:write';
+/**
+ * `sessions:connect` reads a session's Spark Connect endpoint, whose token runs code in the session:
+ * a reader of sessions need not be able to do that, so it is a scope of its own.
+ */
+export type Scope = 'sessions:read' | 'sessions:write' | 'sessions:connect';
 
 export interface Viewer {
   /** The token's `sub`, for audit lines; undefined when anonymous. */
@@ -14,7 +18,7 @@ export interface Viewer {
 
 export const FULL_ACCESS_VIEWER: Viewer = {
   subject: undefined,
-  scopes: new Set<Scope>(['sessions:read', 'sessions:write']),
+  scopes: new Set<Scope>(['sessions:read', 'sessions:write', 'sessions:connect']),
   workGroups: '*',
 };
 

@@ -101,6 +101,78 @@ export const TERMINATE_DOCUMENT = `# Terminating is real: the session stops for 
 # }
 `;
 
+export const CALCULATIONS_DOCUMENT = `# The calculations of a session, newest first
+# (one ListCalculationExecutions upstream). Start one in
+# the next tab, then run this again.
+query SessionCalculations($sessionId: String!) {
+  session(sessionId: $sessionId) {
+    sessionId
+    status { state }
+    calculations(first: 10) {
+      edges {
+        node {
+          calculationId
+          description
+          status { state submissionDateTime completionDateTime }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`;
+
+export const START_CALCULATION_DOCUMENT = `# Runs code in an IDLE session (PySpark engine version 3;
+# Spark 3.5 sessions run code through Spark Connect, see
+# the SparkConnectEndpoint tab). Copy the calculationId
+# into the WatchCalculation tab to follow it.
+mutation StartCalculation($sessionId: String!) {
+  startCalculation(input: {
+    sessionId: $sessionId
+    codeBlock: "spark.range(1000).count()"
+    description: "from GraphiQL"
+  }) {
+    calculation { calculationId description status { state } }
+  }
+}
+`;
+
+export const WATCH_CALCULATION_DOCUMENT = `# Live status of a calculation: the current status at once,
+# then each change, until it is COMPLETED, FAILED or
+# CANCELED. Paste a calculationId from the StartCalculation
+# tab into the variables below.
+subscription WatchCalculation($calculationId: String!) {
+  calculationStatus(calculationId: $calculationId) {
+    state
+    stateChangeReason
+    submissionDateTime
+    completionDateTime
+  }
+}
+`;
+
+export const ENDPOINT_DOCUMENT = `# Spark Connect: where a Spark 3.5 session takes code
+# (ml-experiments runs Spark 3.5 in the demo). Asked of
+# Athena afresh every time, never cached; with auth on it
+# needs the sessions:connect scope. Add authToken to the
+# selection to get the token a Spark Connect client needs.
+query SparkConnectEndpoint {
+  workGroup(name: "ml-experiments") {
+    sessions(state: IDLE, first: 1) {
+      edges {
+        node {
+          sessionId
+          engineVersion { effectiveEngineVersion }
+          endpoint { url authTokenExpiresAt }
+        }
+      }
+    }
+  }
+}
+`;
+
+const PLACEHOLDER_CALCULATION_ID = 'paste-a-calculationId';
+
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
 /** The example the headers editor opens with when bearer tokens are required. */
@@ -121,6 +193,10 @@ export function graphiqlOptions(config: GatewayConfig): GraphiQLOptions {
       { query: SESSION_DOCUMENT, variables: session, headers },
       { query: WATCH_DOCUMENT, variables: session, headers },
       { query: TERMINATE_DOCUMENT, variables: session, headers },
+      { query: CALCULATIONS_DOCUMENT, variables: session, headers },
+      { query: START_CALCULATION_DOCUMENT, variables: session, headers },
+      { query: WATCH_CALCULATION_DOCUMENT, variables: json({ calculationId: PLACEHOLDER_CALCULATION_ID }), headers },
+      { query: ENDPOINT_DOCUMENT, headers },
     ],
     ...(headers === undefined ? {} : { headers, defaultHeaders: headers }),
     // Tokens stay out of the browser's storage.

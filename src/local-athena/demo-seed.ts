@@ -1,6 +1,7 @@
 import { createSeededRandom } from './prng.js';
 import { PYSPARK_3_ENGINE_VERSION, SPARK_35_ENGINE_VERSION, SQL_ENGINE_VERSION } from './session-model.js';
-import type { SessionState, WorkGroupState } from './session-model.js';
+import { isSparkConnectEngineVersion } from './session-model.js';
+import type { SessionState, SessionView, WorkGroupState } from './session-model.js';
 import type { SessionSeed, SessionStore } from './session-store.js';
 
 /**
@@ -272,6 +273,8 @@ function dpuMillisFor(state: SessionState, random: DemoRandom): number {
 /** Fills the store with the demo work groups and sessions. */
 export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): DemoSeedSummary {
   const random = new DemoRandom(seed);
+  // A stream of its own, so that the sessions stay the same whatever the calculations draw.
+  const calculationRandom = new DemoRandom(seed + 1);
   const now = store.clock.now();
   let sessionCount = 0;
   for (const plan of PLANS) {
@@ -287,12 +290,63 @@ export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): Dem
     });
     for (const [state, count] of Object.entries(plan.sessions) as [SessionState, number][]) {
       for (let index = 0; index < count; index += 1) {
-        store.addSession(demoSession(plan, state, executionRole, now, random));
+        const session = store.addSession(demoSession(plan, state, executionRole, now, random));
+        addDemoCalculations(store, session, now, calculationRandom);
         sessionCount += 1;
       }
     }
   }
   return { workGroups: [...DEMO_WORK_GROUPS], sessionCount };
+}
+
+const CALCULATION_CHOICES: readonly { description: string; code: string }[] = [
+  { description: 'Row count of the raw events', code: "spark.table('raw.events').count()" },
+  { description: 'Daily revenue aggregate', code: "df = spark.table('sales.orders')\ndf.groupBy('order_date').sum('amount').show()" },
+  { description: 'Write features to Iceberg', code: "features.writeTo('ml.features').overwritePartitions()" },
+  { description: 'Schema check', code: "spark.table('raw.events').printSchema()" },
+  { description: 'Deduplicate customers', code: "customers.dropDuplicates(['email']).write.mode('overwrite').saveAsTable('clean.customers')" },
+  { description: 'Validate input', code: "if df.count() == 0:\n    raise ValueError('no input rows')" },
+];
+
+/**
+ * Gives a demo session a history of calculations and, when BUSY, one still running. Spark 3.5
+ * sessions have none: they run code through Spark Connect.
+ */
+function addDemoCalculations(store: SessionStore, session: SessionView, now: number, random: DemoRandom): void {
+  if (isSparkConnectEngineVersion(session.engineVersion.effective)) return;
+  const state = session.status.state;
+  if (state === 'CREATING' || state === 'CREATED') return;
+  const historyEnd = session.status.endDateTime ?? session.status.lastModifiedDateTime;
+  let submittedAt = session.status.startDateTime + random.integer(30_000, 5 * MINUTE_MS);
+  const count = random.integer(0, 5);
+  for (let index = 0; index < count; index += 1) {
+    const runningMs = random.integer(2_000, 20 * MINUTE_MS);
+    if (submittedAt + runningMs + 1_000 >= historyEnd) break;
+    const choice = random.pick(CALCULATION_CHOICES);
+    store.addCalculation({
+      sessionId: session.sessionId,
+      calculationExecutionId: random.uuid(),
+      description: choice.description,
+      codeBlock: choice.code,
+      submittedAt,
+      waitMs: 1_000,
+      runningMs,
+    });
+    submittedAt += runningMs + random.integer(5_000, 30 * MINUTE_MS);
+  }
+  if (state === 'BUSY') {
+    // Submitted when the session went BUSY; it runs well into the future (GUESS: long jobs).
+    const busySince = session.status.lastModifiedDateTime;
+    store.addCalculation({
+      sessionId: session.sessionId,
+      calculationExecutionId: random.uuid(),
+      description: 'Long-running backfill',
+      codeBlock: "spark.sql('INSERT INTO warehouse.events SELECT * FROM raw.events')",
+      submittedAt: busySince,
+      waitMs: 1_000,
+      runningMs: now - busySince + random.integer(HOUR_MS, 12 * HOUR_MS),
+    });
+  }
 }
 
 function demoSession(

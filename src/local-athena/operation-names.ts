@@ -9,6 +9,11 @@ export const ATHENA_OPERATION_NAMES = [
   'GetCalculationExecution',
   'ListWorkGroups',
   'GetWorkGroup',
+  'GetCalculationExecutionStatus',
+  'GetCalculationExecutionCode',
+  'ListCalculationExecutions',
+  'StopCalculationExecution',
+  'GetSessionEndpoint',
 ] as const;
 export type AthenaOperationName = (typeof ATHENA_OPERATION_NAMES)[number];
 

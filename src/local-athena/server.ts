@@ -27,9 +27,18 @@
  * - Lifecycle: timings (LifecycleTimings); every termination, idle timeout included, passes
  *   through TERMINATING and keeps its StateChangeReason in TERMINATED; TerminateSession answers
  *   TERMINATING; DEGRADED never recovers or idles out; a calculation stopped by a termination
- *   reads FAILED; StartCalculationExecution answers QUEUED; DPU time = calculation running time
- *   x (coordinator + executor DPU sizes), added when it ends; GetSession's EngineVersion is the
- *   effective version; Result/Progress of a completed calculation are made up.
+ *   reads FAILED; StartCalculationExecution answers CREATING; a BUSY session queues a new
+ *   calculation behind those running (one at a time); code containing `raise ` ends FAILED;
+ *   StopCalculationExecution answers CANCELING; Spark 3.5 sessions refuse calculations (AWS
+ *   documents it; the message is a guess); GetSessionEndpoint answers for Spark 3.5 sessions in
+ *   IDLE or BUSY only, with a made-up URL and a one-hour token, and refuses PySpark 3 sessions
+ *   with InvalidRequestException; ListCalculationExecutions order (newest first, ties by id);
+ *   DPU time = calculation running time x (coordinator + executor DPU sizes), added when the
+ *   session leaves BUSY; GetSession's EngineVersion is the effective version; Result file names,
+ *   ResultType and Progress (a percentage of running time) are made up.
+ * - Work groups: ListWorkGroups lists all (SQL and DISABLED ones too) by name; StartSession in a
+ *   DISABLED work group is refused; ListSessions in a SQL work group answers an empty list;
+ *   GetWorkGroup on a missing one says "WorkGroup x is not found." (InvalidRequestException).
  * - Injected faults: the 500/throttle messages, Reason CONCURRENT_QUERY_LIMIT_EXCEEDED, and
  *   UnknownOperationException for a missing or foreign X-Amz-Target; bodies over 1 MiB get 413.
  * - Demo sessions are pinned (no timer-driven transitions) and never idle out.
@@ -50,15 +59,20 @@ import type { FaultDecision } from './fault-injector.js';
 import { NextTokenCodec } from './next-token.js';
 import { isAthenaOperationName } from './operation-names.js';
 import type { AthenaOperationName } from './operation-names.js';
+import { getCalculationExecutionCodeOperation } from './operations/get-calculation-execution-code.js';
+import { getCalculationExecutionStatusOperation } from './operations/get-calculation-execution-status.js';
 import { getCalculationExecutionOperation } from './operations/get-calculation-execution.js';
+import { getSessionEndpointOperation } from './operations/get-session-endpoint.js';
 import { getSessionStatusOperation } from './operations/get-session-status.js';
 import { getSessionOperation } from './operations/get-session.js';
 import { getWorkGroupOperation } from './operations/get-work-group.js';
+import { listCalculationExecutionsOperation } from './operations/list-calculation-executions.js';
 import { listSessionsOperation } from './operations/list-sessions.js';
 import { listWorkGroupsOperation } from './operations/list-work-groups.js';
 import type { AthenaOperation, OperationContext } from './operations/operation.js';
 import { startCalculationExecutionOperation } from './operations/start-calculation-execution.js';
 import { startSessionOperation } from './operations/start-session.js';
+import { stopCalculationExecutionOperation } from './operations/stop-calculation-execution.js';
 import { terminateSessionOperation } from './operations/terminate-session.js';
 import { isJsonObject } from './request-validator.js';
 import type { LifecycleTimings } from './session-model.js';
@@ -106,6 +120,11 @@ const OPERATIONS: ReadonlyMap<AthenaOperationName, AthenaOperation> = new Map(
     getCalculationExecutionOperation,
     listWorkGroupsOperation,
     getWorkGroupOperation,
+    getCalculationExecutionStatusOperation,
+    getCalculationExecutionCodeOperation,
+    listCalculationExecutionsOperation,
+    stopCalculationExecutionOperation,
+    getSessionEndpointOperation,
   ].map((operation) => [operation.name, operation]),
 );
 

@@ -61,10 +61,14 @@ export interface LifecycleTimings {
   createdMs: number;
   /** TERMINATING -> TERMINATED, after TerminateSession or an idle timeout. */
   terminatingMs: number;
-  /** A calculation stays QUEUED this long before it is RUNNING. */
+  /** A calculation stays CREATING this long before it is QUEUED. */
+  calculationCreatingMs: number;
+  /** A calculation stays QUEUED this long before it is RUNNING (longer behind another one). */
   calculationQueuedMs: number;
   /** A calculation RUNNING this long is COMPLETED; its session goes BUSY -> IDLE then. */
   calculationMs: number;
+  /** CANCELING -> CANCELED after StopCalculationExecution. */
+  calculationCancelingMs: number;
   /** SessionIdleTimeoutInMinutes when StartSession leaves it out (GUESS: 20). */
   defaultIdleTimeoutMinutes: number;
 }
@@ -73,8 +77,10 @@ export const DEFAULT_LIFECYCLE_TIMINGS: Readonly<LifecycleTimings> = Object.free
   creatingMs: 2_000,
   createdMs: 1_000,
   terminatingMs: 1_500,
+  calculationCreatingMs: 200,
   calculationQueuedMs: 250,
   calculationMs: 2_000,
+  calculationCancelingMs: 1_000,
   defaultIdleTimeoutMinutes: 20,
 });
 
@@ -148,6 +154,11 @@ export interface CalculationView {
   submissionDateTime: number;
   completionDateTime?: number | undefined;
   dpuExecutionInMillis: number;
+  progress?: string | undefined;
+  /** Result members (stdout, result) exist: COMPLETED. */
+  hasResult: boolean;
+  /** Log members (stdout, stderr) exist: COMPLETED, or FAILED by its own code. */
+  hasLogs: boolean;
 }
 
 export const WORK_GROUP_STATES = ['ENABLED', 'DISABLED'] as const;

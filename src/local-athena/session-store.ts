@@ -1,20 +1,33 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import {
   AthenaError,
+  calculationNotFound,
   invalidRequest,
   sessionNotFound,
   workGroupNotFound,
 } from './athena-error.js';
+import {
+  calculationDpuMillis,
+  calculationEndsAt,
+  calculationStateAt,
+  calculationView,
+  compareCalculationOrder,
+  outcomeOfCode,
+  TERMINAL_CALCULATION_STATES,
+} from './calculation-record.js';
+import type { CalculationRecord } from './calculation-record.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import {
   ACTIVE_SESSION_STATES,
   DEFAULT_LIFECYCLE_TIMINGS,
   INACTIVE_SESSION_STATES,
+  isSparkConnectEngineVersion,
   isSparkEngineVersion,
   PYSPARK_3_ENGINE_VERSION,
   SESSION_STATES,
+  SPARK_35_ENGINE_VERSION,
 } from './session-model.js';
 import type {
   CalculationState,
@@ -43,7 +56,6 @@ export const IDLE_TIMEOUT_REASON = 'Session was terminated due to idle timeout';
 export const TERMINATED_BY_REQUEST_REASON = 'Session was terminated by a TerminateSession request';
 export const DEFAULT_FAILED_REASON = 'Session failed: the Spark driver exited unexpectedly';
 export const DEFAULT_DEGRADED_REASON = 'Session has no healthy coordinators';
-export const CALCULATION_STOPPED_REASON = 'Calculation was stopped because its session ended';
 
 /** GUESS: StartSession without MaxConcurrentDpus (optional in the current SDK) gets this. */
 export const DEFAULT_MAX_CONCURRENT_DPUS = 20;
@@ -140,6 +152,40 @@ export interface ListSessionsPage {
   nextPosition?: SessionPosition | undefined;
 }
 
+export interface ListCalculationsQuery {
+  sessionId: string;
+  stateFilter?: CalculationState | undefined;
+  after?: { submittedAt: number; calculationExecutionId: string } | undefined;
+  limit: number;
+}
+
+export interface ListCalculationsPage {
+  calculations: CalculationView[];
+  nextPosition?: { submittedAt: number; calculationExecutionId: string } | undefined;
+}
+
+export interface CalculationSeed {
+  sessionId: string;
+  calculationExecutionId?: string;
+  description?: string;
+  codeBlock: string;
+  submittedAt: TimeInput;
+  /** From submission to running. Default: the CREATING and QUEUED timings. */
+  waitMs?: number;
+  runningMs: number;
+  /** Default: from the code (see outcomeOfCode). */
+  outcome?: 'COMPLETED' | 'FAILED';
+}
+
+export interface SessionEndpoint {
+  endpointUrl: string;
+  authToken: string;
+  /** Epoch ms. */
+  authTokenExpirationTime: number;
+}
+
+const SESSION_ENDPOINT_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+
 export interface SessionStoreOptions {
   clock?: Clock;
   timings?: Partial<LifecycleTimings>;
@@ -167,21 +213,10 @@ interface SessionRecord {
   stateEnteredAt: number;
   idleTimeoutMs: number | null;
   pinned: boolean;
-  runningCalculationId: string | undefined;
-}
-
-interface CalculationRecord {
-  calculationExecutionId: string;
-  sessionId: string;
-  description: string | undefined;
-  codeBlock: string;
-  workingDirectory: string;
-  submittedAt: number;
-  runningAt: number;
-  completesAt: number;
-  /** DPUs in use while running: the coordinator plus one executor. */
-  dpus: number;
-  stoppedAt: number | undefined;
+  /** Calculations that hold the session BUSY, in submission order. */
+  activeCalculationIds: string[];
+  /** All its calculations, in ListCalculationExecutions order. */
+  calculationsNewestFirst: CalculationRecord[];
 }
 
 interface WorkGroupEntry {
@@ -377,7 +412,8 @@ export class SessionStore {
       stateEnteredAt: seed.stateEnteredAt === undefined ? now : toMillis(seed.stateEnteredAt),
       idleTimeoutMs: seed.idleTimeoutMs === undefined ? idleMinutes * 60_000 : seed.idleTimeoutMs,
       pinned: seed.pinned ?? false,
-      runningCalculationId: undefined,
+      activeCalculationIds: [],
+      calculationsNewestFirst: [],
     };
     this.insertSession(record);
     return this.toView(record);
@@ -390,7 +426,7 @@ export class SessionStore {
   setSessionState(sessionId: string, state: SessionState, reason?: string): SessionView {
     const record = this.requireSession(sessionId);
     const now = this.clock.now();
-    if (state !== 'BUSY') this.stopRunningCalculation(record, now);
+    if (state !== 'BUSY') this.stopActiveCalculations(record, now);
     this.enterState(record, state, now, reason);
     return this.toView(record);
   }
@@ -534,7 +570,8 @@ export class SessionStore {
       stateEnteredAt: now,
       idleTimeoutMs: idleMinutes * 60_000,
       pinned: false,
-      runningCalculationId: undefined,
+      activeCalculationIds: [],
+      calculationsNewestFirst: [],
     };
     this.insertSession(record);
     if (clientRequestToken !== undefined) {
@@ -549,7 +586,7 @@ export class SessionStore {
     this.advance(record);
     if (INACTIVE_SESSION_STATES.has(record.state)) return record.state;
     const now = this.clock.now();
-    this.stopRunningCalculation(record, now);
+    this.stopActiveCalculations(record, now);
     record.pinned = false;
     this.enterState(record, 'TERMINATING', now, TERMINATED_BY_REQUEST_REASON);
     return record.state;
@@ -572,15 +609,24 @@ export class SessionStore {
         if (existing) return this.toCalculationView(existing);
       }
     }
-    if (session.state !== 'IDLE') {
-      // GUESS: the wording; AWS only says a BUSY session "is unable to accept a calculation".
+    if (isSparkConnectEngineVersion(session.engineVersion.effective)) {
+      // GUESS: the wording; AWS documents that Spark 3.5 work groups do not support the calculation API.
       throw invalidRequest(
-        `Session ${session.sessionId} is in the ${session.state} state; a calculation can only start in an IDLE session`,
+        `Calculations are not supported for sessions of engine version ${session.engineVersion.effective}; use Spark Connect (GetSessionEndpoint).`,
       );
+    }
+    if (session.state !== 'IDLE' && session.state !== 'BUSY') {
+      // The beginning is Athena's own text (model-facts.md); GUESS: the rest.
+      throw invalidRequest(`Session is in the ${session.state} state and cannot accept calculations.`);
     }
     const now = this.clock.now();
     const calculationExecutionId = this.newId();
-    const runningAt = now + this.timings.calculationQueuedMs;
+    const queuedAt = now + this.timings.calculationCreatingMs;
+    // A busy session runs one calculation at a time: a new one waits for those ahead of it.
+    const runningAt = Math.max(
+      queuedAt + this.timings.calculationQueuedMs,
+      ...this.activeCalculations(session).map(calculationEndsAt),
+    );
     const calculation: CalculationRecord = {
       calculationExecutionId,
       sessionId: session.sessionId,
@@ -588,14 +634,18 @@ export class SessionStore {
       codeBlock: parameters.codeBlock,
       workingDirectory: `${session.sessionConfiguration.workingDirectory}calculations/${calculationExecutionId}/`,
       submittedAt: now,
+      queuedAt,
       runningAt,
       completesAt: runningAt + this.timings.calculationMs,
+      outcome: outcomeOfCode(parameters.codeBlock),
       dpus:
         session.engineConfiguration.coordinatorDpuSize +
         session.engineConfiguration.defaultExecutorDpuSize,
+      canceledAt: undefined,
+      cancelEndsAt: undefined,
       stoppedAt: undefined,
     };
-    this.calculations.set(calculationExecutionId, calculation);
+    this.insertCalculation(session, calculation);
     if (clientRequestToken !== undefined) {
       this.calculationsByClientToken.set(clientRequestToken, {
         resourceId: calculationExecutionId,
@@ -603,9 +653,118 @@ export class SessionStore {
       });
     }
     session.pinned = false;
-    session.runningCalculationId = calculationExecutionId;
-    this.enterState(session, 'BUSY', now, undefined);
+    session.activeCalculationIds.push(calculationExecutionId);
+    if (session.state === 'IDLE') this.enterState(session, 'BUSY', now, undefined);
     return this.toCalculationView(calculation);
+  }
+
+  /**
+   * StopCalculationExecution: CANCELING, then CANCELED. A calculation in a terminal state (or
+   * already CANCELING) "succeeds but has no effect". Returns the state right after the call.
+   */
+  stopCalculation(calculationExecutionId: string): CalculationState {
+    const calculation = this.calculations.get(calculationExecutionId);
+    if (!calculation) throw calculationNotFound(calculationExecutionId);
+    const session = this.sessions.get(calculation.sessionId);
+    if (session) this.advance(session);
+    const now = this.clock.now();
+    const state = calculationStateAt(calculation, now);
+    if (TERMINAL_CALCULATION_STATES.has(state) || state === 'CANCELING') return state;
+    calculation.canceledAt = now;
+    calculation.cancelEndsAt = now + this.timings.calculationCancelingMs;
+    return calculationStateAt(calculation, now);
+  }
+
+  /** ListCalculationExecutions: newest first, optionally one state, after a keyset position. */
+  listCalculationsPage(query: ListCalculationsQuery): ListCalculationsPage {
+    const session = this.requireSession(query.sessionId);
+    this.advance(session);
+    const now = this.clock.now();
+    const ordered = session.calculationsNewestFirst;
+    let index = 0;
+    if (query.after) {
+      const after = query.after;
+      while (index < ordered.length && compareCalculationOrder(ordered[index] as CalculationRecord, after) <= 0) index += 1;
+    }
+    const page: CalculationRecord[] = [];
+    let hasMore = false;
+    for (; index < ordered.length; index += 1) {
+      const calculation = ordered[index] as CalculationRecord;
+      if (query.stateFilter !== undefined && calculationStateAt(calculation, now) !== query.stateFilter) continue;
+      if (page.length === query.limit) {
+        hasMore = true;
+        break;
+      }
+      page.push(calculation);
+    }
+    const last = page[page.length - 1];
+    return {
+      calculations: page.map((calculation) => calculationView(calculation, now)),
+      nextPosition:
+        hasMore && last
+          ? { submittedAt: last.submittedAt, calculationExecutionId: last.calculationExecutionId }
+          : undefined,
+    };
+  }
+
+  /**
+   * Inserts a calculation as given, for tests and the demo: it ran (or runs) from `runningAt`
+   * for `runningMs`. One still running at now holds its session BUSY.
+   */
+  addCalculation(seed: CalculationSeed): CalculationView {
+    const session = this.requireSession(seed.sessionId);
+    const calculationExecutionId = seed.calculationExecutionId ?? this.newId();
+    if (this.calculations.has(calculationExecutionId)) {
+      throw new Error(`addCalculation: calculation ${calculationExecutionId} already exists`);
+    }
+    const submittedAt = toMillis(seed.submittedAt);
+    const runningAt = submittedAt + (seed.waitMs ?? this.timings.calculationCreatingMs + this.timings.calculationQueuedMs);
+    const calculation: CalculationRecord = {
+      calculationExecutionId,
+      sessionId: session.sessionId,
+      description: seed.description,
+      codeBlock: seed.codeBlock,
+      workingDirectory: `${session.sessionConfiguration.workingDirectory}calculations/${calculationExecutionId}/`,
+      submittedAt,
+      queuedAt: Math.min(runningAt, submittedAt + this.timings.calculationCreatingMs),
+      runningAt,
+      completesAt: runningAt + seed.runningMs,
+      outcome: seed.outcome ?? outcomeOfCode(seed.codeBlock),
+      dpus: session.engineConfiguration.coordinatorDpuSize + session.engineConfiguration.defaultExecutorDpuSize,
+      canceledAt: undefined,
+      cancelEndsAt: undefined,
+      stoppedAt: undefined,
+    };
+    this.insertCalculation(session, calculation);
+    if (session.state === 'BUSY' && calculation.completesAt > this.clock.now()) {
+      session.activeCalculationIds.push(calculationExecutionId);
+    }
+    return calculationView(calculation, this.clock.now());
+  }
+
+  /**
+   * GetSessionEndpoint: Spark Connect for Spark 3.5 sessions that are up (IDLE or BUSY).
+   * GUESS: the URL form, the token and its lifetime (one hour).
+   */
+  sessionEndpoint(sessionId: string): SessionEndpoint {
+    const session = this.requireSession(sessionId);
+    this.advance(session);
+    if (!isSparkConnectEngineVersion(session.engineVersion.effective)) {
+      // GUESS: the model only says GetSessionEndpoint is for Spark Connect (Spark 3.5) sessions.
+      throw invalidRequest(
+        `Session ${sessionId} runs ${session.engineVersion.effective}; a session endpoint exists only for ${SPARK_35_ENGINE_VERSION} sessions.`,
+      );
+    }
+    if (session.state !== 'IDLE' && session.state !== 'BUSY') {
+      // The wording follows the field message "Session endpoint URL for Session in STOPPED state" (dbt-athena).
+      throw invalidRequest(`Session endpoint URL for Session in ${session.state} state is not available.`);
+    }
+    const now = this.clock.now();
+    return {
+      endpointUrl: `https://${session.sessionId}.spark-connect.local-athena.invalid:443`,
+      authToken: randomBytes(32).toString('base64url'),
+      authTokenExpirationTime: now + SESSION_ENDPOINT_TOKEN_LIFETIME_MS,
+    };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -660,13 +819,12 @@ export class SessionStore {
               reason: IDLE_TIMEOUT_REASON,
             };
       case 'BUSY': {
-        const calculation = record.runningCalculationId
-          ? this.calculations.get(record.runningCalculationId)
-          : undefined;
+        const active = this.activeCalculations(record);
         // A session seeded BUSY has no calculation of ours; it is busy for one calculation's length.
-        const at = calculation
-          ? calculation.completesAt
-          : record.stateEnteredAt + timings.calculationQueuedMs + timings.calculationMs;
+        const at =
+          active.length > 0
+            ? Math.max(...active.map(calculationEndsAt))
+            : record.stateEnteredAt + timings.calculationQueuedMs + timings.calculationMs;
         return { at, state: 'IDLE' };
       }
       case 'TERMINATING':
@@ -682,7 +840,7 @@ export class SessionStore {
     for (let step = 0; step < MAX_TRANSITIONS_PER_ADVANCE; step += 1) {
       const transition = this.nextTransition(record);
       if (!transition || transition.at > now) return;
-      if (record.state === 'BUSY') this.completeRunningCalculation(record);
+      if (record.state === 'BUSY') this.settleActiveCalculations(record);
       this.enterState(record, transition.state, transition.at, transition.reason);
     }
   }
@@ -704,32 +862,48 @@ export class SessionStore {
     else record.endDateTime = undefined;
   }
 
-  private completeRunningCalculation(record: SessionRecord): void {
-    const calculation = record.runningCalculationId
-      ? this.calculations.get(record.runningCalculationId)
-      : undefined;
-    if (calculation) {
-      record.dpuExecutionInMillis += this.calculationDpuMillis(calculation, calculation.completesAt);
+  private activeCalculations(record: SessionRecord): CalculationRecord[] {
+    return record.activeCalculationIds
+      .map((id) => this.calculations.get(id))
+      .filter((calculation): calculation is CalculationRecord => calculation !== undefined);
+  }
+
+  /** The session leaves BUSY: its calculations' DPU time is added to the session's. */
+  private settleActiveCalculations(record: SessionRecord): void {
+    const active = this.activeCalculations(record);
+    if (active.length > 0) {
+      for (const calculation of active) {
+        record.dpuExecutionInMillis += calculationDpuMillis(calculation, calculationEndsAt(calculation));
+      }
     } else {
       const engine = record.engineConfiguration;
       record.dpuExecutionInMillis +=
         this.timings.calculationMs * (engine.coordinatorDpuSize + engine.defaultExecutorDpuSize);
     }
-    record.runningCalculationId = undefined;
+    record.activeCalculationIds = [];
   }
 
-  private stopRunningCalculation(record: SessionRecord, at: number): void {
-    const calculation = record.runningCalculationId
-      ? this.calculations.get(record.runningCalculationId)
-      : undefined;
-    record.runningCalculationId = undefined;
-    if (!calculation || calculation.stoppedAt !== undefined || at >= calculation.completesAt) return;
-    calculation.stoppedAt = at;
-    record.dpuExecutionInMillis += this.calculationDpuMillis(calculation, at);
+  /** The session ends (or degrades) at `at`: calculations still active then read FAILED. */
+  private stopActiveCalculations(record: SessionRecord, at: number): void {
+    for (const calculation of this.activeCalculations(record)) {
+      if (at < calculationEndsAt(calculation)) calculation.stoppedAt = at;
+      record.dpuExecutionInMillis += calculationDpuMillis(calculation, at);
+    }
+    record.activeCalculationIds = [];
   }
 
-  private calculationDpuMillis(calculation: CalculationRecord, until: number): number {
-    return Math.max(0, until - calculation.runningAt) * calculation.dpus;
+  private insertCalculation(session: SessionRecord, calculation: CalculationRecord): void {
+    const ordered = session.calculationsNewestFirst;
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const other = ordered[middle];
+      if (other && compareCalculationOrder(other, calculation) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    ordered.splice(low, 0, calculation);
+    this.calculations.set(calculation.calculationExecutionId, calculation);
   }
 
   // ---------------------------------------------------------------- views
@@ -765,38 +939,7 @@ export class SessionStore {
   }
 
   private toCalculationView(calculation: CalculationRecord): CalculationView {
-    const now = this.clock.now();
-    let state: CalculationState;
-    let completionDateTime: number | undefined;
-    let stateChangeReason: string | undefined;
-    let dpuUntil = now;
-    if (calculation.stoppedAt !== undefined) {
-      // GUESS: the TerminateSession reference says stopped calculations "may display as FAILED".
-      state = 'FAILED';
-      completionDateTime = calculation.stoppedAt;
-      stateChangeReason = CALCULATION_STOPPED_REASON;
-      dpuUntil = calculation.stoppedAt;
-    } else if (now < calculation.runningAt) {
-      state = 'QUEUED';
-    } else if (now < calculation.completesAt) {
-      state = 'RUNNING';
-    } else {
-      state = 'COMPLETED';
-      completionDateTime = calculation.completesAt;
-      dpuUntil = calculation.completesAt;
-    }
-    return {
-      calculationExecutionId: calculation.calculationExecutionId,
-      sessionId: calculation.sessionId,
-      description: calculation.description,
-      codeBlock: calculation.codeBlock,
-      workingDirectory: calculation.workingDirectory,
-      state,
-      stateChangeReason,
-      submissionDateTime: calculation.submittedAt,
-      completionDateTime,
-      dpuExecutionInMillis: this.calculationDpuMillis(calculation, dpuUntil),
-    };
+    return calculationView(calculation, this.clock.now());
   }
 }
 

@@ -89,31 +89,43 @@ export function toWireSessionDetails(session: SessionView): Record<string, unkno
   };
 }
 
+export function toWireCalculationStatus(calculation: CalculationView): Record<string, unknown> {
+  return {
+    SubmissionDateTime: toEpochSeconds(calculation.submissionDateTime),
+    CompletionDateTime: optionalEpochSeconds(calculation.completionDateTime),
+    State: calculation.state,
+    StateChangeReason: calculation.stateChangeReason,
+  };
+}
+
+export function toWireCalculationStatistics(calculation: CalculationView): Record<string, unknown> {
+  return { DpuExecutionInMillis: calculation.dpuExecutionInMillis, Progress: calculation.progress };
+}
+
+export function toWireCalculationSummary(calculation: CalculationView): Record<string, unknown> {
+  return {
+    CalculationExecutionId: calculation.calculationExecutionId,
+    Description: calculation.description,
+    Status: toWireCalculationStatus(calculation),
+  };
+}
+
 export function toWireCalculation(calculation: CalculationView): Record<string, unknown> {
-  const completed = calculation.state === 'COMPLETED';
+  const directory = calculation.workingDirectory;
   return {
     CalculationExecutionId: calculation.calculationExecutionId,
     SessionId: calculation.sessionId,
     Description: calculation.description,
-    WorkingDirectory: calculation.workingDirectory,
-    Status: {
-      SubmissionDateTime: toEpochSeconds(calculation.submissionDateTime),
-      CompletionDateTime: optionalEpochSeconds(calculation.completionDateTime),
-      State: calculation.state,
-      StateChangeReason: calculation.stateChangeReason,
-    },
-    Statistics: {
-      DpuExecutionInMillis: calculation.dpuExecutionInMillis,
-      // GUESS: the format of Progress is undocumented.
-      Progress: completed ? '100%' : undefined,
-    },
-    // "populated only if the calculation is completed" (SDK documentation).
-    Result: completed
+    WorkingDirectory: directory,
+    Status: toWireCalculationStatus(calculation),
+    Statistics: toWireCalculationStatistics(calculation),
+    // GUESS: the file names and the result type.
+    Result: calculation.hasLogs
       ? {
-          StdOutS3Uri: `${calculation.workingDirectory}stdout.txt`,
-          StdErrorS3Uri: `${calculation.workingDirectory}stderr.txt`,
-          ResultS3Uri: `${calculation.workingDirectory}`,
-          ResultType: 'application/json',
+          StdOutS3Uri: `${directory}stdout.txt`,
+          StdErrorS3Uri: `${directory}stderr.txt`,
+          ResultS3Uri: calculation.hasResult ? `${directory}result.json` : undefined,
+          ResultType: calculation.hasResult ? 'application/json' : undefined,
         }
       : undefined,
   };

@@ -14,7 +14,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, l
     level,
     base: { service: 'athena-sessions-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token'], censor: '[redacted]' },
+    // authToken: the Spark Connect endpoint's token (Session.endpoint), should any object carrying it be logged.
+    redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token', 'authToken', '*.authToken', '*.AuthToken'], censor: '[redacted]' },
   };
   if (loggerOptions.pretty === true && destination === undefined) {
     // The per-operation lines carry their facts as fields; pretty-printed, they read as one line each.

@@ -50,6 +50,9 @@ export class GatewayMetrics {
   readonly #upstreamRejected: Counter<'operation' | 'reason'>;
   readonly #breakerTransitions: Counter<'state'>;
   readonly #cacheEvents: Counter<'cache' | 'outcome'>;
+  readonly #sharedCacheEvents: Counter<'cache' | 'outcome'>;
+  readonly #budgetWaits: Counter;
+  readonly #budgetWaitSeconds: Counter;
   readonly #knownOperationNames = new Set<string>();
   readonly #maxOperationNames: number;
   #resilience: ResilienceState | undefined;
@@ -141,6 +144,22 @@ export class GatewayMetrics {
       labelNames: ['cache', 'outcome'],
       registers,
     });
+    this.#sharedCacheEvents = new Counter({
+      name: 'gateway_shared_cache_events_total',
+      help: 'Reads through Redis shared by the replicas: hit (answered from Redis), miss (this replica called Athena), shared (joined another replica\'s call in flight), error (Redis failed or was too slow; the in-process path answered).',
+      labelNames: ['cache', 'outcome'],
+      registers,
+    });
+    this.#budgetWaits = new Counter({
+      name: 'athena_budget_waits_total',
+      help: 'Upstream calls that waited for the ATHENA_RATE_LIMIT budget.',
+      registers,
+    });
+    this.#budgetWaitSeconds = new Counter({
+      name: 'athena_budget_wait_seconds_total',
+      help: 'Time upstream calls spent waiting for the ATHENA_RATE_LIMIT budget.',
+      registers,
+    });
     const ready = () => this.#ready;
     new Gauge({
       name: 'gateway_ready',
@@ -156,6 +175,28 @@ export class GatewayMetrics {
   watchResilience(state: ResilienceState): void {
     this.#resilience = state;
   }
+
+  /** Exposes the Redis connection (REDIS_URL set): 1 while connected, 0 while not; labelled with the redacted target. */
+  watchRedis(state: () => 'connecting' | 'up' | 'down', target: string): void {
+    new Gauge({
+      name: 'gateway_redis_connected',
+      help: '1 while this replica is connected to the Redis it shares with the fleet (REDIS_URL), 0 while it works on its own.',
+      labelNames: ['redis'],
+      registers: [this.registry],
+      collect() {
+        this.set({ redis: target }, state() === 'up' ? 1 : 0);
+      },
+    });
+  }
+
+  readonly recordSharedCacheEvent = (event: CacheEvent | { cache: string; outcome: 'error' }): void => {
+    this.#sharedCacheEvents.inc({ cache: event.cache, outcome: event.outcome });
+  };
+
+  readonly recordBudgetWait = (waitedMs: number): void => {
+    this.#budgetWaits.inc();
+    this.#budgetWaitSeconds.inc(waitedMs / 1000);
+  };
 
   watchReadiness(isReady: () => boolean): void {
     this.#ready = isReady;

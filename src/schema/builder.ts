@@ -36,7 +36,7 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-const GLOBAL_ID_TYPES = new Set(['Session', 'WorkGroup']);
+const GLOBAL_ID_TYPES = new Set(['Session', 'WorkGroup', 'Calculation']);
 
 /** Global ids are base64 of `Type:key`; anything else is the caller's mistake, not ours. */
 export function decodeGlobalId(globalID: string): { typename: string; id: string } {

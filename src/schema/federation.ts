@@ -1,6 +1,6 @@
 // The code-first schema as an Apollo Federation v2 subgraph (@pothos/plugin-federation): the API
-// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId` and `WorkGroup`
-// keyed by `name`.
+// clients see, plus `_service` and `_entities`, with `Session` keyed by `sessionId`, `WorkGroup`
+// keyed by `name` and `Calculation` keyed by `calculationId`.
 //
 // Entity references go through the same entry points as `session`, `workGroup`, `node` and `nodes`:
 // the per-request loaders (so references to one session cost one call, whatever their number),
@@ -10,8 +10,10 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { builder } from './builder.js';
 import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
-import { validateSessionId, validateWorkGroup } from './validation.js';
+import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
+// After work-group.js, as in node.ts: the same registration order whichever module loads first.
+import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
@@ -39,6 +41,12 @@ builder.asEntity(SessionObject, {
   key: builder.selection<{ sessionId: string }>('sessionId'),
   resolveReference: async (representation, context, info) =>
     loadSessionRef(context, keyOf(representation, 'sessionId', validateSessionId), selectsSessionDetails(info)),
+});
+
+builder.asEntity(CalculationObject, {
+  key: builder.selection<{ calculationId: string }>('calculationId'),
+  resolveReference: async (representation, context, info) =>
+    loadCalculationRef(context, keyOf(representation, 'calculationId', validateCalculationId), calculationSelection(info)),
 });
 
 builder.asEntity(WorkGroupObject, {

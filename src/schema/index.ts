@@ -5,14 +5,20 @@ import './session-status.js';
 import './session.js';
 import './session-connection.js';
 import './work-group.js';
+import './calculation-status.js';
+import './calculation.js';
 import './all-sessions.js';
 import './node.js';
 import './session-subscription.js';
+import './calculation-connection.js';
+import './calculation-mutations.js';
+import './calculation-subscription.js';
+import './session-endpoint.js';
 // After the type modules it makes entities of.
 import { buildSubgraphSchema, readServiceSdl } from './federation.js';
 
 builder.queryType({ description: 'Read Athena Spark sessions and work groups.' });
-builder.mutationType({ description: 'Start and terminate Athena Spark sessions.' });
+builder.mutationType({ description: 'Start and terminate Athena Spark sessions, and start and stop calculations in them.' });
 
 let schema: GraphQLSchema | undefined;
 let clientSchema: GraphQLSchema | undefined;

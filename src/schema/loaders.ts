@@ -6,8 +6,13 @@ import { canReadImmutableSession, type ImmutableSessionFields } from '../athena/
 import {
   isAthenaError,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationState,
+  type CalculationStatusResult,
   type CallOptions,
   type SessionDetails,
+  type SessionEndpoint,
   type SessionPage,
   type SessionState,
   type SessionStatusResult,
@@ -18,6 +23,12 @@ import {
 export interface PageKey {
   workGroup: string;
   state: SessionState | undefined;
+  pageToken: string | undefined;
+}
+
+export interface CalculationPageKey {
+  sessionId: string;
+  state: CalculationState | undefined;
   pageToken: string | undefined;
 }
 
@@ -45,6 +56,22 @@ export interface Loaders {
   loadWorkGroup(name: string): Promise<WorkGroupSummary | null>;
   /** Drops what this request holds for a session (after it was terminated). */
   forgetSession(sessionId: string): void;
+
+  /** GetCalculationExecution; null when the calculation does not exist. */
+  loadCalculation(calculationId: string): Promise<Calculation | null>;
+  /** GetCalculationExecutionStatus, or the status of a GetCalculationExecution this request already asked for. */
+  loadCalculationStatus(calculationId: string): Promise<CalculationStatusResult | null>;
+  /** GetCalculationExecutionCode; null when the calculation does not exist. */
+  loadCalculationCode(calculationId: string): Promise<string | null>;
+  /** ListCalculationExecutions (full upstream pages); null when the session does not exist. */
+  loadCalculationPage(key: CalculationPageKey): Promise<CalculationPage | null>;
+  /**
+   * GetSessionEndpoint, once per request however often the operation names it; null when the
+   * session does not exist. Never shared with another request: the answer carries a secret.
+   */
+  loadSessionEndpoint(sessionId: string): Promise<SessionEndpoint | null>;
+  /** Drops what this request holds for a calculation (after it was stopped). */
+  forgetCalculation(calculationId: string): void;
 }
 
 export interface LoaderOptions {
@@ -113,6 +140,44 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
   );
 
+  // Calculations: the same shape as sessions. A status asked for a calculation whose details this
+  // request already asked for reads them instead of making a GetCalculationExecutionStatus call.
+  const calculationDetailsRequested = new Set<string>();
+  const calculationDetails = new DataLoader<string, Calculation | null>(async (ids) =>
+    settle(ids.map((id) => limit(() => notFoundAsNull(port.getCalculationExecution(id, callOptions))))),
+  );
+  const calculationStatus = new DataLoader<string, CalculationStatusResult | null>(async (ids) =>
+    settle(
+      ids.map((id) =>
+        calculationDetailsRequested.has(id)
+          ? calculationDetails
+              .load(id)
+              .then((calculation) => calculation && { calculationExecutionId: id, status: calculation.status, statistics: calculation.statistics })
+          : limit(() => notFoundAsNull(port.getCalculationExecutionStatus(id, callOptions))),
+      ),
+    ),
+  );
+  const calculationCode = new DataLoader<string, string | null>(async (ids) =>
+    settle(ids.map((id) => limit(() => notFoundAsNull(port.getCalculationExecutionCode(id, callOptions))))),
+  );
+  const calculationPage = new DataLoader<CalculationPageKey, CalculationPage | null, string>(
+    async (keys) =>
+      settle(
+        keys.map((key) =>
+          notFoundAsNull(
+            port.listCalculationExecutions(
+              { sessionId: key.sessionId, stateFilter: key.state, maxResults: UPSTREAM_PAGE_SIZE, nextToken: key.pageToken },
+              callOptions,
+            ),
+          ),
+        ),
+      ),
+    { cacheKeyFn: (key) => JSON.stringify([key.sessionId, key.state ?? '', key.pageToken ?? '']) },
+  );
+  // Per request only (this loader dies with the request), so one token never reaches two requests.
+  const sessionEndpoint = new DataLoader<string, SessionEndpoint | null>(async (sessionIds) =>
+    settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSessionEndpoint(sessionId, callOptions))))),
+  );
   // Keyed by NextToken, '' for the first page (DataLoader takes no undefined key).
   const workGroupPage = new DataLoader<string, WorkGroupPage>(async (pageTokens) =>
     settle(pageTokens.map((token) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token }, callOptions))),
@@ -122,6 +187,19 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   );
 
   return {
+    loadCalculation(calculationId) {
+      calculationDetailsRequested.add(calculationId);
+      return calculationDetails.load(calculationId);
+    },
+    loadCalculationStatus: (calculationId) => calculationStatus.load(calculationId),
+    loadCalculationCode: (calculationId) => calculationCode.load(calculationId),
+    loadCalculationPage: (key) => calculationPage.load(key),
+    loadSessionEndpoint: (sessionId) => sessionEndpoint.load(sessionId),
+    forgetCalculation(calculationId) {
+      calculationDetailsRequested.delete(calculationId);
+      calculationDetails.clear(calculationId);
+      calculationStatus.clear(calculationId);
+    },
     loadDetails(sessionId) {
       detailsRequested.add(sessionId);
       return detailsLoader.load(sessionId);

@@ -5,8 +5,11 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { builder, decodeGlobalId } from './builder.js';
 import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
-import { validateSessionId, validateWorkGroup } from './validation.js';
+import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
+// After work-group.js: whichever module loads the schema first (index.ts, or operation-cost.ts
+// through this one), types and fields register in the same order, so the printed schema is stable.
+import { calculationSelection, loadCalculationRef, type CalculationRef } from './calculation.js';
 
 /** Ids per `nodes` call: each may cost an upstream call, so a list (often a variable) must be bounded. */
 export const MAX_NODES = 100;
@@ -14,20 +17,25 @@ export const MAX_NODES = 100;
 function decodeAndValidate(globalId: string): { typename: string; id: string } {
   const decoded = decodeGlobalId(globalId);
   if (decoded.typename === 'Session') validateSessionId(decoded.id, 'id');
+  else if (decoded.typename === 'Calculation') validateCalculationId(decoded.id, 'id');
   else validateWorkGroup(decoded.id, 'id');
   return decoded;
 }
 
-function loadNode(context: GatewayContext, info: GraphQLResolveInfo, decoded: { typename: string; id: string }): Promise<SessionRef | WorkGroupRef | null> {
-  return decoded.typename === 'Session'
-    ? loadSessionRef(context, decoded.id, selectsSessionDetails(info))
-    : loadWorkGroupRef(context, decoded.id, info);
+function loadNode(
+  context: GatewayContext,
+  info: GraphQLResolveInfo,
+  decoded: { typename: string; id: string },
+): Promise<SessionRef | WorkGroupRef | CalculationRef | null> {
+  if (decoded.typename === 'Session') return loadSessionRef(context, decoded.id, selectsSessionDetails(info));
+  if (decoded.typename === 'Calculation') return loadCalculationRef(context, decoded.id, calculationSelection(info));
+  return loadWorkGroupRef(context, decoded.id, info);
 }
 
 builder.queryFields((t) => ({
   node: t.field({
     type: builder.nodeInterfaceRef(),
-    description: 'Fetches a session or work group by its global id.',
+    description: 'Fetches a session, work group or calculation by its global id.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');
@@ -37,7 +45,7 @@ builder.queryFields((t) => ({
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
-    description: `Fetches sessions and work groups by their global ids (at most ${MAX_NODES}), in order; null for each one that does not exist.`,
+    description: `Fetches sessions, work groups and calculations by their global ids (at most ${MAX_NODES}), in order; null for each one that does not exist.`,
     args: { ids: t.arg.idList({ required: true }) },
     resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');

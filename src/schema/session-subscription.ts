@@ -1,20 +1,13 @@
 // The `sessionStatus` subscription: the current status at once, then each change, then the end.
 // Transports (SSE, graphql-ws) are the server's business; this module only makes the event stream.
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { isAthenaError, type SessionStatus } from '../athena/port.js';
 import { NotFoundError } from '../errors.js';
-import { isFinalStatus, type SessionStatusPoller } from '../subscriptions/status-poller.js';
+import { statusEvents, type StatusEvent } from '../subscriptions/status-events.js';
+import { isFinalStatus } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
 import { loadSessionRef, requireScope } from './session.js';
 import { SessionStatusObject } from './session-status.js';
 import { validateSessionId } from './validation.js';
-
-/**
- * What the stream carries. A failure travels as an event, not as a rejected `next()`: the field's
- * resolver throws it, so the client receives a regular GraphQL error with its code (a rejected
- * source stream would tear the SSE response or the socket down instead).
- */
-type StatusEvent = { readonly status: SessionStatus } | { readonly error: unknown };
 
 builder.subscriptionType({ description: 'Watch Athena Spark sessions change.' });
 
@@ -33,36 +26,13 @@ builder.subscriptionField('sessionStatus', (t) =>
       // The same entry point as `session`: the cheapest call, and work-group visibility for restricted callers.
       const session = await loadSessionRef(context, sessionId, false);
       if (session === null) throw new NotFoundError(`Session ${sessionId} not found.`);
-      return statusEvents(context.statusPoller, sessionId, session.status);
+      return statusEvents(context.statusPoller, sessionId, session.status, isFinalStatus, (error) =>
+        isAthenaError(error, 'not-found') ? new NotFoundError(`Session ${sessionId} no longer exists.`) : error,
+      );
     },
-    resolve: (event) => {
+    resolve: (event: StatusEvent<SessionStatus>) => {
       if ('error' in event) throw event.error;
       return event.status;
     },
   }),
 );
-
-/** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
-const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;
-
-function statusEvents(poller: SessionStatusPoller, sessionId: string, current: SessionStatus): AsyncIterable<StatusEvent> {
-  return new Repeater<StatusEvent>(async (push, stop) => {
-    void push({ status: current });
-    if (isFinalStatus(current)) {
-      stop();
-      return;
-    }
-    const unwatch = poller.watch(sessionId, current, {
-      next: (status) => void push({ status }),
-      complete: () => stop(),
-      error: (error) => {
-        const gone = isAthenaError(error, 'not-found');
-        void push({ error: gone ? new NotFoundError(`Session ${sessionId} no longer exists.`) : error });
-        stop();
-      },
-    });
-    // Resolves when the stream ends either way: the session ended, or the client went away.
-    await stop;
-    unwatch();
-  }, new SlidingBuffer(EVENTS_BUFFERED_PER_SUBSCRIBER));
-}

@@ -33,3 +33,7 @@ export function validateIntRange(value: number | null | undefined, argumentName:
   }
   return value;
 }
+
+export function validateCalculationId(calculationId: string, argumentName = 'calculationId'): string {
+  return validateMember('CalculationExecutionId', calculationId, argumentName) as string;
+}

@@ -1,21 +1,24 @@
 // Every limit the gateway puts on a request, in one place, each with the reason for its value.
-// The schema is small and acyclic, so the legitimate extremes are known; each limit leaves room
-// above them and stops what only an attacker or a runaway client sends.
+// The schema is small (its one cycle, Session.calculations > Calculation.session, leads back to what
+// a client already has), so the legitimate extremes are known; each limit leaves room above them
+// and stops what only an attacker or a runaway client sends.
 
 /**
- * Largest request body. The largest legitimate request is a startSession with 100 Spark
- * properties of 255 + 1024 characters (about 130 KB as JSON); 256 KB admits it with room for
- * escaping, and no query needs a tenth of that.
+ * Largest request body. The largest legitimate requests are a startSession with 100 Spark
+ * properties of 255 + 1024 characters (about 130 KB as JSON) and a startCalculation with 68,000
+ * characters of code (68 KB of ASCII, 136 KB if every character needs a JSON escape, 204 KB of
+ * three-byte UTF-8); 256 KB admits them, and no query needs a tenth of that.
  */
 export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
 
 /**
  * Deepest selection (fields only; fragments do not add depth, so Relay-style fragment nesting is
- * free). The deepest path the schema has is 8 fields (`_entities` or `node` > WorkGroup.sessions
- * > edges > node > engineConfiguration > classifications > properties > key); 10 admits it and
- * rejects deep nonsense before the rest of validation runs.
+ * free). The deepest path that does not come back to a type it passed is 11 fields (`workGroups` >
+ * edges > node > sessions > edges > node > calculations > edges > node > result > resultType); 12
+ * admits it and rejects deep nonsense (such as walking Session.calculations > Calculation.session
+ * round and round) before the rest of validation runs.
  */
-export const MAX_DEPTH = 10;
+export const MAX_DEPTH = 12;
 
 /**
  * Aliases per operation, `__typename` aliases included (the alias-overloading probe uses 101 of

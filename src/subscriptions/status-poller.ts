@@ -1,20 +1,60 @@
-// Shared upstream polling behind the `sessionStatus` subscription. Athena has no push API for
-// session state, so someone must poll GetSessionStatus; this module makes sure it is done once per
-// session per process, however many subscribers watch that session, and never when nobody does.
-import { FINAL_SESSION_STATES, isAthenaError, type AthenaPort, type SessionStatus } from '../athena/port.js';
+// Shared upstream polling behind the status subscriptions (`sessionStatus`, `calculationStatus`).
+// Athena has no push API for session or calculation state, so someone must poll it; this module
+// makes sure it is done once per watched thing per process, however many subscribers watch it, and
+// never when nobody does. It is generic over what it polls: a `StatusSource` says how to fetch a
+// status, when two statuses look the same to a subscriber, and which statuses are final.
+import {
+  FINAL_CALCULATION_STATES,
+  FINAL_SESSION_STATES,
+  isAthenaError,
+  type AthenaPort,
+  type CalculationStatus,
+  type CallOptions,
+  type SessionStatus,
+} from '../athena/port.js';
 
-/** Receives one session's status changes. At most one of `complete` and `error` is called, last. */
-export interface StatusWatcher {
+/** Receives one watched thing's status changes. At most one of `complete` and `error` is called, last. */
+export interface StatusWatcher<Status = SessionStatus> {
   /** A status that differs from the last one this watcher saw. */
-  next(status: SessionStatus): void;
-  /** The session reached TERMINATED or FAILED (or the poller was closed): nothing more will come. */
+  next(status: Status): void;
+  /** A final status was reached (or the poller was closed): nothing more will come. */
   complete(): void;
-  /** The session vanished upstream, or polling failed too often in a row: nothing more will come. */
+  /** The thing vanished upstream, or polling failed too often in a row: nothing more will come. */
   error(error: unknown): void;
 }
 
+/** What a poller polls. */
+export interface StatusSource<Status> {
+  /** One upstream status call for the thing with this id. */
+  fetch(id: string, options: CallOptions): Promise<Status>;
+  /** Equal when a subscriber would see nothing new. */
+  same(a: Status, b: Status): boolean;
+  /** A status after which nothing changes again. */
+  isFinal(status: Status): boolean;
+  /** Names what is polled in keys shared with other processes (`session-status`, `calculation-status`). */
+  readonly kind: string;
+  /** A status older than one already shown (another process polled it earlier): never shown. */
+  olderThan?(status: Status, seen: Status): boolean;
+}
+
+/**
+ * One poll loop per key across processes: each interval a loop asks whether it leads its key;
+ * only the leader calls Athena and publishes what it got, every other loop hears it. Without a
+ * fleet (or while it is unreachable) every loop leads.
+ */
+export interface PollCoordination {
+  /** Whether this process polls `key` now (takes or renews a fleet-wide lease). */
+  lead(key: string): Promise<boolean>;
+  /** Hands what this process polled to the other processes watching `key`. */
+  publish(key: string, status: unknown): void;
+  /** What other processes polled for `key`; returns the function that stops listening. */
+  listen(key: string, onStatus: (status: unknown) => void): () => void;
+  /** This process stops polling `key` (its last watcher left): another may take over at once. */
+  resign(key: string): void;
+}
+
 export interface StatusPollerOptions {
-  /** Time between the end of one GetSessionStatus and the start of the next for the same session. */
+  /** Time between the end of one status call and the start of the next for the same thing. */
   intervalMs: number;
   /**
    * Failed polls in a row after which watchers get the error and are let go. One failure is
@@ -22,7 +62,9 @@ export interface StatusPollerOptions {
    */
   maxConsecutiveFailures?: number | undefined;
   /** Told about every failed poll, e.g. to log it. */
-  onPollError?: ((sessionId: string, error: unknown, consecutiveFailures: number) => void) | undefined;
+  onPollError?: ((id: string, error: unknown, consecutiveFailures: number) => void) | undefined;
+  /** Who polls when several processes watch the same key (replicas sharing Redis); default: this process polls its own. */
+  coordination?: PollCoordination | undefined;
 }
 
 const DEFAULT_MAX_CONSECUTIVE_FAILURES = 3;
@@ -41,61 +83,83 @@ export function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
 
 const sameTime = (a: Date | undefined, b: Date | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
+/** Earlier than what was seen, by a timestamp both carry: a state never goes back. */
+const earlier = (at: Date | undefined, seenAt: Date | undefined) => at !== undefined && seenAt !== undefined && at.getTime() < seenAt.getTime();
+
 export const isFinalStatus = (status: SessionStatus): boolean => FINAL_SESSION_STATES.has(status.state);
 
+/** Equal when a subscriber would see nothing new: state, reason and both timestamps. */
+export function sameCalculationStatus(a: CalculationStatus, b: CalculationStatus): boolean {
+  return (
+    a.state === b.state &&
+    (a.stateChangeReason ?? null) === (b.stateChangeReason ?? null) &&
+    sameTime(a.submissionDateTime, b.submissionDateTime) &&
+    sameTime(a.completionDateTime, b.completionDateTime)
+  );
+}
+
+export const isFinalCalculationStatus = (status: CalculationStatus): boolean => FINAL_CALCULATION_STATES.has(status.state);
+
 /**
- * One poll loop per watched session. A loop starts with its first watcher, waits `intervalMs`
- * between calls (never two calls for one session in flight), hands each answer to every watcher
- * that has not seen it yet, and stops — timer cleared, call in flight aborted — when its last
- * watcher leaves, when the session ends, or when the poller is closed.
+ * One poll loop per watched id. A loop starts with its first watcher, waits `intervalMs` between
+ * calls (never two calls for one id in flight), hands each answer to every watcher that has not
+ * seen it yet, and stops — timer cleared, call in flight aborted — when its last watcher leaves,
+ * when a final status arrives, or when the poller is closed.
  */
-export class SessionStatusPoller {
-  readonly #port: Pick<AthenaPort, 'getSessionStatus'>;
+export class StatusPoller<Status> {
+  readonly #source: StatusSource<Status>;
   readonly #intervalMs: number;
   readonly #maxConsecutiveFailures: number;
   readonly #onPollError: StatusPollerOptions['onPollError'];
-  readonly #loops = new Map<string, PollLoop>();
+  readonly #coordination: PollCoordination | undefined;
+  readonly #loops = new Map<string, PollLoop<Status>>();
   #closed = false;
 
-  constructor(port: Pick<AthenaPort, 'getSessionStatus'>, options: StatusPollerOptions) {
+  constructor(source: StatusSource<Status>, options: StatusPollerOptions) {
     if (!Number.isFinite(options.intervalMs) || options.intervalMs <= 0) {
       throw new RangeError(`intervalMs must be a positive number, got ${options.intervalMs}`);
     }
-    this.#port = port;
+    this.#source = source;
     this.#intervalMs = options.intervalMs;
     this.#maxConsecutiveFailures = options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
     this.#onPollError = options.onPollError;
+    this.#coordination = options.coordination;
   }
 
   /**
-   * Watches a session. `seen` is the status the watcher already has (its subscription's first
+   * Watches an id. `seen` is the status the watcher already has (its subscription's first
    * event), so it is only told about what differs from it. Returns the function that stops
    * watching; calling it more than once, or after the watch ended, does nothing.
    */
-  watch(sessionId: string, seen: SessionStatus, watcher: StatusWatcher): () => void {
-    if (this.#closed || isFinalStatus(seen)) {
+  watch(id: string, seen: Status, watcher: StatusWatcher<Status>): () => void {
+    if (this.#closed || this.#source.isFinal(seen)) {
       // Nothing to wait for; told asynchronously, like every other event.
       queueMicrotask(() => watcher.complete());
       return () => {};
     }
-    let loop = this.#loops.get(sessionId);
+    let loop = this.#loops.get(id);
     if (loop === undefined) {
-      loop = new PollLoop(sessionId, this.#port, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, () => {
-        if (this.#loops.get(sessionId) === loop) this.#loops.delete(sessionId);
+      loop = new PollLoop(id, this.#source, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, this.#coordination, () => {
+        if (this.#loops.get(id) === loop) this.#loops.delete(id);
       });
-      this.#loops.set(sessionId, loop);
+      this.#loops.set(id, loop);
     }
     return loop.add(watcher, seen);
   }
 
-  /** How many sessions are being polled now. */
+  /** How many ids are being polled now. */
+  get pollingCount(): number {
+    return this.#loops.size;
+  }
+
+  /** How many sessions are being polled now (the name the session poller has always had). */
   get pollingSessions(): number {
     return this.#loops.size;
   }
 
-  /** How many watchers watch a session now. */
-  watcherCount(sessionId: string): number {
-    return this.#loops.get(sessionId)?.size ?? 0;
+  /** How many watchers watch an id now. */
+  watcherCount(id: string): number {
+    return this.#loops.get(id)?.size ?? 0;
   }
 
   /** Stops every loop and completes every watcher (server shutdown). Later watches complete at once. */
@@ -105,30 +169,74 @@ export class SessionStatusPoller {
   }
 }
 
-class PollLoop {
+/** Polls GetSessionStatus: behind `sessionStatus`. */
+export class SessionStatusPoller extends StatusPoller<SessionStatus> {
+  constructor(port: Pick<AthenaPort, 'getSessionStatus'>, options: StatusPollerOptions) {
+    super(
+      {
+        fetch: async (sessionId, callOptions) => (await port.getSessionStatus(sessionId, callOptions)).status,
+        same: sameStatus,
+        isFinal: isFinalStatus,
+        kind: 'session-status',
+        olderThan: (status, seen) => earlier(status.lastModifiedDateTime, seen.lastModifiedDateTime),
+      },
+      options,
+    );
+  }
+}
+
+/** Polls GetCalculationExecutionStatus: behind `calculationStatus`. */
+export class CalculationStatusPoller extends StatusPoller<CalculationStatus> {
+  constructor(port: Pick<AthenaPort, 'getCalculationExecutionStatus'>, options: StatusPollerOptions) {
+    super(
+      {
+        fetch: async (calculationId, callOptions) => (await port.getCalculationExecutionStatus(calculationId, callOptions)).status,
+        same: sameCalculationStatus,
+        isFinal: isFinalCalculationStatus,
+        kind: 'calculation-status',
+        olderThan: (status, seen) => earlier(status.completionDateTime, seen.completionDateTime),
+      },
+      options,
+    );
+  }
+}
+
+class PollLoop<Status> {
   /** Each watcher with the last status it was given. */
-  readonly #watchers = new Map<StatusWatcher, SessionStatus>();
+  readonly #watchers = new Map<StatusWatcher<Status>, Status>();
   #timer: NodeJS.Timeout | undefined;
   #inFlight: AbortController | undefined;
+  /** Between a tick and its poll (asking whether this process leads). */
+  #deciding = false;
+  #leading = false;
+  #unlisten: (() => void) | undefined;
   #consecutiveFailures = 0;
   #ended = false;
 
   constructor(
-    readonly sessionId: string,
-    private readonly port: Pick<AthenaPort, 'getSessionStatus'>,
+    readonly id: string,
+    private readonly source: StatusSource<Status>,
     private readonly intervalMs: number,
     private readonly maxConsecutiveFailures: number,
     private readonly onPollError: StatusPollerOptions['onPollError'],
+    private readonly coordination: PollCoordination | undefined,
     private readonly onEnded: () => void,
   ) {}
+
+  get #key(): string {
+    return `${this.source.kind}:${this.id}`;
+  }
 
   get size(): number {
     return this.#watchers.size;
   }
 
-  add(watcher: StatusWatcher, seen: SessionStatus): () => void {
+  add(watcher: StatusWatcher<Status>, seen: Status): () => void {
     this.#watchers.set(watcher, seen);
-    if (this.#timer === undefined && this.#inFlight === undefined) this.#schedule();
+    if (this.#timer === undefined && this.#inFlight === undefined && !this.#deciding) {
+      this.#unlisten ??= this.coordination?.listen(this.#key, (status) => this.#heard(status as Status));
+      this.#schedule();
+    }
     return () => {
       if (!this.#watchers.delete(watcher) || this.#watchers.size > 0) return;
       this.#stop();
@@ -136,7 +244,7 @@ class PollLoop {
   }
 
   /** Ends the loop and tells every watcher once, through `tell`. */
-  end(tell: (watcher: StatusWatcher) => void): void {
+  end(tell: (watcher: StatusWatcher<Status>) => void): void {
     const watchers = [...this.#watchers.keys()];
     this.#watchers.clear();
     this.#stop();
@@ -156,16 +264,29 @@ class PollLoop {
     this.#timer = undefined;
     this.#inFlight?.abort();
     this.#inFlight = undefined;
+    this.#unlisten?.();
+    if (this.#leading) this.coordination?.resign(this.#key);
     this.onEnded();
   }
 
   async #poll(): Promise<void> {
     this.#timer = undefined;
+    if (this.coordination !== undefined) {
+      this.#deciding = true;
+      this.#leading = await this.coordination.lead(this.#key).catch(() => true);
+      this.#deciding = false;
+      if (this.#ended) return;
+      if (!this.#leading) {
+        // Another process polls; this loop hears it, and asks again next interval in case it died.
+        this.#schedule();
+        return;
+      }
+    }
     const controller = new AbortController();
     this.#inFlight = controller;
-    let status: SessionStatus;
+    let status: Status;
     try {
-      status = (await this.port.getSessionStatus(this.sessionId, { signal: controller.signal })).status;
+      status = await this.source.fetch(this.id, { signal: controller.signal });
     } catch (error) {
       if (this.#ended) return;
       this.#inFlight = undefined;
@@ -175,23 +296,31 @@ class PollLoop {
     if (this.#ended) return;
     this.#inFlight = undefined;
     this.#consecutiveFailures = 0;
+    this.coordination?.publish(this.#key, status);
+    this.#deliver(status);
+    if (!this.#ended) this.#schedule();
+  }
+
+  /** A status another process polled. */
+  #heard(status: Status): void {
+    if (this.#ended) return;
+    this.#consecutiveFailures = 0;
     this.#deliver(status);
   }
 
-  #deliver(status: SessionStatus): void {
+  #deliver(status: Status): void {
     for (const [watcher, seen] of [...this.#watchers]) {
-      if (sameStatus(seen, status) || !this.#watchers.has(watcher)) continue;
+      if (this.source.same(seen, status) || this.source.olderThan?.(status, seen) === true || !this.#watchers.has(watcher)) continue;
       this.#watchers.set(watcher, status);
       notify(() => watcher.next(status));
     }
-    if (isFinalStatus(status)) this.end((watcher) => watcher.complete());
-    else if (!this.#ended) this.#schedule();
+    if (this.source.isFinal(status)) this.end((watcher) => watcher.complete());
   }
 
   #failed(error: unknown): void {
     this.#consecutiveFailures += 1;
-    this.onPollError?.(this.sessionId, error, this.#consecutiveFailures);
-    // A session that no longer exists will not come back; anything else may be passing.
+    this.onPollError?.(this.id, error, this.#consecutiveFailures);
+    // A thing that no longer exists will not come back; anything else may be passing.
     if (isAthenaError(error, 'not-found') || this.#consecutiveFailures >= this.maxConsecutiveFailures) {
       this.end((watcher) => watcher.error(error));
     } else {

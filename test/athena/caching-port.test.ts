@@ -296,7 +296,7 @@ describe('bounds and observability', () => {
       inner.last('ListSessions').resolve(page(`s-${index}`));
       await list;
     }
-    expect(port.stats().entries).toEqual({ details: 3, status: 3, immutable: 3, list: 2, workGroups: 0, inFlight: 0 });
+    expect(port.stats().entries).toMatchObject({ details: 3, status: 3, immutable: 3, list: 2, workGroups: 0, inFlight: 0 });
   });
 
   it('reports every outcome to onCacheEvent and in stats()', async () => {

@@ -4,8 +4,14 @@ import {
   AthenaError,
   type AthenaOperation,
   type AthenaPort,
+  type Calculation,
+  type CalculationPage,
+  type CalculationStatusResult,
   type CallOptions,
+  type ListCalculationsInput,
   type ListSessionsInput,
+  type SessionEndpoint,
+  type StopCalculationResult,
   type ListWorkGroupsInput,
   type SessionDetails,
   type SessionPage,
@@ -55,8 +61,14 @@ export class ManualPort implements AthenaPort {
     this.#pending<{ sessionId: string; state: 'CREATING' }>('StartSession', input, options);
   startCalculationExecution = (input: StartCalculationInput, options?: CallOptions) =>
     this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
-  getCalculationExecution = (id: string, options?: CallOptions) =>
-    this.#pending<{ calculationExecutionId: string; state: 'RUNNING' }>('GetCalculationExecution', id, options);
+  getCalculationExecution = (id: string, options?: CallOptions) => this.#pending<Calculation>('GetCalculationExecution', id, options);
+  getCalculationExecutionStatus = (id: string, options?: CallOptions) =>
+    this.#pending<CalculationStatusResult>('GetCalculationExecutionStatus', id, options);
+  getCalculationExecutionCode = (id: string, options?: CallOptions) => this.#pending<string>('GetCalculationExecutionCode', id, options);
+  listCalculationExecutions = (input: ListCalculationsInput, options?: CallOptions) =>
+    this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
+  stopCalculationExecution = (id: string, options?: CallOptions) => this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
+  getSessionEndpoint = (sessionId: string, options?: CallOptions) => this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
   listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) => this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
   getWorkGroup = (name: string, options?: CallOptions) => this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }

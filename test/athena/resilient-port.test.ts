@@ -50,6 +50,11 @@ class ScriptedPort implements AthenaPort {
   startSession = (_input: unknown, o?: CallOptions) => this.#call('StartSession', o);
   startCalculationExecution = (_input: unknown, o?: CallOptions) => this.#call('StartCalculationExecution', o);
   getCalculationExecution = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecution', o);
+  getCalculationExecutionStatus = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecutionStatus', o);
+  getCalculationExecutionCode = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecutionCode', o);
+  listCalculationExecutions = (_input: unknown, o?: CallOptions) => this.#call('ListCalculationExecutions', o);
+  stopCalculationExecution = (_id: string, o?: CallOptions) => this.#call('StopCalculationExecution', o);
+  getSessionEndpoint = (_id: string, o?: CallOptions) => this.#call('GetSessionEndpoint', o);
   listWorkGroups = (_input: unknown, o?: CallOptions) => this.#call('ListWorkGroups', o);
   getWorkGroup = (_name: string, o?: CallOptions) => this.#call('GetWorkGroup', o);
 }

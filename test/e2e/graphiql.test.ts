@@ -74,7 +74,17 @@ describe('GraphiQL in Chromium', () => {
     const page = await openGraphiQL();
     await expect(page.title()).resolves.toBe('Athena Spark sessions');
     const tabs = await page.locator('.graphiql-tab-button').allInnerTexts();
-    expect(tabs).toEqual(['Sessions', 'AllSessions', 'SessionWithConfiguration', 'WatchSession', '<untitled>']);
+    expect(tabs).toEqual([
+      'Sessions',
+      'AllSessions',
+      'SessionWithConfiguration',
+      'WatchSession',
+      '<untitled>',
+      'SessionCalculations',
+      'StartCalculation',
+      'WatchCalculation',
+      'SparkConnectEndpoint',
+    ]);
 
     // The documentation explorer is built from the introspected schema.
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();

@@ -109,4 +109,26 @@ describe('demo seed', () => {
     expect(all.some((session) => session.dpuExecutionInMillis > 2 ** 32)).toBe(true);
     expect(all.every((session) => Number.isSafeInteger(session.dpuExecutionInMillis))).toBe(true);
   });
+
+  it('gives PySpark sessions calculations, a running one in each BUSY session, and Spark 3.5 sessions none', () => {
+    const store = new SessionStore({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
+    seedDemoData(store);
+    const busy = store.listSessionsPage({ workGroup: 'primary', stateFilter: 'BUSY', limit: 1_000 }).sessions;
+    for (const session of busy) {
+      const running = store.listCalculationsPage({ sessionId: session.sessionId, stateFilter: 'RUNNING', limit: 10 }).calculations;
+      expect(running).toHaveLength(1);
+    }
+    const idle = store.listSessionsPage({ workGroup: 'primary', stateFilter: 'IDLE', limit: 1_000 }).sessions;
+    const histories = idle.map((session) => store.listCalculationsPage({ sessionId: session.sessionId, limit: 100 }).calculations);
+    expect(histories.some((calculations) => calculations.some((calculation) => calculation.state === 'COMPLETED'))).toBe(true);
+    expect(histories.some((calculations) => calculations.some((calculation) => calculation.state === 'FAILED'))).toBe(true);
+    for (const calculations of histories) {
+      for (const calculation of calculations) expect(['COMPLETED', 'FAILED']).toContain(calculation.state);
+    }
+    const connect = store.listSessionsPage({ workGroup: 'ml-experiments', stateFilter: 'BUSY', limit: 100 }).sessions;
+    expect(connect.length).toBeGreaterThan(0);
+    for (const session of connect) {
+      expect(store.listCalculationsPage({ sessionId: session.sessionId, limit: 100 }).calculations).toEqual([]);
+    }
+  });
 });

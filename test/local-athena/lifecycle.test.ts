@@ -21,9 +21,13 @@ const timings = {
   creatingMs: 1_000,
   createdMs: 500,
   terminatingMs: 2_000,
+  calculationCreatingMs: 50,
   calculationQueuedMs: 100,
   calculationMs: 3_000,
+  calculationCancelingMs: 400,
 };
+/** From submission until a calculation runs. */
+const WAIT_MS = timings.calculationCreatingMs + timings.calculationQueuedMs;
 const START = Date.UTC(2024, 5, 1, 9, 0, 0);
 
 describe('session lifecycle', () => {
@@ -185,13 +189,13 @@ describe('session lifecycle', () => {
     expect(error.message).toContain('no-such-session');
   });
 
-  it('a calculation moves IDLE -> BUSY -> IDLE, QUEUED -> RUNNING -> COMPLETED, and adds DPU time', async () => {
+  it('a calculation moves IDLE -> BUSY -> IDLE, CREATING -> QUEUED -> RUNNING -> COMPLETED, and adds DPU time', async () => {
     const { sessionId } = await toIdle();
     const submittedAt = clock.now();
     const started = await harness.client.send(
       new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: 'df.count()', Description: 'count rows' }),
     );
-    expect(started.State).toBe('QUEUED');
+    expect(started.State).toBe('CREATING');
     const calculationId = started.CalculationExecutionId as string;
 
     let session = await status(sessionId);
@@ -201,6 +205,9 @@ describe('session lifecycle', () => {
 
     const get = () => harness.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationId }));
     let calculation = await get();
+    expect(calculation.Status?.State).toBe('CREATING');
+    clock.advance(timings.calculationCreatingMs);
+    calculation = await get();
     expect(calculation.Status?.State).toBe('QUEUED');
     expect(calculation.SessionId).toBe(sessionId);
     expect(calculation.Description).toBe('count rows');
@@ -214,7 +221,7 @@ describe('session lifecycle', () => {
 
     clock.advance(timings.calculationMs);
     calculation = await get();
-    const completedAt = submittedAt + timings.calculationQueuedMs + timings.calculationMs;
+    const completedAt = submittedAt + WAIT_MS + timings.calculationMs;
     expect(calculation.Status?.State).toBe('COMPLETED');
     expect(calculation.Status?.CompletionDateTime?.getTime()).toBe(completedAt);
     expect(calculation.Statistics?.DpuExecutionInMillis).toBe(timings.calculationMs * 2);
@@ -228,7 +235,7 @@ describe('session lifecycle', () => {
     expect(details.Statistics?.DpuExecutionInMillis).toBe(timings.calculationMs * 2);
 
     await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: 'df.count()' }));
-    clock.advance(timings.calculationQueuedMs + timings.calculationMs);
+    clock.advance(WAIT_MS + timings.calculationMs);
     const again = await harness.client.send(new GetSessionCommand({ SessionId: sessionId }));
     expect(again.Status?.State).toBe('IDLE');
     expect(again.Statistics?.DpuExecutionInMillis).toBe(timings.calculationMs * 4);
@@ -238,13 +245,13 @@ describe('session lifecycle', () => {
     const { sessionId } = await toIdle(1);
     clock.advance(50_000);
     await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '1' }));
-    clock.advance(timings.calculationQueuedMs + timings.calculationMs + 59_999);
+    clock.advance(WAIT_MS + timings.calculationMs + 59_999);
     expect((await status(sessionId)).State).toBe('IDLE');
     clock.advance(1);
     expect((await status(sessionId)).State).toBe('TERMINATING');
   });
 
-  it('rejects a calculation in a session that is not IDLE', async () => {
+  it('rejects a calculation in a session that is neither IDLE nor BUSY; a BUSY one queues it', async () => {
     const creating = await startSession();
     const onCreating = await rejectionOf(
       harness.client.send(new StartCalculationExecutionCommand({ SessionId: creating, CodeBlock: '1' })),
@@ -253,18 +260,27 @@ describe('session lifecycle', () => {
     expect(onCreating.message).toContain('CREATING');
 
     const { sessionId } = await toIdle();
-    await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '1' }));
-    const onBusy = await rejectionOf(
-      harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '2' })),
-    );
-    expect(onBusy).toBeInstanceOf(InvalidRequestException);
-    expect(onBusy.message).toContain('BUSY');
+    const first = await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '1' }));
+    const second = await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '2' }));
+    const stateOf = async (id: string | undefined) =>
+      (await harness.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: id }))).Status?.State;
+    clock.advance(WAIT_MS);
+    expect(await stateOf(first.CalculationExecutionId)).toBe('RUNNING');
+    expect(await stateOf(second.CalculationExecutionId)).toBe('QUEUED');
+    clock.advance(timings.calculationMs);
+    expect(await stateOf(first.CalculationExecutionId)).toBe('COMPLETED');
+    expect(await stateOf(second.CalculationExecutionId)).toBe('RUNNING');
+    expect((await status(sessionId)).State).toBe('BUSY');
+    clock.advance(timings.calculationMs);
+    expect(await stateOf(second.CalculationExecutionId)).toBe('COMPLETED');
+    expect((await status(sessionId)).State).toBe('IDLE');
 
     const terminated = harness.athena.store.addSession({ workGroup: 'lifecycle', state: 'TERMINATED' });
     const onTerminated = await rejectionOf(
       harness.client.send(new StartCalculationExecutionCommand({ SessionId: terminated.sessionId, CodeBlock: '1' })),
     );
     expect(onTerminated).toBeInstanceOf(InvalidRequestException);
+    expect(onTerminated.message).toMatch(/^Session is in the TERMINATED state/);
 
     const unknown = await rejectionOf(
       harness.client.send(new StartCalculationExecutionCommand({ SessionId: 'nope', CodeBlock: '1' })),
@@ -277,7 +293,7 @@ describe('session lifecycle', () => {
     const { CalculationExecutionId } = await harness.client.send(
       new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: 'long_job()' }),
     );
-    clock.advance(timings.calculationQueuedMs + 1_000);
+    clock.advance(WAIT_MS + 1_000);
     await harness.client.send(new TerminateSessionCommand({ SessionId: sessionId }));
     clock.advance(10_000);
     const calculation = await harness.client.send(

@@ -1,12 +1,17 @@
 import {
+  GetCalculationExecutionCodeCommand,
   GetCalculationExecutionCommand,
+  GetCalculationExecutionStatusCommand,
   GetSessionCommand,
+  GetSessionEndpointCommand,
   GetSessionStatusCommand,
   GetWorkGroupCommand,
+  ListCalculationExecutionsCommand,
   ListSessionsCommand,
   ListWorkGroupsCommand,
   StartCalculationExecutionCommand,
   StartSessionCommand,
+  StopCalculationExecutionCommand,
   TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
 import type { AthenaClient } from '@aws-sdk/client-athena';
@@ -38,6 +43,11 @@ const SENDERS: Partial<Record<OperationName, Send>> = {
   GetCalculationExecution: (client, input) => client.send(new GetCalculationExecutionCommand(input as never)),
   ListWorkGroups: (client, input) => client.send(new ListWorkGroupsCommand(input as never)),
   GetWorkGroup: (client, input) => client.send(new GetWorkGroupCommand(input as never)),
+  GetCalculationExecutionStatus: (client, input) => client.send(new GetCalculationExecutionStatusCommand(input as never)),
+  GetCalculationExecutionCode: (client, input) => client.send(new GetCalculationExecutionCodeCommand(input as never)),
+  ListCalculationExecutions: (client, input) => client.send(new ListCalculationExecutionsCommand(input as never)),
+  StopCalculationExecution: (client, input) => client.send(new StopCalculationExecutionCommand(input as never)),
+  GetSessionEndpoint: (client, input) => client.send(new GetSessionEndpointCommand(input as never)),
 };
 
 /** A valid request for each operation, naming nothing that exists. */
@@ -51,6 +61,11 @@ const BASE_INPUTS: Partial<Record<OperationName, Record<string, unknown>>> = {
   GetCalculationExecution: { CalculationExecutionId: 'no-such-calculation' },
   ListWorkGroups: {},
   GetWorkGroup: { WorkGroup: 'no-such-work-group' },
+  GetCalculationExecutionStatus: { CalculationExecutionId: 'no-such-calculation' },
+  GetCalculationExecutionCode: { CalculationExecutionId: 'no-such-calculation' },
+  ListCalculationExecutions: { SessionId: 'no-such-session' },
+  StopCalculationExecution: { CalculationExecutionId: 'no-such-calculation' },
+  GetSessionEndpoint: { SessionId: 'no-such-session' },
 };
 
 /** A value of `length` code points that matches the shape's pattern, or undefined if none can. */

@@ -46,6 +46,12 @@ export class Gate {
       startSession: (input, o) => hold('StartSession', () => port.startSession(input, o)),
       startCalculationExecution: (input, o) => hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
       getCalculationExecution: (id: string, o?: CallOptions) => hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
+      getCalculationExecutionStatus: (id: string, o?: CallOptions) =>
+        hold('GetCalculationExecutionStatus', () => port.getCalculationExecutionStatus(id, o)),
+      getCalculationExecutionCode: (id: string, o?: CallOptions) => hold('GetCalculationExecutionCode', () => port.getCalculationExecutionCode(id, o)),
+      listCalculationExecutions: (input, o) => hold('ListCalculationExecutions', () => port.listCalculationExecutions(input, o)),
+      stopCalculationExecution: (id: string, o?: CallOptions) => hold('StopCalculationExecution', () => port.stopCalculationExecution(id, o)),
+      getSessionEndpoint: (id: string, o?: CallOptions) => hold('GetSessionEndpoint', () => port.getSessionEndpoint(id, o)),
       listWorkGroups: (input, o) => hold('ListWorkGroups', () => port.listWorkGroups(input, o)),
       getWorkGroup: (name: string, o?: CallOptions) => hold('GetWorkGroup', () => port.getWorkGroup(name, o)),
     };

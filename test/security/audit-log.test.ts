@@ -93,6 +93,12 @@ describe('audit lines', () => {
     expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startSession', subject: 'dave', workGroup: 'analytics', outcome: 'not-found' }]);
   });
 
+  it('calculations: a start refused for want of scope', async () => {
+    const sessionId = active[0]!;
+    await send(stack, post(`mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`, undefined, await as({ sub: 'reader', scope: READ })));
+    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startCalculation', subject: 'reader', sessionId, outcome: 'forbidden' }]);
+  });
+
   it('no bearer token ever appears in the log', () => {
     expect(issued.length).toBeGreaterThan(5);
     expect(allLines.length).toBeGreaterThan(5);

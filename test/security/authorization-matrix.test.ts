@@ -12,12 +12,25 @@ let stack: Stack;
 /** Active sessions of `primary`; each terminate takes a fresh one. */
 let activeIds: string[];
 let target: string;
+/** IDLE sessions of `primary` kept apart from activeIds: each permitted startCalculation takes one. */
+let idleIds: string[];
+/** A calculation in `primary`. */
+let calculationTarget: string;
 
 beforeAll(async () => {
   stack = await startProductionStack();
   const response = await send(stack, post('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }', undefined, bearer(await token())));
-  activeIds = response.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+  const idle = await send(stack, post('{ sessions(workGroup: "primary", state: IDLE, first: 10) { edges { node { sessionId } } } }', undefined, bearer(await token())));
+  idleIds = idle.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+  activeIds = response.json!.data.sessions.edges
+    .map((edge: { node: { sessionId: string } }) => edge.node.sessionId)
+    .filter((sessionId: string) => !idleIds.includes(sessionId));
   target = activeIds.pop()!;
+  const started = await send(
+    stack,
+    post(`mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(1)" }) { calculation { calculationId } } }`, undefined, bearer(await token())),
+  );
+  calculationTarget = started.json!.data.startCalculation.calculation.calculationId;
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.resetCalls());
@@ -39,6 +52,8 @@ interface EntryPoint {
   hidden: { data: unknown } | { code: string };
   /** Upstream calls that may be spent learning the target's work group (never more). */
   hiddenCalls: Record<string, number>;
+  /** Upstream calls of a permitted call by a caller restricted to the target's work group, when not the usual rule. */
+  restrictedCalls?: Record<string, number>;
 }
 
 const ENTRY_POINTS: EntryPoint[] = [
@@ -145,6 +160,26 @@ const ENTRY_POINTS: EntryPoint[] = [
     hiddenCalls: { GetSession: 1 },
   },
   {
+    name: '_entities (calculation)',
+    kind: 'query',
+    operation: () => `{ _entities(representations: [{ __typename: "Calculation", calculationId: "${calculationTarget}" }]) { ... on Calculation { description } } }`,
+    permitted: (data) => expect(data._entities).toHaveLength(1),
+    permittedCalls: { GetCalculationExecution: 1 },
+    hidden: { data: { _entities: [null] } },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: 'startCalculation',
+    kind: 'mutation',
+    // Each permitted call makes a session busy, so every run aims at a fresh IDLE one.
+    operation: () => `mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(2)" }) { calculation { calculationId } } }`,
+    permitted: (data) => expect(data.startCalculation.calculation.calculationId).toEqual(expect.any(String)),
+    permittedCalls: { StartCalculationExecution: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    // StartCalculationExecution takes only a session id: the work group is checked first.
+    hiddenCalls: { GetSession: 1 },
+  },
+  {
     name: 'terminateSession',
     kind: 'mutation',
     // Each permitted call ends a session, so every run aims at a fresh one.
@@ -227,7 +262,7 @@ const CALLERS: Caller[] = [
       // A restricted caller pays one GetSession per session to learn its work group, instead of GetSessionStatus.
       const expected = { ...entry.permittedCalls, ...entry.hiddenCalls };
       if (expected.GetSession !== undefined) delete expected.GetSessionStatus;
-      expect(calls).toEqual(expected);
+      expect(calls).toEqual(entry.restrictedCalls ?? expected);
     },
   },
 ];

@@ -119,6 +119,7 @@ const globalId = (raw: string) => Buffer.from(raw, 'utf8').toString('base64');
 const SESSION = 'some-session-id';
 const TERMINATE = `mutation { terminateSession(input: { sessionId: "${SESSION}" }) { state } }`;
 const START = (input: string) => `mutation { startSession(input: { ${input} }) { session { sessionId } } }`;
+const CALCULATE = (input: string) => `mutation { startCalculation(input: { ${input} }) { calculation { calculationId } } }`;
 const SESSIONS = (args: string) => `{ sessions(${args}) { edges { cursor } } }`;
 const EMPTY_CONNECTION = { sessions: { edges: [] } };
 const ALL_SESSIONS = (args: string) => `{ allSessions(${args}) { edges { cursor } } }`;
@@ -431,6 +432,35 @@ const badArguments: Row[] = [
   { name: 'start with an idle timeout of 0', request: () => q(START('workGroup: "primary", idleTimeoutMinutes: 0')), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start with a 129-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(129)}"`)), status: 200, code: 'BAD_USER_INPUT' },
   { name: 'start with a 31-character client request token', request: () => q(START(`workGroup: "primary", clientRequestToken: "${long(31)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  // Calculations: AWS's model (CalculationExecutionId 1..36, CodeBlock <= 68,000, Description 1..1024, ClientRequestToken 32..128).
+  { name: 'empty calculationId', request: () => q('{ calculation(calculationId: "") { calculationId } }'), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'calculationId of 37 characters', request: () => q(`{ calculation(calculationId: "${long(37)}") { calculationId } }`), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'calculation global id of 37 characters', request: () => q(`{ node(id: "${globalId(`Calculation:${long(37)}`)}") { id } }`), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: '_entities with a numeric calculationId',
+    request: () => q('{ _entities(representations: [{ __typename: "Calculation", calculationId: 7 }]) { __typename } }'),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  { name: 'stop with a 300-character id', request: () => q(`mutation { stopCalculation(input: { calculationId: "${long(300)}" }) { state } }`), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'calculation in an empty session id', request: () => q(CALCULATE('sessionId: "", codeBlock: "1"')), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'calculation of 68,001 characters of code',
+    request: () => q('mutation($input: StartCalculationInput!) { startCalculation(input: $input) { calculation { calculationId } } }', { input: { sessionId: SESSION, codeBlock: long(68_001) } }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
+  { name: 'calculation with an empty description', request: () => q(CALCULATE(`sessionId: "${SESSION}", codeBlock: "1", description: ""`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'calculation with a 31-character client request token', request: () => q(CALCULATE(`sessionId: "${SESSION}", codeBlock: "1", clientRequestToken: "${long(31)}"`)), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'calculation without code', request: () => q(CALCULATE(`sessionId: "${SESSION}"`)), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
+  // Checked before the session's own call, though the connection sits below the session.
+  { name: 'calculations first: 101', request: () => q(`{ session(sessionId: "${SESSION}") { calculations(first: 101) { edges { cursor } } } }`), status: 200, code: 'BAD_USER_INPUT' },
+  {
+    name: 'calculations first: -1 in a variable, under node',
+    request: () => q(`query($n: Int) { node(id: "${globalId(`Session:${SESSION}`)}") { ... on Session { calculations(first: $n) { edges { cursor } } } } }`, { n: -1 }),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+  },
 ];
 
 const QUERY = '{ sessions(workGroup: "primary") { edges { cursor } } }';
@@ -486,6 +516,9 @@ const wrongScopesAndWorkGroups: Row[] = [
   { name: 'read-only token starts', request: () => post(START('workGroup: "primary"'), undefined, as('readOnly')), status: 200, code: 'FORBIDDEN' },
   { name: 'write-only token reads a session', request: () => post('{ session(sessionId: "x") { sessionId } }', undefined, as('writeOnly')), status: 200, code: 'FORBIDDEN' },
   { name: 'write-only token lists sessions', request: () => post(QUERY, undefined, as('writeOnly')), status: 200, code: 'FORBIDDEN' },
+  { name: 'read-only token starts a calculation', request: () => post(CALCULATE(`sessionId: "${SESSION}", codeBlock: "1"`), undefined, as('readOnly')), status: 200, code: 'FORBIDDEN' },
+  { name: 'read-only token stops a calculation', request: () => post('mutation { stopCalculation(input: { calculationId: "x" }) { state } }', undefined, as('readOnly')), status: 200, code: 'FORBIDDEN' },
+  { name: 'write-only token reads a calculation', request: () => post('{ calculation(calculationId: "x") { calculationId } }', undefined, as('writeOnly')), status: 200, code: 'FORBIDDEN' },
   { name: 'token without scopes reads a node', request: () => post(`{ node(id: "${globalId('Session:x')}") { id } }`, undefined, as('noScope')), status: 200, code: 'FORBIDDEN' },
   { name: 'token without scopes reads a work group', request: () => post('{ workGroup(name: "primary") { name } }', undefined, as('noScope')), status: 200, code: 'FORBIDDEN' },
   {

@@ -1,4 +1,4 @@
-// The sessionStatus subscription under real JWT auth, over both transports: the same scopes and
+// The sessionStatus and calculationStatus subscriptions under real JWT auth, over both transports: the same scopes and
 // work-group rules as every other entry point (a session elsewhere is NOT_FOUND, never FORBIDDEN).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,11 +14,14 @@ let server: Server;
 let webSockets: ReturnType<typeof attachWebSocketServer>;
 let origin: string;
 let primarySession: string;
+/** A calculation in `primary` (in a session other than primarySession, which must stay IDLE). */
+let primaryCalculation: string;
 
 const subscription = (sessionId: string) => `subscription { sessionStatus(sessionId: "${sessionId}") { state } }`;
+const calculationSubscription = (calculationId: string) => `subscription { calculationStatus(calculationId: "${calculationId}") { state } }`;
 
 /** The first thing a graphql-ws client hears: a result, or the errors it was refused with. */
-function firstOverWebSocket(authorization: string | undefined, sessionId: string): Promise<{ data?: unknown; codes: string[] }> {
+function firstOverWebSocket(authorization: string | undefined, sessionId: string, query = subscription(sessionId)): Promise<{ data?: unknown; codes: string[] }> {
   return new Promise((resolve) => {
     const client = createClient({
       url: `${origin.replace('http', 'ws')}/graphql`,
@@ -32,7 +35,7 @@ function firstOverWebSocket(authorization: string | undefined, sessionId: string
       void client.dispose();
     };
     client.subscribe(
-      { query: subscription(sessionId) },
+      { query },
       {
         next: (result) => finish({ data: result.data, codes: (result.errors ?? []).map((error) => String(error.extensions?.code)) }),
         error: (error) =>
@@ -48,12 +51,12 @@ function firstOverWebSocket(authorization: string | undefined, sessionId: string
 }
 
 /** The first event of an SSE subscription, or the HTTP refusal. */
-async function firstOverSse(authorization: string | undefined, sessionId: string): Promise<{ status: number; body: string }> {
+async function firstOverSse(authorization: string | undefined, sessionId: string, query = subscription(sessionId)): Promise<{ status: number; body: string }> {
   const controller = new AbortController();
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(authorization ? { authorization } : {}) },
-    body: JSON.stringify({ query: subscription(sessionId) }),
+    body: JSON.stringify({ query }),
     signal: controller.signal,
   });
   if (response.status !== 200 || response.body === null) return { status: response.status, body: await response.text() };
@@ -70,8 +73,14 @@ async function firstOverSse(authorization: string | undefined, sessionId: string
 
 beforeAll(async () => {
   stack = await startProductionStack();
-  const page = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }', {}, bearer(await token()));
+  const page = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 2) { edges { node { sessionId } } } }', {}, bearer(await token()));
   primarySession = page.data!.sessions.edges[0].node.sessionId;
+  const started = await stack.graphql(
+    `mutation { startCalculation(input: { sessionId: "${page.data!.sessions.edges[1].node.sessionId}", codeBlock: "print(1)" }) { calculation { calculationId } } }`,
+    {},
+    bearer(await token()),
+  );
+  primaryCalculation = started.data!.startCalculation.calculation.calculationId;
   server = createServer(stack.yoga);
   webSockets = attachWebSocketServer(server, stack.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -122,5 +131,23 @@ describe('sessionStatus over SSE', () => {
     const first = await firstOverSse(`Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`, primarySession);
     expect(first.body).toContain('NOT_FOUND');
     expect(first.body).not.toContain('"state"');
+  });
+});
+
+describe('calculationStatus over both transports', () => {
+  const watch = () => calculationSubscription(primaryCalculation);
+
+  it('no token is refused (socket closed with 4401, HTTP 401); a token without sessions:read is FORBIDDEN', async () => {
+    expect((await firstOverWebSocket(undefined, '', watch())).codes).toEqual(['CLOSED 4401']);
+    expect((await firstOverSse(undefined, '', watch())).status).toBe(401);
+    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, '', watch())).codes).toEqual(['FORBIDDEN']);
+  });
+
+  it('a calculation whose session is outside the caller\'s work groups is NOT_FOUND', async () => {
+    const outsider = `Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`;
+    expect((await firstOverWebSocket(outsider, '', watch())).codes).toEqual(['NOT_FOUND']);
+    const sse = await firstOverSse(outsider, '', watch());
+    expect(sse.body).toContain('NOT_FOUND');
+    expect(sse.body).not.toContain('"state"');
   });
 });

@@ -82,6 +82,11 @@ const bindAll = (port: AthenaPort): AthenaPort => ({
   startSession: port.startSession.bind(port),
   startCalculationExecution: port.startCalculationExecution.bind(port),
   getCalculationExecution: port.getCalculationExecution.bind(port),
+  getCalculationExecutionStatus: port.getCalculationExecutionStatus.bind(port),
+  getCalculationExecutionCode: port.getCalculationExecutionCode.bind(port),
+  listCalculationExecutions: port.listCalculationExecutions.bind(port),
+  stopCalculationExecution: port.stopCalculationExecution.bind(port),
+  getSessionEndpoint: port.getSessionEndpoint.bind(port),
   listWorkGroups: port.listWorkGroups.bind(port),
   getWorkGroup: port.getWorkGroup.bind(port),
 });

@@ -1,0 +1,191 @@
+// `Session.calculations`: a Relay connection over ListCalculationExecutions (newest first), laid
+// over its NextToken paging the way `sessions` is over ListSessions: full upstream pages, so a
+// position inside a page is stable, and a GraphQL page may span upstream pages. Its cursors are
+// the sessions' codec with a scope of their own (see calculationCursorScope).
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type ExecutionArgs,
+  type GraphQLError,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { CalculationState } from '../athena/port.js';
+import type { GatewayContext } from '../context.js';
+import type { CursorPosition } from './cursors.js';
+import { BadUserInputError } from '../errors.js';
+import { builder } from './builder.js';
+import { CalculationObject, refFromCalculationSummary, type CalculationRef } from './calculation.js';
+import { CalculationStateEnum } from './calculation-status.js';
+import { requireScope, SessionObject } from './session.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './session-connection.js';
+import { validateIntRange } from './validation.js';
+
+export const CalculationConnection = builder.connectionObject(
+  {
+    type: CalculationObject,
+    name: 'CalculationConnection',
+    description: 'A page of calculations of one session, newest first, as Athena lists them.',
+  },
+  { name: 'CalculationEdge' },
+);
+
+interface ConnectionResult {
+  edges: { cursor: string; node: CalculationRef }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * The codec binds a cursor to a work group and a state filter. A calculation cursor's "work group"
+ * is this scope: it contains a space, which no work group name can, so a session cursor is never
+ * taken for a calculation cursor, nor a cursor of one session's calculations for another's.
+ */
+const calculationCursorScope = (sessionId: string) => `calculations of ${sessionId}`;
+
+interface CalculationPosition {
+  pageToken: string | undefined;
+  index: number;
+  calculationId: string | undefined;
+}
+
+function encodeCursor(context: GatewayContext, sessionId: string, state: CalculationState | undefined, position: CalculationPosition): string {
+  return context.cursors.encode({
+    workGroup: calculationCursorScope(sessionId),
+    // The codec compares the state filter as a string; calculation states are strings too.
+    state: state as CursorPosition['state'],
+    pageToken: position.pageToken,
+    index: position.index,
+    sessionId: position.calculationId,
+  });
+}
+
+function decodeCursor(context: GatewayContext, sessionId: string, state: CalculationState | undefined, cursor: string): CalculationPosition {
+  try {
+    const position = context.cursors.decode(cursor, { workGroup: calculationCursorScope(sessionId), state: state as CursorPosition['state'] });
+    return { pageToken: position.pageToken, index: position.index, calculationId: position.sessionId };
+  } catch (error) {
+    if (!(error instanceof BadUserInputError)) throw error;
+    throw new BadUserInputError("The cursor is invalid: use a cursor from this session's calculations with the same state filter, unchanged.", 'after');
+  }
+}
+
+export interface CalculationsArgs {
+  state?: CalculationState | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}
+
+const validateFirst = (first: number | null | undefined) => validateIntRange(first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+
+/**
+ * `calculations` sits below a session, whose own upstream call runs first; so that a bad `first`
+ * never costs that call, every `calculations` field of an operation has it checked before the
+ * operation executes. (A cursor is checked by the field itself: whether it belongs to this
+ * session's calculations is only known once the session is.)
+ */
+export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | undefined {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation === null || operation === undefined) return undefined;
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+  // Bad variables are graphql-js's to report, in its own words.
+  if (coerced.errors !== undefined) return undefined;
+  const typeInfo = new TypeInfo(args.schema);
+  let error: GraphQLError | undefined;
+  visit(
+    args.document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (error !== undefined || node.name.value !== 'calculations') return;
+        const field = typeInfo.getFieldDef();
+        if (field === null || field === undefined || typeInfo.getParentType()?.name !== 'Session') return;
+        try {
+          validateFirst((getArgumentValues(field, node, coerced.coerced) as CalculationsArgs).first);
+        } catch (caught) {
+          if (!(caught instanceof BadUserInputError)) throw caught;
+          error = caught;
+        }
+      },
+    }),
+  );
+  return error;
+}
+
+/** Runs calculationsArgumentError before execution: the operation answers BAD_USER_INPUT with no upstream call. */
+export function useCalculationsArgumentCheck<Context extends Record<string, unknown>>(): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const error = calculationsArgumentError(args);
+      if (error !== undefined) setResultAndStopExecution({ errors: [error] });
+    },
+  };
+}
+
+export async function resolveCalculationConnection(context: GatewayContext, sessionId: string, args: CalculationsArgs): Promise<ConnectionResult> {
+  requireScope(context, 'sessions:read');
+  const state = args.state ?? undefined;
+  const first = validateFirst(args.first);
+  const start: CalculationPosition =
+    args.after === null || args.after === undefined ? { pageToken: undefined, index: -1, calculationId: undefined } : decodeCursor(context, sessionId, state, args.after);
+
+  const edges: ConnectionResult['edges'] = [];
+  let pageToken = start.pageToken;
+  let page = await context.loaders.loadCalculationPage({ sessionId, state, pageToken });
+  // The session went away between its own call and this one: it has no calculations to show.
+  if (page === null) return connection(edges, false);
+  let index = resumeIndex(page.calculations, start) + 1;
+  for (;;) {
+    for (; index < page.calculations.length && edges.length < first; index += 1) {
+      const summary = page.calculations[index]!;
+      // The last row of an upstream page points at the next page, so resuming there costs one call, not two.
+      const position: CalculationPosition =
+        index === page.calculations.length - 1 && page.nextToken !== undefined
+          ? { pageToken: page.nextToken, index: -1, calculationId: undefined }
+          : { pageToken, index, calculationId: summary.calculationExecutionId };
+      edges.push({ cursor: encodeCursor(context, sessionId, state, position), node: refFromCalculationSummary(summary, sessionId) });
+    }
+    const moreInPage = index < page.calculations.length;
+    if (edges.length >= first || moreInPage || page.nextToken === undefined) {
+      return connection(edges, moreInPage || page.nextToken !== undefined);
+    }
+    pageToken = page.nextToken;
+    const next = await context.loaders.loadCalculationPage({ sessionId, state, pageToken });
+    if (next === null) return connection(edges, false);
+    page = next;
+    index = 0;
+  }
+}
+
+/** After the calculation the cursor names if it is still in the page (new ones shift the first page), else after the index. */
+function resumeIndex(calculations: readonly { calculationExecutionId: string }[], position: CalculationPosition): number {
+  if (position.calculationId !== undefined) {
+    const found = calculations.findIndex((calculation) => calculation.calculationExecutionId === position.calculationId);
+    if (found >= 0) return found;
+  }
+  return position.index;
+}
+
+function connection(edges: ConnectionResult['edges'], hasNextPage: boolean): ConnectionResult {
+  return {
+    edges,
+    pageInfo: { hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}
+
+builder.objectField(SessionObject, 'calculations', (t) =>
+  t.field({
+    type: CalculationConnection,
+    nullable: false,
+    description:
+      'Calculations of this session, newest first (one ListCalculationExecutions per 100). ' +
+      `Pages hold \`first\` calculations (0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}); follow \`pageInfo.endCursor\` with \`after\` while \`hasNextPage\`.`,
+    args: {
+      state: t.arg({ type: CalculationStateEnum, description: 'Only calculations in this state.' }),
+      first: t.arg.int({ description: `How many calculations, 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
+      after: t.arg.string({ description: "A cursor from this session's calculations (same state): the page starts after it." }),
+    },
+    resolve: (session, args, context) => resolveCalculationConnection(context, session.sessionId, args),
+  }),
+);

@@ -1,0 +1,42 @@
+// The calculation operations of the adapter over the real SDK and real HTTP: shapes mapped to our
+// types, and Athena's reason kept on a request it refused (the schema shows it to the caller).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAthenaError, type AthenaError } from '../../src/athena/port.js';
+import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
+import { testConfig } from '../../src/config.js';
+import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+
+let athena: LocalAthena;
+let adapter: SdkAthenaAdapter;
+
+beforeAll(async () => {
+  athena = await startLocalAthena({ seed: 'demo' });
+  adapter = new SdkAthenaAdapter({ settings: { ...testConfig().athena, mode: 'embedded', endpoint: athena.url } });
+});
+afterAll(async () => {
+  adapter.destroy();
+  await athena.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<AthenaError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isAthenaError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('calculations', () => {
+  it('keeps Athena\'s reason on a refused request, and only there', async () => {
+    // A Spark 3.5 session runs code through Spark Connect, not calculations.
+    const { sessions } = await adapter.listSessions({ workGroup: 'ml-experiments', stateFilter: 'IDLE', maxResults: 1 });
+    const refused = await rejection(adapter.startCalculationExecution({ sessionId: sessions[0]!.sessionId, codeBlock: '1' }));
+    expect(refused.kind).toBe('invalid-request');
+    expect(refused.reason).toEqual(expect.stringContaining('Spark Connect'));
+    const missing = await rejection(adapter.getCalculationExecution('00000000-0000-4000-8000-000000000000'));
+    expect(missing.kind).toBe('not-found');
+    expect(missing.reason).toBeUndefined();
+  });
+});

@@ -1,0 +1,71 @@
+// ATHENA_RATE_LIMIT=20 over 3 replicas: together they stay under 20 upstream calls per second,
+// and calls over budget wait instead of failing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+import { startReplicas, stopReplicas, type Replica } from '../support/gateway-processes.js';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+
+const LIMIT = 20;
+const WINDOW_MS = 10_000;
+const DETAILS = 'query($id: String!) { session(sessionId: $id) { statistics { dpuExecutionInMillis } } }';
+
+let redis: TestRedis;
+let athena: LocalAthena;
+let replicas: Replica[];
+let ids: string[];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  athena = await startLocalAthena({ seed: 'demo' });
+  // No cache: every operation is a distinct upstream call, so the load is well over budget.
+  replicas = await startReplicas({
+    replicas: 3,
+    athenaUrl: athena.url,
+    redisUrl: redis.url,
+    env: { ATHENA_RATE_LIMIT: String(LIMIT), CACHE_TTL_MS: '0' },
+  });
+  const page = await replicas[0]!.graphql('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }');
+  ids = page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
+}, 90_000);
+
+afterAll(async () => {
+  await stopReplicas(replicas ?? []);
+  await athena?.close();
+  await redis?.stop();
+});
+
+describe('a shared upstream budget', () => {
+  it('3 replicas under load make at most ~20 calls per second together, and no client sees an error', async () => {
+    const failures: unknown[] = [];
+    let answered = 0;
+    let running = true;
+    let next = 0;
+    const workers = replicas.flatMap((replica) =>
+      Array.from({ length: 4 }, async () => {
+        while (running) {
+          const id = ids[next++ % ids.length];
+          const result = await replica.graphql(DETAILS, { id });
+          if (result.errors !== undefined) failures.push(result.errors);
+          else answered += 1;
+        }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    athena.calls.reset();
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    const calls = athena.calls.total();
+    const seconds = (performance.now() - started) / 1000;
+    running = false;
+    await Promise.all(workers);
+
+    // A fixed one-second window in Redis: at most LIMIT per window the measurement touches.
+    expect(calls).toBeLessThanOrEqual(LIMIT * Math.ceil(seconds + 1));
+    // The budget is used, not starved (12 clients want far more).
+    expect(calls).toBeGreaterThanOrEqual(LIMIT * seconds * 0.5);
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
+    const metrics = (await replicas[0]!.get('/metrics')).text;
+    expect(metrics).toMatch(/athena_budget_waits_total [1-9]\d*/);
+  }, 60_000);
+});
