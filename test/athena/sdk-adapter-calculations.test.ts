@@ -29,6 +29,29 @@ async function rejection(promise: Promise<unknown>): Promise<AthenaError> {
 }
 
 describe('calculations', () => {
+  it('start, details, status, code, list and stop in camelCase domain types with Dates', async () => {
+    const { sessions } = await adapter.listSessions({ workGroup: 'analytics', stateFilter: 'IDLE', maxResults: 1 });
+    const sessionId = sessions[0]!.sessionId;
+    const started = await adapter.startCalculationExecution({ sessionId, codeBlock: 'print(42)', description: 'adapter' });
+    expect(started.calculationExecutionId).toEqual(expect.any(String));
+
+    const details = await adapter.getCalculationExecution(started.calculationExecutionId);
+    expect(details).toMatchObject({ calculationExecutionId: started.calculationExecutionId, sessionId, description: 'adapter' });
+    expect(details.status.submissionDateTime).toBeInstanceOf(Date);
+    expect(details.workingDirectory).toEqual(expect.any(String));
+
+    const status = await adapter.getCalculationExecutionStatus(started.calculationExecutionId);
+    expect(status.status.state).toBe(details.status.state);
+    expect(await adapter.getCalculationExecutionCode(started.calculationExecutionId)).toBe('print(42)');
+
+    const page = await adapter.listCalculationExecutions({ sessionId, maxResults: 10 });
+    expect(page.calculations[0]).toMatchObject({ calculationExecutionId: started.calculationExecutionId, description: 'adapter' });
+    expect(page.calculations[0]!.status.submissionDateTime).toBeInstanceOf(Date);
+
+    const stopped = await adapter.stopCalculationExecution(started.calculationExecutionId);
+    expect(['CANCELING', 'CANCELED']).toContain(stopped.state);
+  });
+
   it('keeps Athena\'s reason on a refused request, and only there', async () => {
     // A Spark 3.5 session runs code through Spark Connect, not calculations.
     const { sessions } = await adapter.listSessions({ workGroup: 'ml-experiments', stateFilter: 'IDLE', maxResults: 1 });

@@ -29,7 +29,7 @@ let html: string;
 
 beforeAll(async () => {
   // Calculations finish at once, so the demo session is IDLE again for the tabs tested after them.
-  stack = await startStack({ athena: { timings: { calculationQueuedMs: 1, calculationMs: 1 } } });
+  stack = await startStack({ athena: { timings: { calculationCreatingMs: 1, calculationQueuedMs: 1, calculationMs: 1 } } });
   const response = await stack.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/html');
@@ -145,6 +145,32 @@ describe('default documents', () => {
       engineConfiguration: { maxConcurrentDpus: expect.any(Number) },
       sessionConfiguration: { executionRole: expect.stringContaining('arn:aws:iam::') },
     });
+  });
+
+  it('the calculation tabs: start one in the demo session, list it, watch it', async () => {
+    const started = await stack.graphql(START_CALCULATION_DOCUMENT, variablesOf(6));
+    expect(started.errors).toBeUndefined();
+    const calculationId = started.data!.startCalculation.calculation.calculationId as string;
+    const listed = await stack.graphql(CALCULATIONS_DOCUMENT, variablesOf(5));
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.session.calculations.edges[0].node).toMatchObject({ calculationId, description: 'from GraphiQL' });
+
+    // As shipped, the watch tab names no calculation: NOT_FOUND says to paste one.
+    expect(variablesOf(7)).toEqual({ calculationId: expect.any(String) });
+    const response = await stack.yoga.fetch('http://gateway.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: WATCH_CALCULATION_DOCUMENT, variables: { calculationId } }),
+    });
+    const watch = readSse(response);
+    expect(await watch.next()).toMatchObject({ data: { calculationStatus: { state: expect.any(String) } } });
+    await watch.close();
+  });
+
+  it('the Spark Connect tab runs as it stands and shows an endpoint', async () => {
+    const result = await stack.graphql(ENDPOINT_DOCUMENT);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.workGroup.sessions.edges[0].node.endpoint.url).toEqual(expect.any(String));
   });
 
   it('the watch tab subscribes, and the terminate tab, once uncommented, ends the session', async () => {

@@ -93,10 +93,15 @@ describe('audit lines', () => {
     expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startSession', subject: 'dave', workGroup: 'analytics', outcome: 'not-found' }]);
   });
 
-  it('calculations: a start refused for want of scope', async () => {
+  it('calculations: a start refused for want of scope, and a stop of a calculation that does not exist', async () => {
     const sessionId = active[0]!;
     await send(stack, post(`mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`, undefined, await as({ sub: 'reader', scope: READ })));
-    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startCalculation', subject: 'reader', sessionId, outcome: 'forbidden' }]);
+    const calculationId = '00000000-0000-4000-8000-000000000000';
+    await send(stack, post(`mutation { stopCalculation(input: { calculationId: "${calculationId}" }) { state } }`, undefined, await as({ sub: 'writer', scope: WRITE })));
+    expect(auditLines().map((line) => line.audit)).toEqual([
+      { action: 'startCalculation', subject: 'reader', sessionId, outcome: 'forbidden' },
+      { action: 'stopCalculation', subject: 'writer', calculationId, outcome: 'not-found' },
+    ]);
   });
 
   it('no bearer token ever appears in the log', () => {

@@ -160,6 +160,27 @@ const ENTRY_POINTS: EntryPoint[] = [
     hiddenCalls: { GetSession: 1 },
   },
   {
+    name: 'calculation',
+    kind: 'query',
+    operation: () => `{ calculation(calculationId: "${calculationTarget}") { calculationId status { state } } }`,
+    permitted: (data) => expect(data.calculation.calculationId).toBe(calculationTarget),
+    permittedCalls: { GetCalculationExecutionStatus: 1 },
+    hidden: { data: { calculation: null } },
+    // Only GetCalculationExecution names the session, and the session names the work group.
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+    restrictedCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: 'node (calculation)',
+    kind: 'query',
+    operation: () => `{ node(id: "${globalId(`Calculation:${calculationTarget}`)}") { id ... on Calculation { status { state } } } }`,
+    permitted: (data) => expect(data.node.id).toBe(globalId(`Calculation:${calculationTarget}`)),
+    permittedCalls: { GetCalculationExecutionStatus: 1 },
+    hidden: { data: { node: null } },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+    restrictedCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
     name: '_entities (calculation)',
     kind: 'query',
     operation: () => `{ _entities(representations: [{ __typename: "Calculation", calculationId: "${calculationTarget}" }]) { ... on Calculation { description } } }`,
@@ -167,6 +188,15 @@ const ENTRY_POINTS: EntryPoint[] = [
     permittedCalls: { GetCalculationExecution: 1 },
     hidden: { data: { _entities: [null] } },
     hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
+  },
+  {
+    name: 'Session.calculations',
+    kind: 'query',
+    operation: () => `{ session(sessionId: "${target}") { calculations(first: 2) { edges { node { calculationId } } } } }`,
+    permitted: (data) => expect(data.session.calculations.edges).toEqual(expect.any(Array)),
+    permittedCalls: { GetSessionStatus: 1, ListCalculationExecutions: 1 },
+    hidden: { data: { session: null } },
+    hiddenCalls: { GetSession: 1 },
   },
   {
     name: 'startCalculation',
@@ -178,6 +208,15 @@ const ENTRY_POINTS: EntryPoint[] = [
     hidden: { code: 'NOT_FOUND' },
     // StartCalculationExecution takes only a session id: the work group is checked first.
     hiddenCalls: { GetSession: 1 },
+  },
+  {
+    name: 'stopCalculation',
+    kind: 'mutation',
+    operation: () => `mutation { stopCalculation(input: { calculationId: "${calculationTarget}" }) { state } }`,
+    permitted: (data) => expect(data.stopCalculation.state).toEqual(expect.any(String)),
+    permittedCalls: { StopCalculationExecution: 1 },
+    hidden: { code: 'NOT_FOUND' },
+    hiddenCalls: { GetCalculationExecution: 1, GetSession: 1 },
   },
   {
     name: 'terminateSession',
@@ -330,5 +369,31 @@ describe('a hidden session is checked against its real work group before anythin
     );
     expect(response.json?.errors).toBeUndefined();
     expect(response.json?.data.terminateSession.session.workGroup).toBe('primary');
+  });
+});
+
+describe('Session.endpoint needs sessions:connect', () => {
+  const query = () => `{ session(sessionId: "${target}") { sessionId endpoint { url authToken } } }`;
+
+  it('without it: FORBIDDEN at the field, the rest of the session answered, no GetSessionEndpoint', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: READ }))));
+    expect(response.status).toBe(200);
+    expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
+    expect(response.json?.errors).toEqual([expect.objectContaining({ path: ['session', 'endpoint'], extensions: { code: 'FORBIDDEN' } })]);
+    expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
+  });
+
+  it('with it: one GetSessionEndpoint (null on this PySpark session)', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect` }))));
+    expect(response.json?.errors).toBeUndefined();
+    expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
+    expect(stack.calls()).toEqual({ GetSessionStatus: 1, GetSessionEndpoint: 1 });
+  });
+
+  it('a session in another work group is null before the endpoint is asked for', async () => {
+    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect`, workgroups: ['sandbox'] }))));
+    expect(response.json?.errors).toBeUndefined();
+    expect(response.json?.data).toEqual({ session: null });
+    expect(stack.calls()).toEqual({ GetSession: 1 });
   });
 });

@@ -137,6 +137,15 @@ describe('sessionStatus over SSE', () => {
 describe('calculationStatus over both transports', () => {
   const watch = () => calculationSubscription(primaryCalculation);
 
+  it('a read token gets the current status', async () => {
+    const first = await firstOverWebSocket(`Bearer ${await token({ scope: READ })}`, '', watch());
+    expect(first.codes).toEqual([]);
+    expect(first.data).toEqual({ calculationStatus: { state: expect.any(String) } });
+    const sse = await firstOverSse(`Bearer ${await token({ scope: READ })}`, '', watch());
+    expect(sse.status).toBe(200);
+    expect(sse.body).toContain('"calculationStatus":{"state"');
+  });
+
   it('no token is refused (socket closed with 4401, HTTP 401); a token without sessions:read is FORBIDDEN', async () => {
     expect((await firstOverWebSocket(undefined, '', watch())).codes).toEqual(['CLOSED 4401']);
     expect((await firstOverSse(undefined, '', watch())).status).toBe(401);
