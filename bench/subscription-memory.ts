@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
-import { testConfig } from '../src/config.js';
+import { createPortStack } from '../src/athena/port-stack.js';
+import { loadConfig } from '../src/config.js';
 import { startLocalAthena } from '../src/local-athena/server.js';
 import { createGateway } from '../src/gateway.js';
 import { attachWebSocketServer } from '../src/http/websocket.js';
@@ -26,10 +26,11 @@ const heapMb = async () => {
 };
 
 const athena = await startLocalAthena({ seed: 'demo' });
-const config = testConfig({ subscriptionPollMs: 3_600_000 });
+const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), subscriptionPollMs: 3_600_000 };
 const settings = { ...config.athena, endpoint: athena.url };
-const adapter = new SdkAthenaAdapter({ settings });
-const yoga = createGateway({ ...config, athena: settings }, adapter);
+// The stack `serve` builds, so the heap per subscription is what users' processes hold.
+const stack = createPortStack({ ...config, athena: settings });
+const yoga = createGateway({ ...config, athena: settings }, stack.port, { resilience: stack.resilient });
 const server = createServer(yoga);
 const webSockets = attachWebSocketServer(server, yoga);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +78,6 @@ process.stdout.write(
 await webSockets.dispose();
 server.closeAllConnections();
 server.close();
-adapter.destroy();
+stack.destroy();
 await athena.close();
 process.exit(0);

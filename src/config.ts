@@ -57,8 +57,6 @@ export interface GatewayConfig {
   athena: AthenaClientSettings;
   /** Key for the HMAC that protects connection cursors. */
   cursorSecret: Buffer;
-  /** Whether CURSOR_SECRET was given (a random one does not survive restarts or span replicas). */
-  cursorSecretFromEnv: boolean;
   auth: AuthSettings;
   /** How long fetched status, statistics and list pages may be served to other requests; 0 = no cross-request cache. */
   cacheTtlMs: number;
@@ -304,7 +302,6 @@ export function loadConfig(environment: Environment): GatewayConfig {
       maxSockets: env.ATHENA_MAX_SOCKETS,
     },
     cursorSecret: env.CURSOR_SECRET !== undefined ? Buffer.from(env.CURSOR_SECRET, 'utf8') : randomBytes(32),
-    cursorSecretFromEnv: env.CURSOR_SECRET !== undefined,
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET,
       jwksUrl: env.AUTH_JWKS_URL,
@@ -360,9 +357,4 @@ function tracingSettings(env: z.infer<typeof environmentSchema>): TracingSetting
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   return url === undefined ? undefined : { url, serviceName: env.OTEL_SERVICE_NAME };
-}
-
-/** A config for tests and embedding: the defaults of local mode, with overrides. */
-export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
-  return { ...loadConfig({ CURSOR_SECRET: 'test-cursor-secret-0123456789-abcdef', LOG_LEVEL: 'silent' }), ...overrides };
 }

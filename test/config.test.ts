@@ -11,7 +11,6 @@ describe('loadConfig', () => {
     expect(config.port).toBe(4000);
     expect(config.athena).toMatchObject({ mode: 'embedded', region: 'us-east-1' });
     expect(config.cursorSecret.length).toBe(32);
-    expect(config.cursorSecretFromEnv).toBe(false);
     expect(config.auth.disabled).toBe(true);
     expect(config.graphiql).toBe(true);
     expect(config.subscriptionPollMs).toBe(2000);
@@ -132,7 +131,7 @@ describe('secrets and lists that do not hold are refused at start', () => {
     'a CURSOR_SECRET under 32 bytes is refused in every mode (%j)',
     (environment) => {
       expect(() => loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(31) })).toThrow(/CURSOR_SECRET: must be at least 32 bytes/);
-      expect(loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(32) }).cursorSecretFromEnv).toBe(true);
+      expect(loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret.toString('utf8')).toBe('x'.repeat(32));
     },
   );
 

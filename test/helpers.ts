@@ -1,9 +1,10 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
-import type { AthenaOperation, AthenaPort, CallOptions } from '../src/athena/port.js';
+import { immutableViaGetSession, type AthenaOperation, type AthenaPort, type CallOptions } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
-import { testConfig, type GatewayConfig } from '../src/config.js';
+import { type GatewayConfig } from '../src/config.js';
+import { testConfig } from './test-config.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 
@@ -126,6 +127,7 @@ export class InstrumentedPort implements AthenaPort {
   }
 
   getSession = (id: string, o?: CallOptions) => this.#track('GetSession', () => this.inner.getSession(id, o));
+  getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
   getSessionStatus = (id: string, o?: CallOptions) => this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
   listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) => this.#track('ListSessions', () => this.inner.listSessions(input, o));
   terminateSession = (id: string, o?: CallOptions) => this.#track('TerminateSession', () => this.inner.terminateSession(id, o));

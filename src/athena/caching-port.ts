@@ -22,6 +22,7 @@ import {
   type CalculationPage,
   type CalculationStatusResult,
   type CallOptions,
+  type ImmutableSessionRead,
   type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
@@ -33,27 +34,8 @@ import {
   type WorkGroupPage,
   type WorkGroupSummary,
 } from './port.js';
-
-/** The part of GetSession that cannot change while the session exists. */
-export type ImmutableSessionFields = Pick<
-  SessionDetails,
-  'sessionId' | 'workGroup' | 'description' | 'notebookVersion' | 'engineVersion' | 'engineConfiguration' | 'sessionConfiguration'
->;
-
-export interface ImmutableSessionRead {
-  fields: ImmutableSessionFields;
-  /** The whole GetSession answer when it took a call to learn the fields, so the caller can reuse it. */
-  details?: SessionDetails | undefined;
-}
-
-/** A port that can answer a session's immutable fields without asking Athena each time. */
-export interface ImmutableSessionReader {
-  getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead>;
-}
-
-export function canReadImmutableSession(port: AthenaPort): port is AthenaPort & ImmutableSessionReader {
-  return typeof (port as Partial<ImmutableSessionReader>).getImmutableSession === 'function';
-}
+import { MAX_CACHED_PAGES, MAX_CACHED_SESSIONS } from '../security/limits.js';
+import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
 
 export type CacheName =
   | 'details'
@@ -101,11 +83,6 @@ export type CacheStats = Record<CacheName, Record<CacheOutcome, number>> & {
   };
 };
 
-// Heap at these bounds, measured with demo sessions: ~9 MB for 5,000 sessions (details, statuses
-// and immutable fields; up to ~15 MB when the three come from different calls) and ~15 MB for 200
-// full list pages.
-export const DEFAULT_MAX_CACHED_SESSIONS = 5_000;
-export const DEFAULT_MAX_CACHED_PAGES = 200;
 /** Calculation code is up to 68,000 characters, so its cache is bounded by size, not count. */
 export const MAX_CACHED_CODE_CHARACTERS = 4_000_000;
 
@@ -146,7 +123,7 @@ const CACHE_NAMES: readonly CacheName[] = [
   'workGroups',
 ];
 
-export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
+export class CachingAthenaPort implements AthenaPort {
   readonly #inner: AthenaPort;
   readonly #ttlMs: number;
   readonly #now: () => number;
@@ -176,17 +153,17 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? (() => performance.now());
     this.#onCacheEvent = options.onCacheEvent;
-    const maxSessions = options.maxSessions ?? DEFAULT_MAX_CACHED_SESSIONS;
+    const maxSessions = options.maxSessions ?? MAX_CACHED_SESSIONS;
     this.#details = new LRUCache({ max: maxSessions });
     this.#statuses = new LRUCache({ max: maxSessions });
     this.#immutable = new LRUCache({ max: maxSessions });
-    this.#pages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#pages = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
     this.#calculationDetails = new LRUCache({ max: maxSessions });
     this.#calculationStatuses = new LRUCache({ max: maxSessions });
     this.#calculationSessions = new LRUCache({ max: maxSessions });
-    this.#calculationPages = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#calculationPages = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
     this.#calculationCode = new LRUCache({ maxSize: MAX_CACHED_CODE_CHARACTERS, sizeCalculation: (code) => Math.max(1, code.length) });
-    this.#workGroups = new LRUCache({ max: options.maxPages ?? DEFAULT_MAX_CACHED_PAGES });
+    this.#workGroups = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
   }
 
   /** Counts of cache outcomes since start, and how many entries each cache holds now. */
@@ -609,18 +586,6 @@ export class CachingAthenaPort implements AthenaPort, ImmutableSessionReader {
       // An observer's failure (a metrics bug) must not fail the read it observes.
     }
   }
-}
-
-export function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
-  return {
-    sessionId: details.sessionId,
-    workGroup: details.workGroup,
-    description: details.description,
-    notebookVersion: details.notebookVersion,
-    engineVersion: details.engineVersion,
-    engineConfiguration: details.engineConfiguration,
-    sessionConfiguration: details.sessionConfiguration,
-  };
 }
 
 function callerLeft(operation: AthenaOperation, signal: AbortSignal): AthenaError {

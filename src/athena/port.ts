@@ -1,6 +1,7 @@
 // The gateway's view of Athena's session API: camelCase domain types and one interface.
 // Nothing here imports the AWS SDK, so the schema, the loaders and the caches never see
 // PascalCase wire shapes, and any Athena-compatible backend can sit behind the interface.
+import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
 
 export const SESSION_STATES = [
   'CREATING',
@@ -263,8 +264,19 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** A session's immutable fields, and the whole GetSession answer when it took that call to learn them. */
+export interface ImmutableSessionRead {
+  fields: ImmutableSessionFields;
+  details?: SessionDetails | undefined;
+}
+
 export interface AthenaPort {
   getSession(sessionId: string, options?: CallOptions): Promise<SessionDetails>;
+  /**
+   * The fields of a session that never change (athena/session-fields.ts). A port that remembers
+   * them (the caching port) answers without a call; any other asks GetSession (immutableViaGetSession).
+   */
+  getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead>;
   getSessionStatus(sessionId: string, options?: CallOptions): Promise<SessionStatusResult>;
   listSessions(input: ListSessionsInput, options?: CallOptions): Promise<SessionPage>;
   terminateSession(sessionId: string, options?: CallOptions): Promise<TerminateSessionResult>;
@@ -297,6 +309,12 @@ export type AthenaOperation =
   | 'GetSessionEndpoint'
   | 'ListWorkGroups'
   | 'GetWorkGroup';
+
+/** getImmutableSession for a port that keeps nothing: one GetSession, whose answer goes back too. */
+export async function immutableViaGetSession(port: Pick<AthenaPort, 'getSession'>, sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
+  const details = await port.getSession(sessionId, options);
+  return { fields: immutableFieldsOf(details), details };
+}
 
 // Upstream failures, already classified. The SDK adapter is the only place that creates them
 // from SDK exceptions; the GraphQL layer turns them into its own error codes.

@@ -5,6 +5,7 @@
 // multiply the attempts a struggling Athena receives.
 import {
   AthenaError,
+  immutableViaGetSession,
   isAthenaError,
   type AthenaOperation,
   type AthenaPort,
@@ -95,6 +96,10 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
 
   getSession(sessionId: string, options?: CallOptions) {
     return this.#call('GetSession', options, (callOptions) => this.#inner.getSession(sessionId, callOptions));
+  }
+
+  getImmutableSession(sessionId: string, options?: CallOptions) {
+    return immutableViaGetSession(this, sessionId, options);
   }
 
   getSessionStatus(sessionId: string, options?: CallOptions) {

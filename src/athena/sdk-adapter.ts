@@ -30,6 +30,7 @@ import type { AthenaClientSettings } from '../config.js';
 import {
   AthenaError,
   CALCULATION_STATES,
+  immutableViaGetSession,
   SESSION_STATES,
   WORK_GROUP_STATES,
   type AthenaErrorKind,
@@ -134,6 +135,10 @@ export class SdkAthenaAdapter implements AthenaPort {
       status: toStatus(output.Status),
       statistics: output.Statistics && { dpuExecutionInMillis: output.Statistics.DpuExecutionInMillis },
     };
+  }
+
+  getImmutableSession(sessionId: string, options?: CallOptions) {
+    return immutableViaGetSession(this, sessionId, options);
   }
 
   async getSessionStatus(sessionId: string, options?: CallOptions) {

@@ -2,10 +2,11 @@
 // writes make what they change stale on every replica before they answer. Whenever Redis cannot
 // help, the same call goes to this process's own caching port, the one a single replica uses, so
 // a replica without Redis behaves exactly as a gateway without REDIS_URL.
-import { immutableFieldsOf, type ImmutableSessionFields, type ImmutableSessionRead, type ImmutableSessionReader } from '../athena/caching-port.js';
+import { immutableFieldsOf, type ImmutableSessionFields } from '../athena/session-fields.js';
 import type {
   AthenaPort,
   CallOptions,
+  ImmutableSessionRead,
   ListCalculationsInput,
   ListSessionsInput,
   ListWorkGroupsInput,
@@ -21,7 +22,7 @@ import type { RedisLink } from './redis-link.js';
 import type { SharedReads } from './shared-reads.js';
 
 /** The in-process port: the caching port over the same resilient port. */
-export type LocalPort = AthenaPort & ImmutableSessionReader;
+export type LocalPort = AthenaPort;
 
 export interface FleetPortOptions {
   link: RedisLink;
@@ -45,7 +46,7 @@ const MIN_SLOW_REDIS_MS = 250;
 const MAX_SLOW_REDIS_MS = 1_000;
 const TYPICAL_UPSTREAM_MS = 250;
 
-export class FleetAthenaPort implements AthenaPort, ImmutableSessionReader {
+export class FleetAthenaPort implements AthenaPort {
   readonly #link: RedisLink;
   readonly #reads: SharedReads;
   readonly #direct: AthenaPort;

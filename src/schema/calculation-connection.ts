@@ -20,8 +20,9 @@ import { BadUserInputError } from '../errors.js';
 import { builder } from './builder.js';
 import { CalculationObject, refFromCalculationSummary, type CalculationRef } from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';
-import { requireScope, SessionObject } from './session.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './session-connection.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { validateIntRange } from './validation.js';
 
 export const CalculationConnection = builder.connectionObject(

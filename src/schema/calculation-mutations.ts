@@ -8,7 +8,7 @@ import { hasScope, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { calculationSelection, CalculationObject, loadCalculationRef, sessionIsVisible, type CalculationRef } from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';
-import { requireScope } from './session.js';
+import { requireScope } from './scope.js';
 import { validateCalculationId, validateMember, validateSessionId } from './validation.js';
 import type { CalculationState } from '../athena/port.js';
 

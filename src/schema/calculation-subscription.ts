@@ -8,7 +8,7 @@ import { isFinalCalculationStatus } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
 import { loadCalculationRef } from './calculation.js';
 import { CalculationStatusObject } from './calculation-status.js';
-import { requireScope } from './session.js';
+import { requireScope } from './scope.js';
 import { validateCalculationId } from './validation.js';
 
 builder.subscriptionField('calculationStatus', (t) =>

@@ -10,7 +10,9 @@ import { allowsWorkGroup, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { CalculationResultObject, CalculationStatisticsObject, CalculationStatusObject } from './calculation-status.js';
 import { selectedFieldNames } from './selection.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
+import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateCalculationId } from './validation.js';
 
 /**

@@ -8,8 +8,15 @@
 import { executeSync, isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_REPRESENTATIONS } from '../security/limits.js';
 import { builder } from './builder.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, SessionObject } from './session.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
+// The session mutations load right after the Session type whichever module is imported first, so the
+// printed schema's type order (schema.graphql) is the same from every entry point.
+import './terminate-session.js';
+import './start-session.js';
+import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
 // After work-group.js, as in node.ts: the same registration order whichever module loads first.
@@ -77,12 +84,6 @@ function checkRepresentation(representation: unknown, index: number, entityTypes
  * SDL printed once, here) and `_entities`; the read scope and the representation checks go in front
  * of `_entities`, once per list, as `nodes` checks them once per list of ids.
  */
-/**
- * A router sends every reference of one subgraph fetch in one call (deduplicated), so the cap is
- * well above what a page of parents holds, yet bounds the fan-out a direct caller can ask for.
- */
-export const MAX_REPRESENTATIONS = 500;
-
 export function buildSubgraphSchema(): GraphQLSchema {
   const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC_URL, federationDirectives: ['@key', '@shareable'] });
   const entityUnion = schema.getType('_Entity');

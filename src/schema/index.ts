@@ -3,6 +3,8 @@ import { builder } from './builder.js';
 import './scalars.js';
 import './session-status.js';
 import './session.js';
+import './terminate-session.js';
+import './start-session.js';
 import './session-connection.js';
 import './work-group.js';
 import './calculation-status.js';

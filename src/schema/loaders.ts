@@ -2,7 +2,6 @@
 // many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
-import { canReadImmutableSession, type ImmutableSessionFields } from '../athena/caching-port.js';
 import {
   isAthenaError,
   type AthenaPort,
@@ -19,6 +18,8 @@ import {
   type WorkGroupPage,
   type WorkGroupSummary,
 } from '../athena/port.js';
+import type { ImmutableSessionFields } from '../athena/session-fields.js';
+import { MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST } from '../security/limits.js';
 
 export interface PageKey {
   workGroup: string;
@@ -42,7 +43,7 @@ export interface Loaders {
   loadDetails(sessionId: string): Promise<SessionDetails | null>;
   /**
    * The fields of GetSession that never change (configuration, versions, work group, description):
-   * a port that remembers them answers without a call, any other port with the request's GetSession.
+   * a port that remembers them answers without a call, any other port with a GetSession this request reuses.
    * Null when the session does not exist.
    */
   loadImmutableFields(sessionId: string): Promise<ImmutableSessionFields | null>;
@@ -89,7 +90,7 @@ const notFoundAsNull = <T>(promise: Promise<T>): Promise<T | null> =>
 
 export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Loaders {
   const callOptions: CallOptions = { signal: options.signal };
-  const limit = concurrencyLimit(options.maxConcurrentDetails ?? 16);
+  const limit = concurrencyLimit(options.maxConcurrentDetails ?? MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST);
   // Sessions whose details were asked for in this request: a status lookup for one of them
   // waits for that GetSession instead of making a GetSessionStatus call of its own.
   const detailsRequested = new Set<string>();
@@ -97,15 +98,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   const detailsLoader = new DataLoader<string, SessionDetails | null>(async (sessionIds) =>
     settle(sessionIds.map((sessionId) => limit(() => notFoundAsNull(port.getSession(sessionId, callOptions))))),
   );
-  const immutableReader = canReadImmutableSession(port) ? port : undefined;
   const immutableFields = new DataLoader<string, ImmutableSessionFields | null>(async (sessionIds) =>
     settle(
       sessionIds.map((sessionId) => {
         // Already fetching the whole session in this request: its answer holds these fields too.
-        if (immutableReader === undefined || detailsRequested.has(sessionId)) return detailsLoader.load(sessionId);
+        if (detailsRequested.has(sessionId)) return detailsLoader.load(sessionId);
         return limit(() =>
           notFoundAsNull(
-            immutableReader.getImmutableSession(sessionId, callOptions).then(({ fields, details }) => {
+            port.getImmutableSession(sessionId, callOptions).then(({ fields, details }) => {
               // It took a GetSession after all: a detail field asked later in this request reuses it.
               if (details !== undefined) detailsLoader.prime(sessionId, details);
               return fields;

@@ -3,16 +3,15 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_NODES } from '../security/limits.js';
 import { builder, decodeGlobalId } from './builder.js';
-import { loadSessionRef, requireScope, selectsSessionDetails, type SessionRef } from './session.js';
+import { requireScope } from './scope.js';
+import { loadSessionRef, selectsSessionDetails, type SessionRef } from './session-ref.js';
 import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
 // After work-group.js: whichever module loads the schema first (index.ts, or operation-cost.ts
 // through this one), types and fields register in the same order, so the printed schema is stable.
 import { calculationSelection, loadCalculationRef, type CalculationRef } from './calculation.js';
-
-/** Ids per `nodes` call: each may cost an upstream call, so a list (often a variable) must be bounded. */
-export const MAX_NODES = 100;
 
 function decodeAndValidate(globalId: string): { typename: string; id: string } {
   const decoded = decodeGlobalId(globalId);

@@ -5,13 +5,13 @@ import type { SessionState } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
 import type { CursorPosition } from './cursors.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { builder } from './builder.js';
-import { refFromSummary, requireScope, SessionObject, type SessionRef } from './session.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
+import { refFromSummary, type SessionRef } from './session-ref.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
-
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 
 export const SessionConnection = builder.connectionObject(
   {

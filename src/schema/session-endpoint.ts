@@ -5,7 +5,8 @@
 // logged (the logger redacts `authToken`).
 import { isAthenaError, type SessionEndpoint } from '../athena/port.js';
 import { builder } from './builder.js';
-import { requireScope, SessionObject } from './session.js';
+import { requireScope } from './scope.js';
+import { SessionObject } from './session.js';
 // authTokenExpiresAt uses DateTime.
 import './scalars.js';
 

@@ -5,7 +5,8 @@ import { NotFoundError } from '../errors.js';
 import { statusEvents, type StatusEvent } from '../subscriptions/status-events.js';
 import { isFinalStatus } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
-import { loadSessionRef, requireScope } from './session.js';
+import { requireScope } from './scope.js';
+import { loadSessionRef } from './session-ref.js';
 import { SessionStatusObject } from './session-status.js';
 import { validateSessionId } from './validation.js';
 

@@ -4,9 +4,11 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { allowsWorkGroup, type Viewer } from '../auth/viewer.js';
 import { builder } from './builder.js';
-import { EngineVersionObject, requireScope } from './session.js';
+import { requireScope } from './scope.js';
+import { EngineVersionObject } from './session-configuration.js';
 import { selectedFieldNames, selectedFields } from './selection.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
+import { resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 

@@ -1,7 +1,23 @@
-// Every limit the gateway puts on a request, in one place, each with the reason for its value.
-// The schema is small (its one cycle, Session.calculations > Calculation.session, leads back to what
-// a client already has), so the legitimate extremes are known; each limit leaves room above them
-// and stops what only an attacker or a runaway client sends.
+// Every limit the gateway puts on a request, with the reason for its value: the constants below,
+// and an index of the few that live elsewhere. The schema is small, so the legitimate
+// extremes are known (its one cycle, Session.calculations > Calculation.session, leads back to what a
+// client already has); each limit leaves room above them and stops what only an attacker or a
+// runaway client sends.
+//
+// Limits that live elsewhere, and why there:
+// - Set by the environment (config.ts): upstream calls in flight and waiting (UPSTREAM_CONCURRENCY,
+//   UPSTREAM_QUEUE_LIMIT), per-attempt timeouts and attempts (ATHENA_CONNECT_TIMEOUT_MS,
+//   ATHENA_REQUEST_TIMEOUT_MS, ATHENA_MAX_ATTEMPTS, ATHENA_MAX_SOCKETS), the operation deadline
+//   (OPERATION_TIMEOUT_MS), the breaker (BREAKER_*), the shutdown grace (SHUTDOWN_GRACE_MS).
+// - AWS's model: argument lengths, patterns and ranges (SessionId 1..256, WorkGroup, tokens, DPUs)
+//   are checked by schema/validation.ts against src/athena-model/, so the gateway refuses what
+//   Athena would.
+// - With the format they bound: bearer token length (auth/bearer-token.ts MAX_TOKEN_LENGTH, 8 KiB),
+//   cursor length (schema/cursors.ts, 4 KiB), global id length (schema/builder.ts, 1 KiB), work
+//   group names in a token's claim (auth/claims.ts), client request ids and logged operation names
+//   (observability/operation-telemetry.ts), operation names kept as metric labels
+//   (observability/metrics.ts maxOperationNames, 200).
+// - The JWKS download's timeout, cooldown and maximum age (auth/jwt-verifier.ts).
 
 /**
  * Largest request body. The largest legitimate requests are a startSession with 100 Spark
@@ -92,3 +108,34 @@ export const MAX_SUBSCRIPTIONS_PER_SUBJECT = 500;
 export const HTTP_HEADERS_TIMEOUT_MS = 5_000;
 export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
 export const HTTP_IDLE_TIMEOUT_MS = 5_000;
+
+// Fan-out: each element of these lists can cost an upstream call.
+
+/** Sessions per connection page when `first` is absent. */
+export const DEFAULT_PAGE_SIZE = 20;
+/** Largest `first`: one full upstream page (ListSessions' MaxResults is at most 100). */
+export const MAX_PAGE_SIZE = 100;
+/** Ids per `nodes` call: each may cost an upstream call, so a list (often a variable) must be bounded. */
+export const MAX_NODES = 100;
+/**
+ * Representations per `_entities` call. A router sends every reference of one subgraph fetch in one
+ * call (deduplicated), so the cap is well above what a page of parents holds, yet bounds the
+ * fan-out a direct caller can ask for.
+ */
+export const MAX_REPRESENTATIONS = 500;
+/** Spark properties per startSession; the request body limit above is sized for this many at their longest. */
+export const MAX_SPARK_PROPERTIES = 100;
+
+// Upstream work and memory per process.
+
+/** GetSession calls one request runs at once (a page of 100 with details); the rest wait their turn. */
+export const MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST = 16;
+/**
+ * Entries of the cross-request caches. Heap at these bounds, measured with demo sessions: ~9 MB
+ * for 5,000 sessions (details, statuses and immutable fields; up to ~15 MB when the three come from
+ * different calls) and ~15 MB for 200 full list pages.
+ */
+export const MAX_CACHED_SESSIONS = 5_000;
+export const MAX_CACHED_PAGES = 200;
+/** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
+export const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;

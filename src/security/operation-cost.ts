@@ -22,9 +22,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { MAX_MERGED_WORK_GROUPS } from '../schema/all-sessions.js';
-import { MAX_REPRESENTATIONS } from '../schema/federation.js';
-import { MAX_NODES } from '../schema/node.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/session-connection.js';
+import { DEFAULT_PAGE_SIZE, MAX_NODES, MAX_PAGE_SIZE, MAX_REPRESENTATIONS } from './limits.js';
 
 /**
  * The cost of an operation: each composite field counts once per object it can resolve. A field

@@ -2,6 +2,7 @@
 // shared poller sees, then the end. Transports (SSE, graphql-ws) are the server's business.
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import type { StatusPoller } from './status-poller.js';
+import { EVENTS_BUFFERED_PER_SUBSCRIBER } from '../security/limits.js';
 
 /**
  * What the stream carries. A failure travels as an event, not as a rejected `next()`: the field's
@@ -9,9 +10,6 @@ import type { StatusPoller } from './status-poller.js';
  * source stream would tear the SSE response or the socket down instead).
  */
 export type StatusEvent<Status> = { readonly status: Status } | { readonly error: unknown };
-
-/** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
-const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;
 
 export function statusEvents<Status>(
   poller: StatusPoller<Status>,

@@ -1,6 +1,6 @@
 // The caching port's rules, call by call, over a port whose calls the test settles by hand.
 import { describe, expect, it } from 'vitest';
-import { CachingAthenaPort, canReadImmutableSession, type CacheEvent } from '../../src/athena/caching-port.js';
+import { CachingAthenaPort, type CacheEvent } from '../../src/athena/caching-port.js';
 import { isAthenaError, type AthenaPort } from '../../src/athena/port.js';
 import { details, flush, ManualClock, ManualPort, page, status } from './fake-port.js';
 
@@ -573,7 +573,5 @@ describe('what each cached read is filed under', () => {
     inner.last('GetCalculationExecution').resolve({ calculationExecutionId: 'c-1', state: 'RUNNING' });
     await expect(read).resolves.toEqual({ calculationExecutionId: 'c-1', state: 'RUNNING' });
     expect(() => new CachingAthenaPort(inner, { ttlMs: Number.NaN })).toThrow('ttlMs must be >= 0, got NaN');
-    expect(canReadImmutableSession(port)).toBe(true);
-    expect(canReadImmutableSession(inner)).toBe(false);
   });
 });

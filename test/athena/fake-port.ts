@@ -2,6 +2,7 @@
 // is in flight at once, and see the signal each upstream call received.
 import {
   AthenaError,
+  immutableViaGetSession,
   type AthenaOperation,
   type AthenaPort,
   type Calculation,
@@ -54,6 +55,7 @@ export class ManualPort implements AthenaPort {
   }
 
   getSession = (sessionId: string, options?: CallOptions) => this.#pending<SessionDetails>('GetSession', sessionId, options);
+  getImmutableSession = (sessionId: string, options?: CallOptions) => immutableViaGetSession(this, sessionId, options);
   getSessionStatus = (sessionId: string, options?: CallOptions) => this.#pending<SessionStatusResult>('GetSessionStatus', sessionId, options);
   listSessions = (input: ListSessionsInput, options?: CallOptions) => this.#pending<SessionPage>('ListSessions', input, options);
   terminateSession = (sessionId: string, options?: CallOptions) => this.#pending<{ state: 'TERMINATING' }>('TerminateSession', sessionId, options);

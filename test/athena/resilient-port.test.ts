@@ -2,7 +2,7 @@
 // the breaker, what fails fast, and how the concurrency cap and its queue behave.
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/athena/circuit-breaker.js';
-import { AthenaError, isAthenaError, type AthenaErrorKind, type AthenaOperation, type AthenaPort, type CallOptions } from '../../src/athena/port.js';
+import { AthenaError, immutableViaGetSession, isAthenaError, type AthenaErrorKind, type AthenaOperation, type AthenaPort, type CallOptions } from '../../src/athena/port.js';
 import { ResilientAthenaPort, type ResilienceEvent } from '../../src/athena/resilient-port.js';
 
 interface PendingCall {
@@ -44,6 +44,7 @@ class ScriptedPort implements AthenaPort {
   }
 
   getSession = (_id: string, o?: CallOptions) => this.#call('GetSession', o);
+  getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
   getSessionStatus = (_id: string, o?: CallOptions) => this.#call('GetSessionStatus', o);
   listSessions = (_input: unknown, o?: CallOptions) => this.#call('ListSessions', o);
   terminateSession = (_id: string, o?: CallOptions) => this.#call('TerminateSession', o);

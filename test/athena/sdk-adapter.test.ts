@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAthenaError, type AthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
 
 let athena: LocalAthena;

@@ -4,7 +4,7 @@ import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter, toAthenaError } from '../../src/athena/sdk-adapter.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
 
 let athena: LocalAthena;

@@ -2,7 +2,7 @@
 // default tabs that run on the demo data.
 import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import {
   AUTHORIZATION_EXAMPLE,
   CALCULATIONS_DOCUMENT,

@@ -1,7 +1,7 @@
 // startStack with the cross-request cache on (CACHE_TTL_MS = ttlMs), a clock the test may move, and
 // an optional gate between the cache and Athena; `port` sees the calls that really go upstream.
 import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
-import type { AthenaOperation, AthenaPort, CallOptions } from '../../src/athena/port.js';
+import { immutableViaGetSession, type AthenaOperation, type AthenaPort, type CallOptions } from '../../src/athena/port.js';
 import { startStack, type Stack, type StackOptions } from '../helpers.js';
 
 export interface CachedStack extends Stack {
@@ -40,6 +40,9 @@ export class Gate {
     };
     return {
       getSession: (id: string, o?: CallOptions) => hold('GetSession', () => port.getSession(id, o)),
+      getImmutableSession(id: string, o?: CallOptions) {
+        return immutableViaGetSession(this, id, o);
+      },
       getSessionStatus: (id: string, o?: CallOptions) => hold('GetSessionStatus', () => port.getSessionStatus(id, o)),
       listSessions: (input, o) => hold('ListSessions', () => port.listSessions(input, o)),
       terminateSession: (id: string, o?: CallOptions) => hold('TerminateSession', () => port.terminateSession(id, o)),

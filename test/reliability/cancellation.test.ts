@@ -7,7 +7,7 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter, type UpstreamCallEvent } from '../../src/athena/sdk-adapter.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { OperationDeadlines } from '../../src/lifecycle/operation-deadline.js';
 import { startLocalAthena } from '../../src/local-athena/server.js';
 import { eventually, sleep, startResilientStack, type ResilientStack } from './support.js';

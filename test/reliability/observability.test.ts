@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
 import { attachWebSocketServer } from '../../src/http/websocket.js';
 import { sendOverWebSocket } from '../security/support.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
 import { createGateway } from '../../src/gateway.js';

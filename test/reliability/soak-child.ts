@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPortStack } from '../../src/athena/port-stack.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { closeHttpServer, GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import type { FaultSpec, FaultTarget } from '../../src/local-athena/fault-injector.js';
 import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';

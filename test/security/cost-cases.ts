@@ -1,9 +1,7 @@
 // Operations whose cost is pinned, with what the gateway must do with each: shared by the cost
 // tests here and by any transport that must hold the same line (HTTP, WebSocket). A variable list
 // counts as the longest list its field accepts: `nodes(ids:)` takes 100, `_entities` 500.
-import { MAX_REPRESENTATIONS } from '../../src/schema/federation.js';
-import { MAX_NODES } from '../../src/schema/node.js';
-import { MAX_COST } from '../../src/security/limits.js';
+import { MAX_COST, MAX_NODES, MAX_REPRESENTATIONS } from '../../src/security/limits.js';
 
 export interface CostCase {
   name: string;

@@ -6,7 +6,7 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type J
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/auth/jwt-verifier.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../test-config.js';
 import { startStack, type Stack } from '../helpers.js';
 import { AUDIENCE, bearer, expectNoLeak, ISSUER, post, SECRET, send, startProductionStack, token, unsignedToken } from './support.js';
 

@@ -76,6 +76,7 @@ beforeEach(() => {
 
 const bindAll = (port: AthenaPort): AthenaPort => ({
   getSession: port.getSession.bind(port),
+  getImmutableSession: port.getImmutableSession.bind(port),
   getSessionStatus: port.getSessionStatus.bind(port),
   listSessions: port.listSessions.bind(port),
   terminateSession: port.terminateSession.bind(port),
