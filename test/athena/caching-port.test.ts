@@ -496,6 +496,7 @@ describe('what each cached read is filed under', () => {
     expect(events.at(-1)).toEqual({ cache: 'list', outcome: 'hit' });
     for (const other of [
       { ...base, stateFilter: 'IDLE' as const },
+      { ...base, stateFilter: 'BUSY' as const },
       { ...base, maxResults: 50 },
       { workGroup: 'primary' },
       { ...base, nextToken: 't-2' },

@@ -12,6 +12,7 @@ import { CursorCodec } from '../../src/schema/cursors.js';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
 import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
+import { ENTITIES_COST_CASES } from './cost-cases.js';
 import {
   asWebSocketOperation,
   bearer,
@@ -631,6 +632,20 @@ describe('hostile request corpus', () => {
       expect(answer.text).not.toMatch(/did you mean/i);
       expect(answer.text).not.toContain('"http"');
       expect(stack.calls()).toEqual({});
+    });
+  });
+
+  // The `_entities` cost bound (a variable list counts as 500 representations) holds on a socket as on HTTP.
+  describe('over graphql-ws: the _entities cost cases', () => {
+    it.each(ENTITIES_COST_CASES.map((row) => [row.name, row] as const))('%s', async (_name, { query, variables, refused }) => {
+      const answer = await sendOverWebSocket(webSocketUrl, { payload: { query, variables }, authorization: full.authorization });
+      expect(answer.closeCode).toBeUndefined();
+      if (refused) {
+        expect(answer.code).toBe('COST_LIMIT_EXCEEDED');
+        expect(stack.calls()).toEqual({});
+      } else {
+        expect(answer.code).not.toBe('COST_LIMIT_EXCEEDED');
+      }
     });
   });
 
