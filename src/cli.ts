@@ -13,13 +13,18 @@ import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
+import { startTracing } from './observability/tracing.js';
+import { TrustedDocuments } from './security/trusted-documents.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
 import { createGateway } from './gateway.js';
 import { attachWebSocketServer } from './http/websocket.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel);
+  // Readable lines for a person at a terminal who asked for nothing else; JSON for everything else.
+  const logger = createLogger(config.logLevel, undefined, {
+    pretty: process.stdout.isTTY === true && !config.logLevelFromEnv && !config.production,
+  });
   const local = config.athena.mode === 'embedded' ? await startLocalAthena({ seed: config.localSeed }) : undefined;
   const settings = local ? { ...config.athena, endpoint: local.url } : config.athena;
   if (local) {
@@ -29,7 +34,9 @@ async function serve(): Promise<void> {
     );
   }
   logAuthMode(logger, config);
-  const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
+  const tracing = config.tracing === undefined ? undefined : await startTracing(config.tracing);
+  if (config.tracing) logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
+  const telemetry = new GatewayTelemetry({ logger, processMetrics: true, tracing });
   // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
   const fleet = new Fleet({
     settings: config.fleet,
@@ -50,11 +57,24 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
+  const trustedDocuments = config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath, {
+    onReload: (outcome) =>
+      outcome.ok
+        ? logger.info({ trustedDocuments: outcome.documents }, 'trusted documents reloaded')
+        : logger.error({ err: outcome.error }, 'trusted documents not reloaded: the previous manifest stays in force'),
+  });
+  if (trustedDocuments) {
+    // Frontends deploy more often than the gateway: a new manifest takes effect without a restart.
+    trustedDocuments.watch();
+    process.on('SIGHUP', () => void trustedDocuments.reload());
+    logger.info({ path: trustedDocuments.path, documents: trustedDocuments.size }, 'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)');
+  }
   const yoga = createGateway({ ...config, athena: settings }, athena.port, {
     logger,
     telemetry,
     readiness,
     shutdown,
+    trustedDocuments,
     pollCoordination: fleet.pollCoordination,
   });
   const server = createHttpServer(yoga, config.http);
@@ -63,9 +83,11 @@ async function serve(): Promise<void> {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const url = `http://localhost:${port}/graphql`;
+    const workGroups = local?.store.workGroupNames();
     logger.info(
-      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state },
-      `gateway ready at http://localhost:${port}/graphql`,
+      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state, ...(workGroups ? { workGroups } : {}) },
+      startBanner(config, url, workGroups),
     );
     readiness.start();
   });
@@ -84,9 +106,11 @@ async function serve(): Promise<void> {
     await webSockets.dispose();
     const { drained, durationMs } = await closeHttpServer(server, config.shutdownGraceMs);
     await yoga.dispose();
+    trustedDocuments?.close();
     athena.destroy();
     await fleet.close();
     await local?.close();
+    await tracing?.shutdown();
     logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
@@ -98,6 +122,18 @@ async function serve(): Promise<void> {
     });
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** The first thing a newcomer reads: where to click, what to try, and how to leave the demo. */
+function startBanner(config: GatewayConfig, url: string, workGroups: string[] | undefined): string {
+  const lines = [`gateway ready at ${url}`];
+  if (config.graphiql) lines.push(`  GraphiQL:    open ${url} in a browser`);
+  if (workGroups !== undefined) {
+    lines.push(`  demo data:   work groups ${workGroups.join(', ')} (embedded local Athena, no AWS account)`);
+    lines.push('  real AWS:    ATHENA_ENDPOINT=aws AWS_REGION=<region> AUTH_JWKS_URL=<your JWKS URL> npm start (standard AWS credential chain)');
+  }
+  lines.push(`  operations:  ${url.replace(/\/graphql$/, '')}/health, /ready, /metrics`);
+  return lines.join('\n');
 }
 
 /** Says at start-up, where nobody can miss it, who may call this gateway. */

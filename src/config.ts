@@ -42,6 +42,13 @@ export interface AuthSettings {
   disabled: boolean;
 }
 
+/** Where traces go; present only when an OTLP endpoint is configured (the standard OTEL_* variables). */
+export interface TracingSettings {
+  /** The OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  url: string;
+  serviceName: string;
+}
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatewayConfig {
@@ -55,6 +62,14 @@ export interface GatewayConfig {
   cacheTtlMs: number;
   subscriptionPollMs: number;
   logLevel: LogLevel;
+  /** Whether LOG_LEVEL was set: a terminal gets readable lines only when nobody asked for a level. */
+  logLevelFromEnv: boolean;
+  /** NODE_ENV=production (`npm run start:prod`): logs stay JSON even on a terminal. */
+  production: boolean;
+  /** OpenTelemetry traces over OTLP/HTTP; undefined = off, and nothing of OpenTelemetry is loaded. */
+  tracing: TracingSettings | undefined;
+  /** TRUSTED_DOCUMENTS: a persisted-documents manifest; only its operations run, by id. */
+  trustedDocumentsPath: string | undefined;
   /** Overall deadline of one GraphQL operation. */
   operationTimeoutMs: number;
   /** Upstream calls running at once per process; more wait in a bounded queue. */
@@ -71,6 +86,8 @@ export interface GatewayConfig {
   /** GraphiQL and introspection: on in local modes, off by default against real AWS. */
   graphiql: boolean;
   introspection: boolean;
+  /** Apollo's ftv1 inline trace for routers that ask (APOLLO_INLINE_TRACE): on locally, off with aws unless set. */
+  inlineTrace: boolean;
   /** Grace period for in-flight work on SIGTERM/SIGINT. */
   shutdownGraceMs: number;
   /** Seed for the embedded local service. */
@@ -160,6 +177,7 @@ const environmentSchema = z.object({
   CORS_ORIGINS: z.string().superRefine(checkCorsOrigins).optional(),
   GRAPHIQL: booleanString.optional(),
   INTROSPECTION: booleanString.optional(),
+  APOLLO_INLINE_TRACE: booleanString.optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   LOCAL_ATHENA_SEED: z.enum(['demo', 'none']).default('demo'),
   REDIS_URL: redisUrl.optional(),
@@ -168,6 +186,15 @@ const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(HTTP_HEADERS_TIMEOUT_MS),
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_REQUEST_TIMEOUT_MS),
   HTTP_IDLE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_IDLE_TIMEOUT_MS),
+  NODE_ENV: z.string().optional(),
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  // The standard OpenTelemetry variables this gateway acts on; the OTLP exporter itself also reads
+  // OTEL_EXPORTER_OTLP_HEADERS and the timeout/compression variables.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('athena-sessions-gateway'),
+  OTEL_SDK_DISABLED: booleanString.optional(),
+  OTEL_TRACES_EXPORTER: z.string().optional(),
 });
 
 /**
@@ -285,6 +312,10 @@ export function loadConfig(environment: Environment): GatewayConfig {
     cacheTtlMs: env.CACHE_TTL_MS,
     subscriptionPollMs: env.SUBSCRIPTION_POLL_MS,
     logLevel: env.LOG_LEVEL,
+    logLevelFromEnv: present.LOG_LEVEL !== undefined,
+    production: env.NODE_ENV === 'production',
+    tracing: tracingSettings(env),
+    trustedDocumentsPath: env.TRUSTED_DOCUMENTS,
     operationTimeoutMs: env.OPERATION_TIMEOUT_MS,
     upstreamConcurrency: env.UPSTREAM_CONCURRENCY,
     upstreamQueueLimit: env.UPSTREAM_QUEUE_LIMIT,
@@ -297,6 +328,7 @@ export function loadConfig(environment: Environment): GatewayConfig {
       .filter((origin) => origin !== ''),
     graphiql: env.GRAPHIQL ?? local,
     introspection: env.INTROSPECTION ?? local,
+    inlineTrace: env.APOLLO_INLINE_TRACE ?? local,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     localSeed: env.LOCAL_ATHENA_SEED,
     fleet: { redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, rateLimitPerSecond: env.ATHENA_RATE_LIMIT },
@@ -317,4 +349,12 @@ export function redactRedisUrl(value: string): string {
   } catch {
     return '(unparseable REDIS_URL)';
   }
+}
+
+function tracingSettings(env: z.infer<typeof environmentSchema>): TracingSettings | undefined {
+  if (env.OTEL_SDK_DISABLED === true || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  return url === undefined ? undefined : { url, serviceName: env.OTEL_SERVICE_NAME };
 }

@@ -2,6 +2,7 @@
 // the CLI decides where it is served.
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { isAthenaError, type AthenaPort } from './athena/port.js';
 import { createAuthentication } from './auth/authentication-plugin.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -11,6 +12,7 @@ import type { AuditEvent, GatewayContext } from './context.js';
 import { CursorCodec } from './schema/cursors.js';
 import { BadUserInputError, ERROR_CODES, UpstreamError } from './errors.js';
 import { graphiqlOptions } from './http/graphiql.js';
+import { GraphiQLAssets } from './http/graphiql-assets.js';
 import { createLoaders } from './schema/loaders.js';
 import type { Logger } from './observability/logger.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
@@ -27,6 +29,7 @@ import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
+import { DOCUMENT_ID_PARAMS, TrustedDocuments } from './security/trusted-documents.js';
 import { CalculationStatusPoller, SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
 import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
 import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
@@ -47,6 +50,8 @@ export interface GatewayOptions {
   readiness?: Readiness | undefined;
   /** Shutdown state: once begun, subscription streams end and connections close after their response. */
   shutdown?: GracefulShutdown | undefined;
+  /** The trusted documents in force; default: read from `config.trustedDocumentsPath` when set (no reload). */
+  trustedDocuments?: TrustedDocuments | undefined;
   /** Compile repeated queries with graphql-jit (default true; see execution/jit-execution.ts). */
   jit?: boolean | undefined;
   /** Replicas sharing Redis: one poller per watched session across all of them (see src/fleet/). */
@@ -76,6 +81,9 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   telemetry.metrics.watchReadiness(() => readiness.isReady());
   const deadlines = new OperationDeadlines(config.operationTimeoutMs);
   const shutdown = options.shutdown ?? new GracefulShutdown();
+  const graphiqlAssets = new GraphiQLAssets();
+  const trustedDocuments =
+    options.trustedDocuments ?? (config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath));
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
@@ -96,6 +104,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     healthCheckEndpoint: '/health',
     landingPage: false,
     batching: false,
+    // Relay's persisted-query id travels beside `query`, not in `extensions`.
+    ...(trustedDocuments === undefined ? {} : { extraParamNames: [...DOCUMENT_ID_PARAMS] }),
     // No file uploads in this API: multipart requests are refused rather than parsed.
     multipart: false,
     // Checked by useRequestBodyLimit from Content-Length, without a stream pipeline per request.
@@ -109,21 +119,29 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       error: (...args) => logger.error(args.map(forLog).join(' ')),
     },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
-    // Assets inlined from the npm package: GraphiQL works with no internet and no CDN. Loaded on
-    // the first GraphiQL page only: the inlined assets cost ~80 MB of RSS in every process otherwise.
-    renderGraphiQL: async (graphiql) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiql),
+    // Assets from the npm package as separate cached files: no internet, no CDN (graphiql-assets.ts).
+    renderGraphiQL: (graphiql) => graphiqlAssets.page(graphiql),
     maskedErrors: { maskError },
     plugins: [
       // Telemetry first, so that operations refused by auth or limits are logged and counted too.
       ...telemetry.plugins(),
       useRequestBodyLimit(MAX_REQUEST_BODY_BYTES),
       useOperationalEndpoints({ readiness, metrics: telemetry.metrics }),
+      ...(config.graphiql ? [graphiqlAssets.plugin()] : []),
+      // Before every parse-time limit: an operation outside the list is refused before it is parsed.
+      ...(trustedDocuments === undefined ? [] : [trustedDocuments.plugin()]),
       ...securityPlugins(config, authentication?.plugin),
       deadlines.plugin(),
       useSubscriptionGuards(),
       shutdown.plugin(),
       useCalculationsArgumentCheck(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
+      // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
+      ...telemetry.tracingPlugins(),
+      // Apollo's inline trace (extensions.ftv1), only for requests that ask with
+      // `apollo-federation-include-trace: ftv1`, as a router does; errors in it are masked like the response's.
+      // Off by default against real AWS (field timings are for the router, not for any caller): APOLLO_INLINE_TRACE=true.
+      ...(config.inlineTrace ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })] : []),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       {

@@ -2,7 +2,7 @@
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
 import { immutableViaGetSession, type AthenaOperation, type AthenaPort, type CallOptions } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
-import type { SdkAthenaAdapter } from '../src/athena/sdk-adapter.js';
+import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
 import { type GatewayConfig } from '../src/config.js';
 import { testConfig } from './test-config.js';
 import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
@@ -40,6 +40,8 @@ export interface StackOptions {
   wrapAdapter?: (port: AthenaPort) => AthenaPort;
   /** The cache's clock (see createPortStack). */
   now?: () => number;
+  /** Sees every finished upstream call, as `serve` hands them to the telemetry (traces, metrics). */
+  onUpstreamCall?: (event: UpstreamCallEvent) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -51,6 +53,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let instrumented: InstrumentedPort | undefined;
   const portStack = createPortStack(config, {
     now: options.now,
+    onUpstreamCall: options.onUpstreamCall,
     wrapAdapter: (adapter) => {
       instrumented = new InstrumentedPort(adapter);
       return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;

@@ -61,7 +61,12 @@ export interface UpstreamCallEvent {
   durationMs: number;
   /** Attempts the SDK made, retries included. */
   attempts: number;
+  /** What the call was about, for traces. */
+  sessionId?: string | undefined;
+  workGroup?: string | undefined;
 }
+
+type CallTarget = Pick<UpstreamCallEvent, 'sessionId' | 'workGroup'>;
 
 export interface SdkAdapterOptions {
   settings: AthenaClientSettings;
@@ -108,6 +113,7 @@ export class SdkAthenaAdapter implements AthenaPort {
   async getSession(sessionId: string, options?: CallOptions) {
     const output = await this.#call('GetSession', options, (abortSignal) =>
       this.client.send(new GetSessionCommand({ SessionId: sessionId }), { abortSignal }),
+      { sessionId },
     );
     return {
       sessionId: output.SessionId ?? sessionId,
@@ -138,6 +144,7 @@ export class SdkAthenaAdapter implements AthenaPort {
   async getSessionStatus(sessionId: string, options?: CallOptions) {
     const output = await this.#call('GetSessionStatus', options, (abortSignal) =>
       this.client.send(new GetSessionStatusCommand({ SessionId: sessionId }), { abortSignal }),
+      { sessionId },
     );
     return { sessionId: output.SessionId ?? sessionId, status: toStatus(output.Status) };
   }
@@ -150,6 +157,7 @@ export class SdkAthenaAdapter implements AthenaPort {
         MaxResults: input.maxResults,
         NextToken: input.nextToken,
       }), { abortSignal }),
+      { workGroup: input.workGroup },
     );
     return {
       sessions: (output.Sessions ?? []).map((summary) => ({
@@ -170,6 +178,7 @@ export class SdkAthenaAdapter implements AthenaPort {
   async terminateSession(sessionId: string, options?: CallOptions) {
     const output = await this.#call('TerminateSession', options, (abortSignal) =>
       this.client.send(new TerminateSessionCommand({ SessionId: sessionId }), { abortSignal }),
+      { sessionId },
     );
     return { state: toSessionState(output.State) };
   }
@@ -189,6 +198,7 @@ export class SdkAthenaAdapter implements AthenaPort {
         SessionIdleTimeoutInMinutes: input.sessionIdleTimeoutInMinutes,
         ClientRequestToken: clientRequestToken,
       }), { abortSignal }),
+      { workGroup: input.workGroup },
     );
     if (output.SessionId === undefined) {
       throw new AthenaError('unavailable', 'StartSession', 'StartSession answered without a session id');
@@ -206,6 +216,7 @@ export class SdkAthenaAdapter implements AthenaPort {
         Description: input.description,
         ClientRequestToken: clientRequestToken,
       }), { abortSignal }),
+      { sessionId: input.sessionId },
     );
     if (output.CalculationExecutionId === undefined) {
       throw new AthenaError('unavailable', 'StartCalculationExecution', 'StartCalculationExecution answered without a calculation id');
@@ -327,16 +338,17 @@ export class SdkAthenaAdapter implements AthenaPort {
     operation: AthenaOperation,
     options: CallOptions | undefined,
     send: (abortSignal: AbortSignal | undefined) => Promise<Output>,
+    target: CallTarget = {},
   ): Promise<Output> {
     const started = performance.now();
     try {
       const output = await send(options?.signal);
-      this.#onCall?.({ operation, outcome: 'ok', durationMs: performance.now() - started, attempts: output.$metadata.attempts ?? 1 });
+      this.#onCall?.({ operation, outcome: 'ok', durationMs: performance.now() - started, attempts: output.$metadata.attempts ?? 1, ...target });
       return output;
     } catch (error) {
       const mapped = toAthenaError(operation, error);
       const attempts = (error as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1;
-      this.#onCall?.({ operation, outcome: mapped.kind, durationMs: performance.now() - started, attempts });
+      this.#onCall?.({ operation, outcome: mapped.kind, durationMs: performance.now() - started, attempts, ...target });
       throw mapped;
     }
   }

@@ -8,23 +8,29 @@ import type { Logger } from './logger.js';
 import { GatewayMetrics, type CacheEvent, type GatewayMetricsOptions } from './metrics.js';
 import { useOperationTelemetry } from './operation-telemetry.js';
 import { currentRequestScope } from './request-scope.js';
+import type { Tracing } from './tracing.js';
 
 export interface GatewayTelemetryOptions extends GatewayMetricsOptions {
   logger?: Logger | undefined;
+  /** OpenTelemetry traces (startTracing); undefined = off, and no tracing hook runs. */
+  tracing?: Tracing | undefined;
 }
 
 export class GatewayTelemetry {
   readonly metrics: GatewayMetrics;
   readonly #logger: Logger | undefined;
+  readonly #tracing: Tracing | undefined;
 
   constructor(options: GatewayTelemetryOptions = {}) {
     this.metrics = new GatewayMetrics(options);
     this.#logger = options.logger;
+    this.#tracing = options.tracing;
   }
 
   /** The SDK adapter's `onCall`: metrics, and the per-request counts of the operation's log line. */
   readonly onUpstreamCall = (event: UpstreamCallEvent): void => {
     this.metrics.observeUpstreamCall(event);
+    this.#tracing?.onUpstreamCall(event);
     const scope = currentRequestScope();
     if (scope === undefined) return;
     scope.upstreamCalls.set(event.operation, (scope.upstreamCalls.get(event.operation) ?? 0) + 1);
@@ -52,5 +58,10 @@ export class GatewayTelemetry {
 
   plugins(): Plugin[] {
     return [useOperationTelemetry({ metrics: this.metrics, logger: this.#logger })];
+  }
+
+  /** The tracing plugins, none when tracing is off; they must come after graphql-jit's, which replaces `execute`. */
+  tracingPlugins(): Plugin[] {
+    return this.#tracing?.plugins() ?? [];
   }
 }

@@ -1,7 +1,7 @@
 // A real federation gateway runtime (@apollo/gateway in Apollo Server) over subgraphs on loopback.
 // It composes the supergraph from each subgraph's `_service { sdl }`, as a router does without a
 // registry, and forwards the caller's headers the way docs/federation.md tells a router to.
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { silentLogger } from './teams-subgraph.js';
@@ -33,13 +33,15 @@ export async function startFederationGateway(
   subgraphs: { name: string; url: string }[],
   /** Sent when the gateway fetches `_service { sdl }`: a subgraph with auth on wants a token for it too. */
   introspectionHeaders: Record<string, string> = {},
+  /** Apollo Server plugins of the router, e.g. one that asks the subgraphs for ftv1 traces. */
+  plugins: ApolloServerPlugin<RouterContext>[] = [],
 ): Promise<FederationGateway> {
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs, logger: silentLogger, introspectionHeaders }),
     buildService: ({ url }) => new RemoteGraphQLDataSource<RouterContext>({ url, willSendRequest: forwardHeaders }),
     logger: silentLogger,
   });
-  const server = new ApolloServer<RouterContext>({ gateway, logger: silentLogger });
+  const server = new ApolloServer<RouterContext>({ gateway, logger: silentLogger, plugins });
   const { url } = await startStandaloneServer(server, {
     listen: { host: '127.0.0.1', port: 0 },
     context: async ({ req }) => ({

@@ -17,6 +17,7 @@ export const PRODUCTION_CONFIG: Partial<Omit<GatewayConfig, 'athena'>> = {
   auth: { jwtSecret: SECRET, issuer: ISSUER, audience: AUDIENCE, disabled: false },
   introspection: false,
   graphiql: false,
+  inlineTrace: false,
   corsOrigins: [ALLOWED_ORIGIN],
 };
 
