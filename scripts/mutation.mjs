@@ -14,7 +14,7 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'caching-port': {
     mutate: 'src/athena/caching-port.ts',
-    testFiles: ['test/athena/caching-port.test.ts', 'test/athena/caching-port-work-groups.test.ts'],
+    testFiles: ['test/athena/caching-port.test.ts', 'test/athena/caching-port-work-groups.test.ts', 'test/athena/calculation-caching.test.ts'],
   },
   cursors: {
     mutate: 'src/schema/cursors.ts',
