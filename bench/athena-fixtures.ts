@@ -6,19 +6,25 @@ import {
   StartSessionCommand,
   TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
-import { W6_WORK_GROUP, WORK_GROUP, type Fixtures } from './workloads.js';
+import { type Fixtures, W6_WORK_GROUP, WORK_GROUP } from './workloads.js';
 
 export class AthenaFixtures {
   readonly #client: AthenaClient;
 
   constructor(readonly url: string) {
-    this.#client = new AthenaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    this.#client = new AthenaClient({
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
   }
 
   async fixtures(): Promise<Omit<Fixtures, 'terminatePool'>> {
     const primary = await this.listAll(WORK_GROUP, 200);
     const polled = await this.listAll('ml-experiments', 1);
-    if (primary.length < 200 || polled.length < 1) throw new Error('the local Athena service lacks the demo sessions (is it seeded with --seed demo?)');
+    if (primary.length < 200 || polled.length < 1)
+      throw new Error('the local Athena service lacks the demo sessions (is it seeded with --seed demo?)');
     // Sessions past W1/W2's first page, so W3's reads are its own.
     return { detailSessions: primary.slice(100, 200), polledSession: polled[0]! };
   }
@@ -28,7 +34,9 @@ export class AthenaFixtures {
     const ids: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.#client.send(new ListSessionsCommand({ WorkGroup: workGroup, MaxResults: 100, NextToken: nextToken }));
+      const page = await this.#client.send(
+        new ListSessionsCommand({ WorkGroup: workGroup, MaxResults: 100, NextToken: nextToken }),
+      );
       ids.push(...(page.Sessions ?? []).map((session) => session.SessionId!));
       nextToken = page.NextToken || undefined;
     } while (nextToken !== undefined && ids.length < limit);
@@ -38,14 +46,22 @@ export class AthenaFixtures {
   /** Starts `count` sessions in W6's work group and answers every active one there, newest first. */
   async startPool(count: number): Promise<string[]> {
     await this.#concurrently(count, () =>
-      this.#client.send(new StartSessionCommand({ WorkGroup: W6_WORK_GROUP, EngineConfiguration: { MaxConcurrentDpus: 20 }, Description: 'bench W6' })),
+      this.#client.send(
+        new StartSessionCommand({
+          WorkGroup: W6_WORK_GROUP,
+          EngineConfiguration: { MaxConcurrentDpus: 20 },
+          Description: 'bench W6',
+        }),
+      ),
     );
     return this.listAll(W6_WORK_GROUP);
   }
 
   async terminate(sessionIds: readonly string[]): Promise<void> {
     let index = 0;
-    await this.#concurrently(sessionIds.length, () => this.#client.send(new TerminateSessionCommand({ SessionId: sessionIds[index++]! })));
+    await this.#concurrently(sessionIds.length, () =>
+      this.#client.send(new TerminateSessionCommand({ SessionId: sessionIds[index++]! })),
+    );
   }
 
   async resetCalls(): Promise<void> {

@@ -31,6 +31,8 @@ declare module 'autocannon' {
       statusCodeStats?: Record<string, { count: number }>;
     }
   }
-  function autocannon<Context = Record<string, unknown>>(options: autocannon.Options<Context>): Promise<autocannon.Result>;
+  function autocannon<Context = Record<string, unknown>>(
+    options: autocannon.Options<Context>,
+  ): Promise<autocannon.Result>;
   export default autocannon;
 }

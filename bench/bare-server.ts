@@ -18,7 +18,10 @@ const server = createServer((request, response) => {
       response.writeHead(204).end();
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/graphql-response+json; charset=utf-8', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/graphql-response+json; charset=utf-8',
+      'content-length': body.length,
+    });
     response.end(body);
   });
 });

@@ -4,5 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export function compileForBench(): void {
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.json'], {
+    stdio: 'inherit',
+  });
 }

@@ -24,7 +24,10 @@ const { values } = parseArgs({
 });
 
 const config = loadConfig(process.env);
-const settings = { ...config.athena, maxSockets: values['max-sockets'] === undefined ? config.athena.maxSockets : Number(values['max-sockets']) };
+const settings = {
+  ...config.athena,
+  maxSockets: values['max-sockets'] === undefined ? config.athena.maxSockets : Number(values['max-sockets']),
+};
 const client = values['no-keep-alive']
   ? new AthenaClient({
       region: settings.region,

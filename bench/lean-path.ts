@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { AthenaFixtures } from './athena-fixtures.js';
 import { compileForBench } from './compile.js';
 import { LoadWorker } from './load-client.js';
-import { cpuSeconds, runningChildren, startChild, type Child } from './processes.js';
+import { type Child, cpuSeconds, runningChildren, startChild } from './processes.js';
 import { nodeArguments } from './targets.js';
 import type { Fixtures, WorkloadId } from './workloads.js';
 
@@ -46,7 +46,8 @@ const TTL0 = { CACHE_TTL_MS: '0' };
 const EXPERIMENTS: Experiment[] = [
   {
     name: 'jit',
-    question: 'graphql-jit for repeated queries (src/execution/jit-execution.ts) against graphql-js alone, on answers served from the cache (execution-bound)',
+    question:
+      'graphql-jit for repeated queries (src/execution/jit-execution.ts) against graphql-js alone, on answers served from the cache (execution-bound)',
     workloads: ['W1', 'W2', 'W3', 'W4'],
     variants: [
       { label: 'graphql-js', args: [...VARIANT, '--no-jit'] },
@@ -55,7 +56,8 @@ const EXPERIMENTS: Experiment[] = [
   },
   {
     name: 'parse-cache',
-    question: "yoga's parse and validation cache: the same documents again (cache hits) against a unique document per request (misses)",
+    question:
+      "yoga's parse and validation cache: the same documents again (cache hits) against a unique document per request (misses)",
     workloads: ['W1', 'W3'],
     variants: [
       { label: 'repeated documents (cached)', args: VARIANT },
@@ -73,7 +75,8 @@ const EXPERIMENTS: Experiment[] = [
   },
   {
     name: 'sdk-sockets',
-    question: "the SDK client's sockets (ATHENA_MAX_SOCKETS) and keep-alive, with CACHE_TTL_MS=0 so every operation calls Athena",
+    question:
+      "the SDK client's sockets (ATHENA_MAX_SOCKETS) and keep-alive, with CACHE_TTL_MS=0 so every operation calls Athena",
     workloads: ['W2', 'W3'],
     variants: [
       { label: 'keep-alive, 50 sockets (default)', args: VARIANT, env: TTL0 },
@@ -109,7 +112,8 @@ const log = (message: string) => process.stderr.write(`[lean] ${message}\n`);
 async function main(): Promise<void> {
   const selected = args.experiments.split(',').map((name) => {
     const found = EXPERIMENTS.find((experiment) => experiment.name === name.trim());
-    if (found === undefined) throw new Error(`unknown experiment ${name}: use ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
+    if (found === undefined)
+      throw new Error(`unknown experiment ${name}: use ${EXPERIMENTS.map((e) => e.name).join(', ')}`);
     return found;
   });
   const rounds = Number(args.rounds);
@@ -122,7 +126,15 @@ async function main(): Promise<void> {
   compileForBench();
   const athena = await startChild({
     name: 'local-athena',
-    args: nodeArguments('compiled', 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency]),
+    args: nodeArguments('compiled', 'src/cli.ts', [
+      'local-athena',
+      '--port',
+      '0',
+      '--seed',
+      'demo',
+      '--latency-ms',
+      args.latency,
+    ]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' },
     logFile: join(logDirectory, 'lean-local-athena.log'),
   });
@@ -160,28 +172,55 @@ async function main(): Promise<void> {
       for (const workloadId of experiment.workloads) {
         for (const [index, child] of children.entries()) {
           const variant = experiment.variants[index]!;
-          await worker.run({ url: child.url, workload: workloadId, style: 'graphql', verify: true, durationSeconds: warmup * 2, fixtures, uniqueDocuments: variant.uniqueDocuments });
+          await worker.run({
+            url: child.url,
+            workload: workloadId,
+            style: 'graphql',
+            verify: true,
+            durationSeconds: warmup * 2,
+            fixtures,
+            uniqueDocuments: variant.uniqueDocuments,
+          });
         }
       }
       for (let round = 1; round <= rounds; round += 1) {
         for (const workloadId of experiment.workloads) {
           for (const [index, child] of children.entries()) {
             const variant = experiment.variants[index]!;
-            const command = { url: child.url, workload: workloadId, style: 'graphql' as const, verify: true, fixtures, uniqueDocuments: variant.uniqueDocuments };
+            const command = {
+              url: child.url,
+              workload: workloadId,
+              style: 'graphql' as const,
+              verify: true,
+              fixtures,
+              uniqueDocuments: variant.uniqueDocuments,
+            };
             await worker.run({ ...command, durationSeconds: warmup });
             const before = cpuSeconds(child.pid, ticks);
             const load = await worker.run({ ...command, durationSeconds: duration });
             const cpu = cpuSeconds(child.pid, ticks) - before;
-            let row = rows.find((r) => r.experiment === experiment.name && r.variant === variant.label && r.workload === workloadId);
+            let row = rows.find(
+              (r) => r.experiment === experiment.name && r.variant === variant.label && r.workload === workloadId,
+            );
             if (row === undefined) {
-              row = { experiment: experiment.name, variant: variant.label, workload: workloadId, requestsPerSecond: [], cpuMsPerOp: [], latencyP99Ms: [], errors: 0 };
+              row = {
+                experiment: experiment.name,
+                variant: variant.label,
+                workload: workloadId,
+                requestsPerSecond: [],
+                cpuMsPerOp: [],
+                latencyP99Ms: [],
+                errors: 0,
+              };
               rows.push(row);
             }
             row.requestsPerSecond.push(load.requestsPerSecond);
             row.cpuMsPerOp.push((cpu * 1000) / Math.max(1, load.requests));
             row.latencyP99Ms.push(load.latencyP99Ms);
             row.errors += load.errors;
-            log(`${experiment.name} round ${round} ${workloadId} ${variant.label}: ${load.requestsPerSecond.toFixed(0)} req/s, ${((cpu * 1000) / Math.max(1, load.requests)).toFixed(2)} ms CPU/op`);
+            log(
+              `${experiment.name} round ${round} ${workloadId} ${variant.label}: ${load.requestsPerSecond.toFixed(0)} req/s, ${((cpu * 1000) / Math.max(1, load.requests)).toFixed(2)} ms CPU/op`,
+            );
           }
         }
       }
@@ -193,9 +232,19 @@ async function main(): Promise<void> {
     await Promise.all(runningChildren().map((child) => child.stop()));
   }
 
-  const lines = ['# Lean-path experiments', '', `${availableParallelism()} cores, Node ${process.version}, local Athena ${args.latency} ms per call, ${rounds} rounds of ${duration} s per cell, interleaved.`, ''];
+  const lines = [
+    '# Lean-path experiments',
+    '',
+    `${availableParallelism()} cores, Node ${process.version}, local Athena ${args.latency} ms per call, ${rounds} rounds of ${duration} s per cell, interleaved.`,
+    '',
+  ];
   for (const experiment of selected) {
-    lines.push(`## ${experiment.name}: ${experiment.question}`, '', '| workload | variant | req/s | CPU ms/op | p99 ms | errors |', '| --- | --- | ---: | ---: | ---: | ---: |');
+    lines.push(
+      `## ${experiment.name}: ${experiment.question}`,
+      '',
+      '| workload | variant | req/s | CPU ms/op | p99 ms | errors |',
+      '| --- | --- | ---: | ---: | ---: | ---: |',
+    );
     for (const row of rows.filter((candidate) => candidate.experiment === experiment.name)) {
       lines.push(
         `| ${row.workload} | ${row.variant} | ${mean(row.requestsPerSecond).toFixed(0)} (${row.requestsPerSecond.map((v) => v.toFixed(0)).join(', ')}) | ${mean(row.cpuMsPerOp).toFixed(2)} | ${mean(row.latencyP99Ms).toFixed(0)} | ${row.errors} |`,

@@ -1,5 +1,5 @@
 // The parent's side of the load generator (bench/load-worker.ts): a forked process driven over IPC.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LoadCommand, LoadResult, PoolCommand, WorkerReply } from './load-worker.js';
 import { nodeArguments, type Runtime } from './targets.js';
@@ -15,7 +15,8 @@ export class LoadWorker {
       this.#waiting.delete(reply.id);
     });
     process.on('exit', (code) => {
-      for (const waiting of this.#waiting.values()) waiting.reject(new Error(`the load generator exited (code ${code})`));
+      for (const waiting of this.#waiting.values())
+        waiting.reject(new Error(`the load generator exited (code ${code})`));
       this.#waiting.clear();
     });
   }
@@ -23,7 +24,12 @@ export class LoadWorker {
   static start(runtime: Runtime): LoadWorker {
     // The script comes last; anything before it (tsx's loader) is for node itself.
     const nodeArgs = nodeArguments(runtime, 'bench/load-worker.ts');
-    return new LoadWorker(fork(resolve(nodeArgs.at(-1)!), [], { execArgv: nodeArgs.slice(0, -1), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    return new LoadWorker(
+      fork(resolve(nodeArgs.at(-1)!), [], {
+        execArgv: nodeArgs.slice(0, -1),
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
   }
 
   async run(command: Omit<LoadCommand, 'type' | 'id'>): Promise<LoadResult> {
@@ -63,4 +69,3 @@ export class LoadWorker {
     });
   }
 }
-

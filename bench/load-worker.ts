@@ -2,7 +2,15 @@
 // is not the target's. Runs autocannon with a workload's cycle of requests and counts what the
 // checks found: GraphQL errors, and stale answers after a terminate.
 import autocannon from 'autocannon';
-import { workload, type CycleContext, type Fixtures, type Problem, type RequestStyle, type StepEnvironment, type WorkloadId } from './workloads.js';
+import {
+  type CycleContext,
+  type Fixtures,
+  type Problem,
+  type RequestStyle,
+  type StepEnvironment,
+  type WorkloadId,
+  workload,
+} from './workloads.js';
 
 export interface LoadCommand {
   type: 'run';
@@ -43,7 +51,10 @@ export interface LoadResult {
   poolLeft: number;
 }
 
-export type WorkerReply = { type: 'result'; id: number; result: LoadResult } | { type: 'failed'; id: number; message: string } | { type: 'ok'; id: number };
+export type WorkerReply =
+  | { type: 'result'; id: number; result: LoadResult }
+  | { type: 'failed'; id: number; message: string }
+  | { type: 'ok'; id: number };
 
 let pool: string[] = [];
 let turn = 0;
@@ -72,7 +83,9 @@ async function run(command: LoadCommand): Promise<LoadResult> {
     requests: steps.map((step) => ({
       setupRequest: (request: Record<string, unknown>, context: CycleContext) => {
         const next = step.request(context, environment);
-        const body = command.uniqueDocuments ? next.body?.replace('{"query":"', `{"query":"# ${documentNumber++}\\n`) : next.body;
+        const body = command.uniqueDocuments
+          ? next.body?.replace('{"query":"', `{"query":"# ${documentNumber++}\\n`)
+          : next.body;
         return { ...request, method: next.method, path: next.path, headers: next.headers, body };
       },
       onResponse: (_status: number, body: string, context: CycleContext) => {
@@ -108,7 +121,8 @@ process.on('message', (message: LoadCommand | PoolCommand) => {
   }
   run(message).then(
     (result) => reply({ type: 'result', id: message.id, result }),
-    (error: unknown) => reply({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      reply({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });
 // The parent going away ends this process too.

@@ -8,7 +8,7 @@
 // this process. RSS is sampled from /proc; the V8 heap, external memory and array buffers come
 // from the gateway's own /metrics. Logs at the default level (info), as users run it. Keep runs short on a
 // shared machine.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,12 @@ function rssMb(pid: number): { rss: number; hwm: number } {
 }
 
 /** Starts a process and resolves with the first JSON log line that `match` accepts. */
-function startAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, match: (line: Record<string, unknown>) => boolean) {
+function startAndWait(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  match: (line: Record<string, unknown>) => boolean,
+) {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise<{ child: ChildProcess; line: Record<string, unknown> }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -48,9 +53,15 @@ function startAndWait(command: string, args: string[], env: NodeJS.ProcessEnv, m
 }
 
 async function main(): Promise<void> {
-  const athena = await startAndWait('node', ['--import', 'tsx', 'src/cli.ts', 'local-athena', '--port', '0', '--latency-ms', values.latency!], {}, (line) => typeof line.url === 'string');
+  const athena = await startAndWait(
+    'node',
+    ['--import', 'tsx', 'src/cli.ts', 'local-athena', '--port', '0', '--latency-ms', values.latency!],
+    {},
+    (line) => typeof line.url === 'string',
+  );
   const athenaUrl = athena.line.url as string;
-  const gatewayArgs = values.runtime === 'compiled' ? ['dist/src/cli.js', 'serve'] : ['--import', 'tsx', 'src/cli.ts', 'serve'];
+  const gatewayArgs =
+    values.runtime === 'compiled' ? ['dist/src/cli.js', 'serve'] : ['--import', 'tsx', 'src/cli.ts', 'serve'];
   const gateway = await startAndWait(
     'node',
     gatewayArgs,
@@ -72,26 +83,67 @@ async function main(): Promise<void> {
   });
   const pid = gateway.child.pid!;
   const url = `http://127.0.0.1:${gateway.line.port as number}`;
-  const report: Record<string, unknown> = { runtime: values.runtime, latencyMs: Number(values.latency), secondsPerPhase: seconds, started: rssMb(pid) };
+  const report: Record<string, unknown> = {
+    runtime: values.runtime,
+    latencyMs: Number(values.latency),
+    secondsPerPhase: seconds,
+    started: rssMb(pid),
+  };
   try {
     if (values.graphiql) {
       const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
       await page.text();
       report.afterGraphiQL = rssMb(pid);
     }
-    const first = (await (await fetch(`${url}/graphql`, {
+    const first = (await await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ sessions(workGroup: "primary", first: 20) { edges { node { sessionId } } } }' }),
-    }).then((response) => response.json())) as { data: { sessions: { edges: { node: { sessionId: string } }[] } } });
+    }).then((response) => response.json())) as { data: { sessions: { edges: { node: { sessionId: string } }[] } } };
     const ids = first.data.sessions.edges.map((edge) => edge.node.sessionId);
-    const summary = 'id sessionId workGroup description notebookVersion engineVersion { selectedEngineVersion effectiveEngineVersion } status { state stateChangeReason startDateTime lastModifiedDateTime endDateTime idleSinceDateTime }';
-    const engine = 'engineConfiguration { coordinatorDpuSize maxConcurrentDpus defaultExecutorDpuSize sparkProperties { key value } additionalConfigs { key value } }';
+    const summary =
+      'id sessionId workGroup description notebookVersion engineVersion { selectedEngineVersion effectiveEngineVersion } status { state stateChangeReason startDateTime lastModifiedDateTime endDateTime idleSinceDateTime }';
+    const engine =
+      'engineConfiguration { coordinatorDpuSize maxConcurrentDpus defaultExecutorDpuSize sparkProperties { key value } additionalConfigs { key value } }';
     const phases: [string, number, string[]][] = [
-      ['W1', 10, [JSON.stringify({ query: `{ sessions(workGroup: "primary", first: 20) { edges { cursor node { ${summary} } } pageInfo { hasNextPage endCursor } } }` })]],
-      ['W2', 10, [JSON.stringify({ query: `{ sessions(workGroup: "primary", first: 20) { edges { cursor node { ${summary} ${engine} } } } }` })]],
-      ['W3', 10, ids.map((id) => JSON.stringify({ query: `query W3($id: String!) { session(sessionId: $id) { ${summary} ${engine} statistics { dpuExecutionInMillis } } }`, variables: { id } }))],
-      ['W4', 50, [JSON.stringify({ query: `query S($id: String!) { session(sessionId: $id) { sessionId status { state } } }`, variables: { id: ids[0] } })]],
+      [
+        'W1',
+        10,
+        [
+          JSON.stringify({
+            query: `{ sessions(workGroup: "primary", first: 20) { edges { cursor node { ${summary} } } pageInfo { hasNextPage endCursor } } }`,
+          }),
+        ],
+      ],
+      [
+        'W2',
+        10,
+        [
+          JSON.stringify({
+            query: `{ sessions(workGroup: "primary", first: 20) { edges { cursor node { ${summary} ${engine} } } } }`,
+          }),
+        ],
+      ],
+      [
+        'W3',
+        10,
+        ids.map((id) =>
+          JSON.stringify({
+            query: `query W3($id: String!) { session(sessionId: $id) { ${summary} ${engine} statistics { dpuExecutionInMillis } } }`,
+            variables: { id },
+          }),
+        ),
+      ],
+      [
+        'W4',
+        50,
+        [
+          JSON.stringify({
+            query: `query S($id: String!) { session(sessionId: $id) { sessionId status { state } } }`,
+            variables: { id: ids[0] },
+          }),
+        ],
+      ],
     ];
     const peaks: Record<string, number> = {};
     for (const [name, connections, bodies] of phases) {
@@ -102,14 +154,29 @@ async function main(): Promise<void> {
         url: `${url}/graphql`,
         connections,
         duration: seconds,
-        requests: [{ setupRequest: (request) => ({ ...request, method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[next++ % bodies.length] }) }],
+        requests: [
+          {
+            setupRequest: (request) => ({
+              ...request,
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: bodies[next++ % bodies.length],
+            }),
+          },
+        ],
       });
       clearInterval(sampler);
       peaks[name] = Math.round(Math.max(peak, rssMb(pid).rss));
-      report[`${name}`] = { connections, requestsPerSecond: Math.round(result.requests.average), errors: result.errors + result.non2xx, peakRssMb: peaks[name] };
+      report[`${name}`] = {
+        connections,
+        requestsPerSecond: Math.round(result.requests.average),
+        errors: result.errors + result.non2xx,
+        peakRssMb: peaks[name],
+      };
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
+    const gauge = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN) / 1024 / 1024;
     report.end = {
       ...rssMb(pid),
       heapUsedMb: gauge('nodejs_heap_size_used_bytes'),
@@ -121,7 +188,9 @@ async function main(): Promise<void> {
     gateway.child.kill('SIGTERM');
     athena.child.kill('SIGTERM');
   }
-  process.stdout.write(`${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 10) / 10 : value), 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' ? Math.round(value * 10) / 10 : value), 2)}\n`,
+  );
 }
 
 await main();

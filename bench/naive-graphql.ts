@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import {
   AthenaClient,
   GetSessionCommand,
+  type GetSessionResponse,
   ListSessionsCommand,
   TerminateSessionCommand,
-  type GetSessionResponse,
 } from '@aws-sdk/client-athena';
 import { createSchema, createYoga } from 'graphql-yoga';
 
@@ -76,8 +76,10 @@ const typeDefs = /* GraphQL */ `
 `;
 
 type Session = GetSessionResponse;
-const getSession = (sessionId: string): Promise<Session> => client.send(new GetSessionCommand({ SessionId: sessionId }));
-const pairs = (map: Record<string, string> | undefined) => Object.entries(map ?? {}).map(([key, value]) => ({ key, value }));
+const getSession = (sessionId: string): Promise<Session> =>
+  client.send(new GetSessionCommand({ SessionId: sessionId }));
+const pairs = (map: Record<string, string> | undefined) =>
+  Object.entries(map ?? {}).map(([key, value]) => ({ key, value }));
 const iso = (date: Date | undefined) => date?.toISOString() ?? null;
 
 const schema = createSchema({
@@ -103,8 +105,16 @@ const schema = createSchema({
         );
         const sessions = output.Sessions ?? [];
         return {
-          edges: sessions.map((session) => ({ cursor: Buffer.from(session.SessionId ?? '').toString('base64'), sessionId: session.SessionId })),
-          pageInfo: { hasNextPage: output.NextToken !== undefined, hasPreviousPage: false, startCursor: null, endCursor: output.NextToken ?? null },
+          edges: sessions.map((session) => ({
+            cursor: Buffer.from(session.SessionId ?? '').toString('base64'),
+            sessionId: session.SessionId,
+          })),
+          pageInfo: {
+            hasNextPage: output.NextToken !== undefined,
+            hasPreviousPage: false,
+            startCursor: null,
+            endCursor: output.NextToken ?? null,
+          },
         };
       },
     },
@@ -126,7 +136,8 @@ const schema = createSchema({
       workGroup: (session: Session) => session.WorkGroup,
       description: (session: Session) => session.Description,
       notebookVersion: (session: Session) => session.NotebookVersion,
-      engineVersion: (session: Session) => (session.EngineVersion === undefined ? null : { effectiveEngineVersion: session.EngineVersion }),
+      engineVersion: (session: Session) =>
+        session.EngineVersion === undefined ? null : { effectiveEngineVersion: session.EngineVersion },
       status: (session: Session) => ({
         state: session.Status?.State,
         stateChangeReason: session.Status?.StateChangeReason,
@@ -153,7 +164,8 @@ const schema = createSchema({
             kmsKey: session.SessionConfiguration.EncryptionConfiguration.KmsKey,
           },
         },
-      statistics: (session: Session) => session.Statistics && { dpuExecutionInMillis: session.Statistics.DpuExecutionInMillis },
+      statistics: (session: Session) =>
+        session.Statistics && { dpuExecutionInMillis: session.Statistics.DpuExecutionInMillis },
     },
   },
 });

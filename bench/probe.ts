@@ -2,7 +2,14 @@
 // by the local Athena service. The first cycle runs on a cold target; the following cycles repeat
 // it at once (warm: within CACHE_TTL_MS for a gateway that caches).
 import type { AthenaFixtures } from './athena-fixtures.js';
-import { workload, type CycleContext, type Fixtures, type RequestStyle, type StepEnvironment, type WorkloadId } from './workloads.js';
+import {
+  type CycleContext,
+  type Fixtures,
+  type RequestStyle,
+  type StepEnvironment,
+  type WorkloadId,
+  workload,
+} from './workloads.js';
 
 export interface ProbeResult {
   /** Upstream calls per operation on the first, cold cycle, and by Athena operation. */
@@ -38,7 +45,11 @@ export async function probe(
     const context: CycleContext = {};
     for (const step of steps) {
       const request = step.request(context, environment);
-      const response = await fetch(new URL(request.path, url), { method: request.method, headers: request.headers, body: request.body });
+      const response = await fetch(new URL(request.path, url), {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+      });
       const body = await response.text();
       sample ??= body;
       if (!response.ok || step.check?.(body, context) !== undefined) problems += 1;

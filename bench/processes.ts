@@ -1,6 +1,6 @@
 // Child processes of the benchmark (the local Athena service and every target), and what Linux
 // says about them: CPU time from /proc/<pid>/stat, peak RSS from /proc/<pid>/status.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -42,12 +42,21 @@ export function startChild(options: StartOptions): Promise<Child> {
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.name} did not say it was ready within ${options.readyTimeoutMs ?? 30_000} ms (see ${options.logFile})`));
+      reject(
+        new Error(
+          `${options.name} did not say it was ready within ${options.readyTimeoutMs ?? 30_000} ms (see ${options.logFile})`,
+        ),
+      );
     }, options.readyTimeoutMs ?? 30_000);
     let ready = false;
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      if (!ready) reject(new Error(`${options.name} exited before it was ready (code ${code}, signal ${signal}; see ${options.logFile})`));
+      if (!ready)
+        reject(
+          new Error(
+            `${options.name} exited before it was ready (code ${code}, signal ${signal}; see ${options.logFile})`,
+          ),
+        );
     });
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -82,7 +91,8 @@ function readyUrl(line: string): string | undefined {
     return undefined;
   }
   if (typeof message.url === 'string') return message.url;
-  if (typeof message.port === 'number' && typeof message.msg === 'string' && message.msg.includes('ready')) return `http://127.0.0.1:${message.port}`;
+  if (typeof message.port === 'number' && typeof message.msg === 'string' && message.msg.includes('ready'))
+    return `http://127.0.0.1:${message.port}`;
   return undefined;
 }
 

@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { AthenaFixtures } from './athena-fixtures.js';
-import { startChild, runningChildren } from './processes.js';
 import { compileForBench } from './compile.js';
+import { runningChildren, startChild } from './processes.js';
 import { nodeArguments, target } from './targets.js';
-import { workload, type CycleContext, type StepEnvironment, type WorkloadId } from './workloads.js';
+import { type CycleContext, type StepEnvironment, type WorkloadId, workload } from './workloads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,12 +53,27 @@ function origin(url: string, functionName: string): string {
 /** Origins grouped by layer, for a per-request breakdown that compares targets. */
 function layer(where: string): string {
   if (where.startsWith('@smithy/') || where.startsWith('@aws-sdk/') || where.startsWith('@aws/')) return 'AWS SDK';
-  if (where === 'graphql-yoga' || where.startsWith('@whatwg-node/') || where.startsWith('@envelop/') || where.startsWith('@graphql-tools/') || where.startsWith('@graphql-yoga/')) return 'GraphQL server (yoga, whatwg-node, envelop)';
-  if (where === 'graphql' || where === 'graphql-jit' || where.startsWith('@pothos/') || where === 'dataloader' || where === 'graphql-scalars') return 'GraphQL execution (graphql-js/jit, Pothos, DataLoader)';
+  if (
+    where === 'graphql-yoga' ||
+    where.startsWith('@whatwg-node/') ||
+    where.startsWith('@envelop/') ||
+    where.startsWith('@graphql-tools/') ||
+    where.startsWith('@graphql-yoga/')
+  )
+    return 'GraphQL server (yoga, whatwg-node, envelop)';
+  if (
+    where === 'graphql' ||
+    where === 'graphql-jit' ||
+    where.startsWith('@pothos/') ||
+    where === 'dataloader' ||
+    where === 'graphql-scalars'
+  )
+    return 'GraphQL execution (graphql-js/jit, Pothos, DataLoader)';
   if (where.startsWith('src/')) return 'gateway code (src/)';
   if (where.startsWith('bench/')) return 'baseline code (bench/)';
   if (where === '(garbage collector)') return 'garbage collector';
-  if (where === 'node (core)' || where === '(native)' || where === '(program)') return 'Node.js core and native (HTTP, sockets, streams, timers)';
+  if (where === 'node (core)' || where === '(native)' || where === '(program)')
+    return 'Node.js core and native (HTTP, sockets, streams, timers)';
   return 'other';
 }
 
@@ -89,10 +104,14 @@ export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 
       .filter(([name]) => !name.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, micros]) => `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`)
+      .map(
+        ([name, micros]) =>
+          `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`,
+      )
       .join('\n');
   const byLayer = new Map<string, number>();
-  for (const [where, micros] of byOrigin) if (where !== '(idle)') byLayer.set(layer(where), (byLayer.get(layer(where)) ?? 0) + micros);
+  for (const [where, micros] of byOrigin)
+    if (where !== '(idle)') byLayer.set(layer(where), (byLayer.get(layer(where)) ?? 0) + micros);
   const layers =
     requests > 0
       ? [...byLayer]
@@ -130,7 +149,15 @@ async function main(): Promise<void> {
   compileForBench();
   const athena = await startChild({
     name: 'local-athena',
-    args: nodeArguments('compiled', 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', args.latency]),
+    args: nodeArguments('compiled', 'src/cli.ts', [
+      'local-athena',
+      '--port',
+      '0',
+      '--seed',
+      'demo',
+      '--latency-ms',
+      args.latency,
+    ]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     logFile: join(profileDirectory, 'local-athena.log'),
   });
@@ -140,11 +167,18 @@ async function main(): Promise<void> {
     const started = Date.now();
     const child = await startChild({
       name: spec.name,
-      args: ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, ...nodeArguments('compiled', spec.entry, spec.entryArgs)],
+      args: [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDirectory}`,
+        ...nodeArguments('compiled', spec.entry, spec.entryArgs),
+      ],
       env: { ...spec.env(athena.url), ...extraEnv },
       logFile: join(profileDirectory, `${spec.name}.log`),
     });
-    const data = { ...(await fixtures.fixtures()), terminatePool: workloadId === 'W6' ? await fixtures.startPool(3000) : [] };
+    const data = {
+      ...(await fixtures.fixtures()),
+      terminatePool: workloadId === 'W6' ? await fixtures.startPool(3000) : [],
+    };
     const pool = [...data.terminatePool];
     let turn = 0;
     const environment: StepEnvironment = { fixtures: data, next: () => turn++, claim: () => pool.shift() };
@@ -156,7 +190,10 @@ async function main(): Promise<void> {
       connections: workload(workloadId).connections,
       duration: warmupSeconds,
       requests: steps.map((step) => ({
-        setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({ ...request, ...step.request(context, environment) }),
+        setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({
+          ...request,
+          ...step.request(context, environment),
+        }),
       })),
     });
     const loadStartedMicros = Number(process.hrtime.bigint() / 1000n);
@@ -165,23 +202,35 @@ async function main(): Promise<void> {
       connections: workload(workloadId).connections,
       duration: Number(args.seconds) - warmupSeconds,
       requests: steps.map((step) => ({
-        setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({ ...request, ...step.request(context, environment) }),
+        setupRequest: (request: Record<string, unknown>, context: CycleContext) => ({
+          ...request,
+          ...step.request(context, environment),
+        }),
         onResponse: (_status: number, body: string, context: CycleContext) => void step.check?.(body, context),
       })),
     });
-    process.stdout.write(`${spec.name} ${workloadId}: ${(result.requests.total / result.duration).toFixed(0)} req/s, p99 ${result.latency.p99} ms\n`);
+    process.stdout.write(
+      `${spec.name} ${workloadId}: ${(result.requests.total / result.duration).toFixed(0)} req/s, p99 ${result.latency.p99} ms\n`,
+    );
     await child.stop(10_000);
     // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread (under
     // tsx, its module loader runs in a thread of its own and writes a profile too).
     const written = readdirSync(profileDirectory)
-      .filter((name) => name.endsWith('.cpuprofile') && name.split('.')[4] === '0' && statSync(join(profileDirectory, name)).mtimeMs >= started)
+      .filter(
+        (name) =>
+          name.endsWith('.cpuprofile') &&
+          name.split('.')[4] === '0' &&
+          statSync(join(profileDirectory, name)).mtimeMs >= started,
+      )
       .sort()
       .at(-1);
     if (written === undefined) throw new Error('no .cpuprofile was written');
     process.stdout.write(`profile: bench/results/profiles/${written}\n`);
     const profile = JSON.parse(readFileSync(join(profileDirectory, written), 'utf8')) as CpuProfile;
     process.stdout.write(`${summarizeProfile(profile, Number(args.top), loadStartedMicros, result.requests.total)}\n`);
-    process.stdout.write(`CPU per request under load: ${(profileBusyMicros(profile, loadStartedMicros) / 1000 / result.requests.total).toFixed(2)} ms\n`);
+    process.stdout.write(
+      `CPU per request under load: ${(profileBusyMicros(profile, loadStartedMicros) / 1000 / result.requests.total).toFixed(2)} ms\n`,
+    );
   } finally {
     fixtures.destroy();
     await Promise.all(runningChildren().map((child) => child.stop()));

@@ -2,7 +2,7 @@
 // local Athena service, the load spread round robin over each set-up's replicas (autocannon's
 // connections are dealt over the URLs): one replica; N replicas without Redis; N replicas sharing
 // a redis-server the bench starts on a free port. Writes bench/results/replicas.md and .json.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -11,9 +11,9 @@ import { AthenaFixtures } from './athena-fixtures.js';
 import { compileForBench } from './compile.js';
 import { LoadWorker } from './load-client.js';
 import type { LoadResult } from './load-worker.js';
-import { peakRssBytes, resetPeakRss, runningChildren, startChild, type Child } from './processes.js';
+import { type Child, peakRssBytes, resetPeakRss, runningChildren, startChild } from './processes.js';
 import { nodeArguments, type Runtime } from './targets.js';
-import { workload, type Fixtures, type WorkloadId } from './workloads.js';
+import { type Fixtures, type WorkloadId, workload } from './workloads.js';
 
 export interface ReplicaBenchSettings {
   replicas: number;
@@ -67,14 +67,26 @@ export async function runReplicaBench(settings: ReplicaBenchSettings): Promise<v
   };
   try {
     const redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    if (redis.exitCode !== null) throw new Error('redis-server did not start (is Debian\'s redis-server installed?)');
+    if (redis.exitCode !== null) throw new Error("redis-server did not start (is Debian's redis-server installed?)");
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
 
     const athena = await startChild({
       name: 'local-athena',
-      args: nodeArguments(settings.runtime, 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', String(settings.latencyMs)]),
+      args: nodeArguments(settings.runtime, 'src/cli.ts', [
+        'local-athena',
+        '--port',
+        '0',
+        '--seed',
+        'demo',
+        '--latency-ms',
+        String(settings.latencyMs),
+      ]),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' },
       logFile: join(logDirectory, 'replicas-local-athena.log'),
     });
@@ -106,21 +118,41 @@ export async function runReplicaBench(settings: ReplicaBenchSettings): Promise<v
       });
     // Pino's ready line is at info; the bench reads it, so the gateways log at info after all.
     const many = (prefix: string, extra: Record<string, string>) =>
-      Promise.all(Array.from({ length: settings.replicas }, (_, index) => gateway(`${prefix}-${index + 1}`, { LOG_LEVEL: 'info', ...extra })));
+      Promise.all(
+        Array.from({ length: settings.replicas }, (_, index) =>
+          gateway(`${prefix}-${index + 1}`, { LOG_LEVEL: 'info', ...extra }),
+        ),
+      );
     const setups: Setup[] = [
       { name: 'one-replica', label: 'one replica', children: [await gateway('single', { LOG_LEVEL: 'info' })] },
-      { name: 'replicas-no-redis', label: `${settings.replicas} replicas, no Redis`, children: await many('local', {}) },
-      { name: 'replicas-redis', label: `${settings.replicas} replicas, Redis`, children: await many('redis', { REDIS_URL: redisUrl }) },
+      {
+        name: 'replicas-no-redis',
+        label: `${settings.replicas} replicas, no Redis`,
+        children: await many('local', {}),
+      },
+      {
+        name: 'replicas-redis',
+        label: `${settings.replicas} replicas, Redis`,
+        children: await many('redis', { REDIS_URL: redisUrl }),
+      },
     ];
     worker = LoadWorker.start(settings.runtime);
-    log(`local Athena ${athena.url}, Redis ${redisUrl}, ${setups.map((setup) => `${setup.label}: ${setup.children.map((child) => child.url).join(' ')}`).join('; ')}`);
+    log(
+      `local Athena ${athena.url}, Redis ${redisUrl}, ${setups.map((setup) => `${setup.label}: ${setup.children.map((child) => child.url).join(' ')}`).join('; ')}`,
+    );
 
     const rows: Row[] = [];
     for (let round = 1; round <= settings.rounds; round += 1) {
       for (const id of settings.workloads) {
         for (const setup of setups) {
           const urls = setup.children.map((child) => child.url);
-          const command = { url: urls.length === 1 ? urls[0]! : urls, workload: id, style: 'graphql' as const, verify: true, fixtures };
+          const command = {
+            url: urls.length === 1 ? urls[0]! : urls,
+            workload: id,
+            style: 'graphql' as const,
+            verify: true,
+            fixtures,
+          };
           await worker.run({ ...command, durationSeconds: settings.warmupSeconds });
           await fixturesClient.resetCalls();
           for (const child of setup.children) resetPeakRss(child.pid);
@@ -137,17 +169,26 @@ export async function runReplicaBench(settings: ReplicaBenchSettings): Promise<v
             errors: load.errors,
             upstreamPerSecond: total / load.durationSeconds,
             upstreamPerOp: total / Math.max(1, load.requests),
-            upstreamPerSecondByOperation: Object.fromEntries(Object.entries(calls).map(([operation, count]) => [operation, count / load.durationSeconds])),
+            upstreamPerSecondByOperation: Object.fromEntries(
+              Object.entries(calls).map(([operation, count]) => [operation, count / load.durationSeconds]),
+            ),
             rssMbPerProcess: setup.children.map((child) => Math.round(peakRssBytes(child.pid) / 2 ** 20)),
           };
           rows.push(row);
-          log(`round ${round} ${id} ${setup.label}: ${row.requestsPerSecond.toFixed(0)} req/s, p99 ${row.latencyP99Ms} ms, ${row.upstreamPerSecond.toFixed(1)} upstream calls/s, errors ${row.errors}`);
+          log(
+            `round ${round} ${id} ${setup.label}: ${row.requestsPerSecond.toFixed(0)} req/s, p99 ${row.latencyP99Ms} ms, ${row.upstreamPerSecond.toFixed(1)} upstream calls/s, errors ${row.errors}`,
+          );
         }
       }
     }
     const report = {
       startedAt: new Date().toISOString(),
-      machine: { cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))) },
+      machine: {
+        cores: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))),
+      },
       settings,
       rows,
     };
@@ -161,7 +202,12 @@ export async function runReplicaBench(settings: ReplicaBenchSettings): Promise<v
   }
 }
 
-function renderReplicaMarkdown(report: { startedAt: string; machine: Record<string, unknown>; settings: ReplicaBenchSettings; rows: Row[] }): string {
+function renderReplicaMarkdown(report: {
+  startedAt: string;
+  machine: Record<string, unknown>;
+  settings: ReplicaBenchSettings;
+  rows: Row[];
+}): string {
   const { settings } = report;
   const lines = [
     `# Replicas: ${settings.replicas} gateway processes, with and without Redis`,
@@ -173,13 +219,22 @@ function renderReplicaMarkdown(report: { startedAt: string; machine: Record<stri
   ];
   const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
   for (const id of settings.workloads) {
-    const baseline = average(report.rows.filter((row) => row.workload === id && row.setup === 'one-replica').map((row) => row.upstreamPerSecond));
+    const baseline = average(
+      report.rows
+        .filter((row) => row.workload === id && row.setup === 'one-replica')
+        .map((row) => row.upstreamPerSecond),
+    );
     for (const setup of ['one-replica', 'replicas-no-redis', 'replicas-redis'] as const) {
       const rows = report.rows.filter((row) => row.workload === id && row.setup === setup);
       if (rows.length === 0) continue;
       const perSecond = average(rows.map((row) => row.upstreamPerSecond));
       const operations = [...new Set(rows.flatMap((row) => Object.keys(row.upstreamPerSecondByOperation)))].sort();
-      const byOperation = operations.map((operation) => `${operation} ${average(rows.map((row) => row.upstreamPerSecondByOperation[operation] ?? 0)).toFixed(1)}`).join(', ');
+      const byOperation = operations
+        .map(
+          (operation) =>
+            `${operation} ${average(rows.map((row) => row.upstreamPerSecondByOperation[operation] ?? 0)).toFixed(1)}`,
+        )
+        .join(', ');
       lines.push(
         `| ${id} ${workload(id).title} | ${rows[0]!.label} | ${average(rows.map((row) => row.requestsPerSecond)).toFixed(0)} | ${average(rows.map((row) => row.latencyP99Ms)).toFixed(0)} | ` +
           `${rows.reduce((sum, row) => sum + row.errors, 0)} | ${perSecond.toFixed(1)} | ${baseline > 0 ? `${(perSecond / baseline).toFixed(2)}x` : 'n/a'} | ` +
@@ -187,7 +242,11 @@ function renderReplicaMarkdown(report: { startedAt: string; machine: Record<stri
       );
     }
   }
-  lines.push('', 'Targets: with Redis, fleet upstream calls/s within 1.1x of one replica; without Redis, about 3x.', '');
+  lines.push(
+    '',
+    'Targets: with Redis, fleet upstream calls/s within 1.1x of one replica; without Redis, about 3x.',
+    '',
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -44,12 +44,18 @@ const server = createServer(async (request, response) => {
       const workGroup = url.searchParams.get('workGroup') ?? '';
       const limit = Number(url.searchParams.get('limit') ?? '20');
       const output = await client.send(
-        new ListSessionsCommand({ WorkGroup: workGroup, MaxResults: limit, NextToken: url.searchParams.get('nextToken') ?? undefined }),
+        new ListSessionsCommand({
+          WorkGroup: workGroup,
+          MaxResults: limit,
+          NextToken: url.searchParams.get('nextToken') ?? undefined,
+        }),
       );
       const sessions = output.Sessions ?? [];
       if (url.searchParams.get('details') === '1') {
         const details = await Promise.all(
-          sessions.map((session) => client.send(new GetSessionCommand({ SessionId: session.SessionId })).then(withoutMetadata)),
+          sessions.map((session) =>
+            client.send(new GetSessionCommand({ SessionId: session.SessionId })).then(withoutMetadata),
+          ),
         );
         send(response, 200, { sessions: details, nextToken: output.NextToken });
       } else {
@@ -76,7 +82,9 @@ const server = createServer(async (request, response) => {
     send(response, 404, { message: 'not found' });
   } catch (error) {
     const name = error instanceof Error ? error.name : 'Error';
-    send(response, name === 'ResourceNotFoundException' ? 404 : name === 'InvalidRequestException' ? 400 : 502, { message: name });
+    send(response, name === 'ResourceNotFoundException' ? 404 : name === 'InvalidRequestException' ? 400 : 502, {
+      message: name,
+    });
   }
 });
 

@@ -14,14 +14,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { AthenaFixtures } from './athena-fixtures.js';
-import { LoadWorker } from './load-client.js';
-import { probe, type ProbeResult } from './probe.js';
-import { cpuSeconds, peakRssBytes, resetPeakRss, runningChildren, startChild, type Child } from './processes.js';
-import { renderMarkdown, summarize, type BenchReport, type Cell, type Measurement } from './report.js';
 import { compileForBench } from './compile.js';
+import { LoadWorker } from './load-client.js';
+import { type ProbeResult, probe } from './probe.js';
+import { type Child, cpuSeconds, peakRssBytes, resetPeakRss, runningChildren, startChild } from './processes.js';
 import { runReplicaBench } from './replicas.js';
-import { nodeArguments, target, TARGETS, type Runtime, type TargetSpec } from './targets.js';
-import { workload, WORKLOAD_IDS, type Fixtures, type WorkloadId } from './workloads.js';
+import { type BenchReport, type Cell, type Measurement, renderMarkdown, summarize } from './report.js';
+import { nodeArguments, type Runtime, TARGETS, type TargetSpec, target } from './targets.js';
+import { type Fixtures, WORKLOAD_IDS, type WorkloadId, workload } from './workloads.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -75,7 +75,8 @@ function clockTicks(): number {
   }
 }
 
-const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let worker: LoadWorker | undefined;
@@ -97,13 +98,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** A W6 pool big enough for the slot's warm-up and measurement, from the last rate seen. */
 function poolSize(lastRequestsPerSecond: number | undefined): number {
   const perSecond = lastRequestsPerSecond ?? 1_000;
-  const cycles = (perSecond * (settings.warmupSeconds + settings.durationSeconds)) / workload('W6').steps('rest').length;
+  const cycles =
+    (perSecond * (settings.warmupSeconds + settings.durationSeconds)) / workload('W6').steps('rest').length;
   return Math.min(4_000, Math.max(200, Math.ceil(cycles * 1.5) + 20));
 }
 
 async function main(): Promise<void> {
   mkdirSync(logDirectory, { recursive: true });
-  log(`settings ${JSON.stringify({ ...settings, targets: targets.map((spec) => spec.name), workloads: workloads.map((w) => w.id) })}`);
+  log(
+    `settings ${JSON.stringify({ ...settings, targets: targets.map((spec) => spec.name), workloads: workloads.map((w) => w.id) })}`,
+  );
 
   if (settings.runtime === 'compiled') {
     log('compiling to dist/bench-build');
@@ -111,7 +115,15 @@ async function main(): Promise<void> {
   }
   const athena = await startChild({
     name: 'local-athena',
-    args: nodeArguments(settings.runtime, 'src/cli.ts', ['local-athena', '--port', '0', '--seed', 'demo', '--latency-ms', String(settings.latencyMs)]),
+    args: nodeArguments(settings.runtime, 'src/cli.ts', [
+      'local-athena',
+      '--port',
+      '0',
+      '--seed',
+      'demo',
+      '--latency-ms',
+      String(settings.latencyMs),
+    ]),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production' },
     logFile: join(logDirectory, 'local-athena.log'),
   });
@@ -149,12 +161,15 @@ async function main(): Promise<void> {
     const child = children.get(spec.name)!;
     for (const { id } of workloads) {
       try {
-        const probeFixtures = id === 'W6' ? { ...fixtures, terminatePool: (await athenaFixtures.startPool(4)).slice(0, 4) } : fixtures;
+        const probeFixtures =
+          id === 'W6' ? { ...fixtures, terminatePool: (await athenaFixtures.startPool(4)).slice(0, 4) } : fixtures;
         const result: ProbeResult = await probe(child.url, spec.style, id, probeFixtures, athenaFixtures);
         cell(spec, id).probe = result;
         if (spec.name === 'gateway' || !samples.has(id)) if (spec.style === 'graphql') samples.set(id, result.sample);
         if (id === 'W6') await athenaFixtures.terminate(await athenaFixtures.listAll('sandbox'));
-        log(`probe ${spec.name} ${id}: cold ${result.cold.toFixed(2)} warm ${result.warm.toFixed(2)} calls/op, ${result.problems} problems`);
+        log(
+          `probe ${spec.name} ${id}: cold ${result.cold.toFixed(2)} warm ${result.warm.toFixed(2)} calls/op, ${result.problems} problems`,
+        );
       } catch (error) {
         cell(spec, id).failures.push(`probe: ${(error as Error).message}`);
         log(`probe ${spec.name} ${id} FAILED: ${(error as Error).message}`);
@@ -172,7 +187,9 @@ async function main(): Promise<void> {
       for (const spec of targets) {
         if (Date.now() + slotSeconds * 1000 > deadline) {
           skipped += 1;
-          cell(spec, id).failures.push(`round ${round}: skipped, the time budget of ${settings.budgetMinutes} min ran out`);
+          cell(spec, id).failures.push(
+            `round ${round}: skipped, the time budget of ${settings.budgetMinutes} min ran out`,
+          );
           continue;
         }
         const child = children.get(spec.name)!;
@@ -194,7 +211,9 @@ async function main(): Promise<void> {
 
   const peakRssMb: Record<string, number> = {};
   for (const name of children.keys()) {
-    const peaks = [...cells.values()].filter((entry) => entry.target === name).flatMap((entry) => entry.measurements.map((m) => m.peakRssMb));
+    const peaks = [...cells.values()]
+      .filter((entry) => entry.target === name)
+      .flatMap((entry) => entry.measurements.map((m) => m.peakRssMb));
     peakRssMb[name] = Math.max(...peaks, startupPeakRss.get(name) ?? 0);
   }
   const report: BenchReport = summarize({
@@ -207,7 +226,12 @@ async function main(): Promise<void> {
       platform: `${process.platform} ${process.arch}`,
       loadAverageAtEnd: loadavg().map((value) => Number(value.toFixed(2))),
     },
-    settings: { ...settings, targets: targets.map((spec) => spec.name), workloads: workloads.map((w) => w.id), connections: Object.fromEntries(workloads.map((w) => [w.id, w.connections])) },
+    settings: {
+      ...settings,
+      targets: targets.map((spec) => spec.name),
+      workloads: workloads.map((w) => w.id),
+      connections: Object.fromEntries(workloads.map((w) => [w.id, w.connections])),
+    },
     targets: targets.map((spec) => ({ name: spec.name, label: spec.label })),
     workloads: workloads.map((w) => ({ id: w.id, title: w.title, connections: w.connections })),
     cells: [...cells.values()],
@@ -240,7 +264,10 @@ async function measure(
     await worker!.setPool(pool);
   }
   if (spec.name === 'bare') {
-    const response = await fetch(new URL('/_bare/body', child.url), { method: 'PUT', body: samples.get(workloadId) ?? '{"data":null}' });
+    const response = await fetch(new URL('/_bare/body', child.url), {
+      method: 'PUT',
+      body: samples.get(workloadId) ?? '{"data":null}',
+    });
     if (!response.ok) throw new Error(`bare server: HTTP ${response.status}`);
   }
   const command = { url: child.url, workload: workloadId, style: spec.style, verify: spec.verify, fixtures };

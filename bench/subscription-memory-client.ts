@@ -1,7 +1,11 @@
 // The clients of bench/subscription-memory.ts, in a process of their own so that their heap is not the server's.
 import WebSocket from 'ws';
 
-const { origin, payload, count } = JSON.parse(process.argv[2]!) as { origin: string; payload: Record<string, unknown>; count: number };
+const { origin, payload, count } = JSON.parse(process.argv[2]!) as {
+  origin: string;
+  payload: Record<string, unknown>;
+  count: number;
+};
 
 async function overWebSocket(n: number): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
@@ -13,7 +17,8 @@ async function overWebSocket(n: number): Promise<WebSocket[]> {
     const done = new Promise<void>((resolve) =>
       socket.on('message', (raw) => {
         const message = JSON.parse(raw.toString());
-        if (message.type === 'connection_ack') for (let i = 0; i < batch; i += 1) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload }));
+        if (message.type === 'connection_ack')
+          for (let i = 0; i < batch; i += 1) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload }));
         if (message.type === 'next' && ++nexts === batch) resolve();
       }),
     );
@@ -30,7 +35,12 @@ async function overSse(n: number): Promise<AbortController[]> {
     Array.from({ length: n }, async () => {
       const controller = new AbortController();
       controllers.push(controller);
-      const response = await fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(payload), signal: controller.signal });
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(payload),
+        signal: controller.signal,
+      });
       const reader = response.body!.getReader();
       let text = '';
       while (!text.includes('event: next')) text += new TextDecoder().decode((await reader.read()).value);

@@ -2,15 +2,16 @@
 // session, then reads the heap after a full GC. The clients run in a child process, so the
 // figures are the server's alone.
 // Run: node --expose-gc --import tsx bench/subscription-memory.ts [N]
+
+import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPortStack } from '../src/athena/port-stack.js';
 import { loadConfig } from '../src/config.js';
-import { startLocalAthena } from '../src/local-athena/server.js';
 import { createGateway } from '../src/gateway.js';
 import { attachWebSocketServer } from '../src/http/websocket.js';
+import { startLocalAthena } from '../src/local-athena/server.js';
 
 // At most MAX_SUBSCRIPTIONS_PER_SUBJECT: auth is off here, so every subscription is one caller's.
 const count = Number(process.argv[2] ?? 400);
@@ -35,14 +36,26 @@ const server = createServer(yoga);
 const webSockets = attachWebSocketServer(server, yoga);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const page = (await (await yoga.fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }' }) })).json()) as any;
+const page = (await (
+  await yoga.fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: '{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }',
+    }),
+  })
+).json()) as any;
 const sessionId: string = page.data.sessions.edges[0].node.sessionId;
 const payload = { query: `subscription { sessionStatus(sessionId: "${sessionId}") { state } }` };
 
-const worker = fork(fileURLToPath(new URL('./subscription-memory-client.ts', import.meta.url)), [JSON.stringify({ origin, payload, count })], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-});
+const worker = fork(
+  fileURLToPath(new URL('./subscription-memory-client.ts', import.meta.url)),
+  [JSON.stringify({ origin, payload, count })],
+  {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  },
+);
 const fromWorker = () => new Promise<unknown>((resolve) => worker.once('message', resolve));
 const step = async (command: string) => {
   worker.send(command);
@@ -71,8 +84,18 @@ process.stdout.write(
   `${JSON.stringify({
     subscriptions: count,
     heapBaseMb: +base.toFixed(1),
-    sse: { heapMb: +withSse.toFixed(1), kbPerSubscription: kb(withSse - base), afterCloseMb: +afterSse.toFixed(1), openMs: Math.round(sseMs) },
-    webSocket: { heapMb: +withWs.toFixed(1), kbPerSubscription: kb(withWs - afterSse), afterCloseMb: +afterWs.toFixed(1), openMs: Math.round(wsMs) },
+    sse: {
+      heapMb: +withSse.toFixed(1),
+      kbPerSubscription: kb(withSse - base),
+      afterCloseMb: +afterSse.toFixed(1),
+      openMs: Math.round(sseMs),
+    },
+    webSocket: {
+      heapMb: +withWs.toFixed(1),
+      kbPerSubscription: kb(withWs - afterSse),
+      afterCloseMb: +afterWs.toFixed(1),
+      openMs: Math.round(wsMs),
+    },
   })}\n`,
 );
 await webSockets.dispose();

@@ -58,7 +58,8 @@ export const W6_WORK_GROUP = 'sandbox';
 
 const STATUS_FIELDS = 'state stateChangeReason startDateTime lastModifiedDateTime endDateTime idleSinceDateTime';
 const SUMMARY_FIELDS = `id sessionId workGroup description notebookVersion engineVersion { selectedEngineVersion effectiveEngineVersion } status { ${STATUS_FIELDS} }`;
-const ENGINE_CONFIGURATION = 'engineConfiguration { coordinatorDpuSize maxConcurrentDpus defaultExecutorDpuSize sparkProperties { key value } additionalConfigs { key value } }';
+const ENGINE_CONFIGURATION =
+  'engineConfiguration { coordinatorDpuSize maxConcurrentDpus defaultExecutorDpuSize sparkProperties { key value } additionalConfigs { key value } }';
 
 const QUERIES = {
   W1: `query W1 { sessions(workGroup: "${WORK_GROUP}", first: 20) { edges { cursor node { ${SUMMARY_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
@@ -70,10 +71,18 @@ const QUERIES = {
   terminate: `mutation Terminate($id: String!) { terminateSession(input: { sessionId: $id }) { state } }`,
 };
 
-const GRAPHQL_HEADERS = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+const GRAPHQL_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/graphql-response+json, application/json',
+};
 
 function graphql(query: string, variables?: Record<string, unknown>): HttpRequest {
-  return { method: 'POST', path: '/graphql', headers: GRAPHQL_HEADERS, body: JSON.stringify(variables ? { query, variables } : { query }) };
+  return {
+    method: 'POST',
+    path: '/graphql',
+    headers: GRAPHQL_HEADERS,
+    body: JSON.stringify(variables ? { query, variables } : { query }),
+  };
 }
 
 function get(path: string): HttpRequest {
@@ -87,7 +96,10 @@ const graphqlErrors = (body: string): Problem | undefined => (body.includes('"er
 interface GraphQLAnswer {
   data?: {
     session?: { status?: { state?: string } } | null;
-    sessions?: { edges?: { node: { sessionId: string } }[]; pageInfo?: { hasNextPage: boolean; endCursor: string | null } };
+    sessions?: {
+      edges?: { node: { sessionId: string } }[];
+      pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+    };
   } | null;
 }
 interface RestListAnswer {
@@ -118,13 +130,23 @@ export const WORKLOADS: readonly Workload[] = [
     id: 'W1',
     title: 'a page of 20 with summary fields',
     connections: 10,
-    steps: (style) => simple(style, () => graphql(QUERIES.W1), () => get(`/sessions?workGroup=${WORK_GROUP}&limit=20`)),
+    steps: (style) =>
+      simple(
+        style,
+        () => graphql(QUERIES.W1),
+        () => get(`/sessions?workGroup=${WORK_GROUP}&limit=20`),
+      ),
   },
   {
     id: 'W2',
     title: 'a page of 20 with engine configuration',
     connections: 10,
-    steps: (style) => simple(style, () => graphql(QUERIES.W2), () => get(`/sessions?workGroup=${WORK_GROUP}&limit=20&details=1`)),
+    steps: (style) =>
+      simple(
+        style,
+        () => graphql(QUERIES.W2),
+        () => get(`/sessions?workGroup=${WORK_GROUP}&limit=20&details=1`),
+      ),
   },
   {
     id: 'W3',
@@ -132,8 +154,15 @@ export const WORKLOADS: readonly Workload[] = [
     connections: 10,
     steps: (style) => [
       style === 'graphql'
-        ? { request: (_context, { fixtures, next }) => graphql(QUERIES.W3, { id: pick(fixtures.detailSessions, next()) }), check: graphqlErrors }
-        : { request: (_context, { fixtures, next }) => get(`/sessions/${encode(pick(fixtures.detailSessions, next()))}`) },
+        ? {
+            request: (_context, { fixtures, next }) =>
+              graphql(QUERIES.W3, { id: pick(fixtures.detailSessions, next()) }),
+            check: graphqlErrors,
+          }
+        : {
+            request: (_context, { fixtures, next }) =>
+              get(`/sessions/${encode(pick(fixtures.detailSessions, next()))}`),
+          },
     ],
   },
   {
@@ -142,7 +171,10 @@ export const WORKLOADS: readonly Workload[] = [
     connections: 50,
     steps: (style) => [
       style === 'graphql'
-        ? { request: (_context, { fixtures }) => graphql(QUERIES.status, { id: fixtures.polledSession }), check: graphqlErrors }
+        ? {
+            request: (_context, { fixtures }) => graphql(QUERIES.status, { id: fixtures.polledSession }),
+            check: graphqlErrors,
+          }
         : { request: (_context, { fixtures }) => get(`/sessions/${encode(fixtures.polledSession)}/status`) },
     ],
   },
@@ -151,25 +183,29 @@ export const WORKLOADS: readonly Workload[] = [
     title: 'walking 250 sessions of a work group, 50 a page, with `after`',
     connections: 10,
     steps: (style) =>
-      Array.from({ length: 5 }, (): Step =>
-        style === 'graphql'
-          ? {
-              request: (context) => graphql(QUERIES.W5, { after: context.cursor ?? null }),
-              check: (body, context) => {
-                const pageInfo = parse<GraphQLAnswer>(body)?.data?.sessions?.pageInfo;
-                context.cursor = pageInfo?.hasNextPage ? pageInfo.endCursor : null;
-                return pageInfo === undefined ? 'error' : graphqlErrors(body);
+      Array.from(
+        { length: 5 },
+        (): Step =>
+          style === 'graphql'
+            ? {
+                request: (context) => graphql(QUERIES.W5, { after: context.cursor ?? null }),
+                check: (body, context) => {
+                  const pageInfo = parse<GraphQLAnswer>(body)?.data?.sessions?.pageInfo;
+                  context.cursor = pageInfo?.hasNextPage ? pageInfo.endCursor : null;
+                  return pageInfo === undefined ? 'error' : graphqlErrors(body);
+                },
+              }
+            : {
+                request: (context) =>
+                  get(
+                    `/sessions?workGroup=${WORK_GROUP}&limit=50${context.cursor ? `&nextToken=${encode(context.cursor)}` : ''}`,
+                  ),
+                check: (body, context) => {
+                  const answer = parse<RestListAnswer>(body);
+                  context.cursor = answer?.nextToken ?? null;
+                  return Array.isArray(answer?.sessions) ? undefined : 'error';
+                },
               },
-            }
-          : {
-              request: (context) =>
-                get(`/sessions?workGroup=${WORK_GROUP}&limit=50${context.cursor ? `&nextToken=${encode(context.cursor)}` : ''}`),
-              check: (body, context) => {
-                const answer = parse<RestListAnswer>(body);
-                context.cursor = answer?.nextToken ?? null;
-                return Array.isArray(answer?.sessions) ? undefined : 'error';
-              },
-            },
       ),
   },
   {
@@ -190,15 +226,19 @@ function claimed(context: CycleContext, environment: StepEnvironment): string {
 }
 
 function graphqlTerminateCycle(): Step[] {
-  const status = (context: CycleContext, environment: StepEnvironment) => graphql(QUERIES.status, { id: claimed(context, environment) });
+  const status = (context: CycleContext, environment: StepEnvironment) =>
+    graphql(QUERIES.status, { id: claimed(context, environment) });
   const list = () => graphql(QUERIES.W6list);
   return [
     { request: status, check: graphqlErrors },
     { request: list, check: graphqlErrors },
-    { request: (context, environment) => graphql(QUERIES.terminate, { id: claimed(context, environment) }), check: graphqlErrors },
+    {
+      request: (context, environment) => graphql(QUERIES.terminate, { id: claimed(context, environment) }),
+      check: graphqlErrors,
+    },
     {
       request: status,
-      check: (body, context) => {
+      check: (body) => {
         const state = parse<GraphQLAnswer>(body)?.data?.session?.status?.state;
         if (state === undefined) return 'error';
         return INACTIVE.has(state) ? undefined : 'stale';
@@ -216,12 +256,19 @@ function graphqlTerminateCycle(): Step[] {
 }
 
 function restTerminateCycle(): Step[] {
-  const status = (context: CycleContext, environment: StepEnvironment) => get(`/sessions/${encode(claimed(context, environment))}/status`);
+  const status = (context: CycleContext, environment: StepEnvironment) =>
+    get(`/sessions/${encode(claimed(context, environment))}/status`);
   const list = () => get(`/sessions?workGroup=${W6_WORK_GROUP}&limit=20`);
   return [
     { request: status },
     { request: list },
-    { request: (context, environment) => ({ method: 'POST', path: `/sessions/${encode(claimed(context, environment))}/terminate`, headers: {} }) },
+    {
+      request: (context, environment) => ({
+        method: 'POST',
+        path: `/sessions/${encode(claimed(context, environment))}/terminate`,
+        headers: {},
+      }),
+    },
     {
       request: status,
       check: (body) => {

@@ -14,7 +14,11 @@ import { Stryker } from '@stryker-mutator/core';
 export const MODULES = {
   'caching-port': {
     mutate: 'src/athena/caching-port.ts',
-    testFiles: ['test/athena/caching-port.test.ts', 'test/athena/caching-port-work-groups.test.ts', 'test/athena/calculation-caching.test.ts'],
+    testFiles: [
+      'test/athena/caching-port.test.ts',
+      'test/athena/caching-port-work-groups.test.ts',
+      'test/athena/calculation-caching.test.ts',
+    ],
   },
   cursors: {
     mutate: 'src/schema/cursors.ts',
@@ -46,10 +50,12 @@ function parseArguments(argv) {
     else if (argument.startsWith('--concurrency=')) concurrency = Number(argument.slice('--concurrency='.length));
     else names.push(argument);
   }
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new Error('--concurrency must be a positive integer');
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new Error('--concurrency must be a positive integer');
   const selected = names.length === 0 || names.includes('all') ? Object.keys(MODULES) : names;
   for (const name of selected) {
-    if (!(name in MODULES)) throw new Error(`unknown module "${name}"; one of: ${Object.keys(MODULES).join(', ')}, all`);
+    if (!(name in MODULES))
+      throw new Error(`unknown module "${name}"; one of: ${Object.keys(MODULES).join(', ')}, all`);
   }
   return { selected, concurrency, testFiles };
 }
@@ -59,7 +65,11 @@ function scoreOf(results) {
   const count = (...statuses) => results.filter((result) => statuses.includes(result.status)).length;
   const detected = count('Killed', 'Timeout');
   const undetected = count('Survived', 'NoCoverage');
-  return { detected, undetected, score: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected) };
+  return {
+    detected,
+    undetected,
+    score: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected),
+  };
 }
 
 async function run(name, concurrency, testFilesOverride) {
@@ -92,5 +102,7 @@ const summary = [];
 for (const name of selected) summary.push(await run(name, concurrency, testFiles));
 console.log('\nmutation score (killed + timeout) / (killed + timeout + survived + no coverage):');
 for (const { mutate, detected, undetected, score } of summary) {
-  console.log(`  ${mutate.padEnd(34)} ${score.toFixed(2).padStart(6)}%  (${detected} detected, ${undetected} undetected)`);
+  console.log(
+    `  ${mutate.padEnd(34)} ${score.toFixed(2).padStart(6)}%  (${detected} detected, ${undetected} undetected)`,
+  );
 }

@@ -5,19 +5,19 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { createPortStack } from './athena/port-stack.js';
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { ConfigError, type GatewayConfig, loadConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
+import { createGateway } from './gateway.js';
 import { createHttpServer } from './http/server-timeouts.js';
+import { attachWebSocketServer } from './http/websocket.js';
 import { closeHttpServer, GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { startLocalAthena } from './local-athena/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { athenaProbe, Readiness } from './observability/readiness.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { startTracing } from './observability/tracing.js';
-import { TrustedDocuments } from './security/trusted-documents.js';
 import { getClientSchema, getSubgraphSdl } from './schema/index.js';
-import { createGateway } from './gateway.js';
-import { attachWebSocketServer } from './http/websocket.js';
+import { TrustedDocuments } from './security/trusted-documents.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig(process.env);
@@ -35,7 +35,8 @@ async function serve(): Promise<void> {
   }
   logAuthMode(logger, config);
   const tracing = config.tracing === undefined ? undefined : await startTracing(config.tracing);
-  if (config.tracing) logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
+  if (config.tracing)
+    logger.info({ otlp: config.tracing.url, service: config.tracing.serviceName }, 'traces exported over OTLP/HTTP');
   const telemetry = new GatewayTelemetry({ logger, processMetrics: true, tracing });
   // REDIS_URL: replicas share calls, caches, invalidations and pollers; ATHENA_RATE_LIMIT: one budget.
   const fleet = new Fleet({
@@ -57,17 +58,26 @@ async function serve(): Promise<void> {
       report.ready ? logger.info({ readiness: report }, 'ready') : logger.warn({ readiness: report }, 'not ready'),
   });
   const shutdown = new GracefulShutdown();
-  const trustedDocuments = config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath, {
-    onReload: (outcome) =>
-      outcome.ok
-        ? logger.info({ trustedDocuments: outcome.documents }, 'trusted documents reloaded')
-        : logger.error({ err: outcome.error }, 'trusted documents not reloaded: the previous manifest stays in force'),
-  });
+  const trustedDocuments =
+    config.trustedDocumentsPath === undefined
+      ? undefined
+      : new TrustedDocuments(config.trustedDocumentsPath, {
+          onReload: (outcome) =>
+            outcome.ok
+              ? logger.info({ trustedDocuments: outcome.documents }, 'trusted documents reloaded')
+              : logger.error(
+                  { err: outcome.error },
+                  'trusted documents not reloaded: the previous manifest stays in force',
+                ),
+        });
   if (trustedDocuments) {
     // Frontends deploy more often than the gateway: a new manifest takes effect without a restart.
     trustedDocuments.watch();
     process.on('SIGHUP', () => void trustedDocuments.reload());
-    logger.info({ path: trustedDocuments.path, documents: trustedDocuments.size }, 'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)');
+    logger.info(
+      { path: trustedDocuments.path, documents: trustedDocuments.size },
+      'trusted documents only: other operations are refused (reload: SIGHUP or a change of the file)',
+    );
   }
   const yoga = createGateway({ ...config, athena: settings }, athena.port, {
     logger,
@@ -86,7 +96,12 @@ async function serve(): Promise<void> {
     const url = `http://localhost:${port}/graphql`;
     const workGroups = local?.store.workGroupNames();
     logger.info(
-      { port, mode: config.athena.mode, fleet: fleet.link === undefined ? 'off' : fleet.link.state, ...(workGroups ? { workGroups } : {}) },
+      {
+        port,
+        mode: config.athena.mode,
+        fleet: fleet.link === undefined ? 'off' : fleet.link.state,
+        ...(workGroups ? { workGroups } : {}),
+      },
       startBanner(config, url, workGroups),
     );
     readiness.start();
@@ -99,7 +114,10 @@ async function serve(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight operations');
+    logger.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      'shutting down: no new connections, finishing in-flight operations',
+    );
     readiness.markShuttingDown();
     shutdown.begin();
     // Subscriptions over WebSocket end with 1001 (going away); SSE streams end with `complete`.
@@ -111,7 +129,10 @@ async function serve(): Promise<void> {
     await fleet.close();
     await local?.close();
     await tracing?.shutdown();
-    logger.info({ drained, durationMs: Math.round(durationMs) }, drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut');
+    logger.info(
+      { drained, durationMs: Math.round(durationMs) },
+      drained ? 'stopped' : 'stopped after the grace period: unfinished requests were cut',
+    );
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
@@ -130,7 +151,9 @@ function startBanner(config: GatewayConfig, url: string, workGroups: string[] | 
   if (config.graphiql) lines.push(`  GraphiQL:    open ${url} in a browser`);
   if (workGroups !== undefined) {
     lines.push(`  demo data:   work groups ${workGroups.join(', ')} (embedded local Athena, no AWS account)`);
-    lines.push('  real AWS:    ATHENA_ENDPOINT=aws AWS_REGION=<region> AUTH_JWKS_URL=<your JWKS URL> npm start (standard AWS credential chain)');
+    lines.push(
+      '  real AWS:    ATHENA_ENDPOINT=aws AWS_REGION=<region> AUTH_JWKS_URL=<your JWKS URL> npm start (standard AWS credential chain)',
+    );
   }
   lines.push(`  operations:  ${url.replace(/\/graphql$/, '')}/health, /ready, /metrics`);
   return lines.join('\n');
@@ -143,13 +166,16 @@ function logAuthMode(logger: Logger, config: GatewayConfig): void {
     logger.warn(
       { auth: 'off', ...exposure },
       !config.athena.local
-        ? 'AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process\'s AWS credentials.'
+        ? "AUTH IS OFF (AUTH_DISABLED=true): anyone who can reach this port can start and terminate Spark sessions with this process's AWS credentials."
         : 'AUTH IS OFF: every caller has full access (sessions:read, sessions:write, sessions:connect, every work group). Set AUTH_JWT_SECRET or AUTH_JWKS_URL to require bearer JWTs.',
     );
     return;
   }
   const { jwtSecret, issuer, audience } = config.auth;
-  logger.info({ auth: jwtSecret !== undefined ? 'HS256' : 'JWKS (RS256/ES256)', issuer, audience, ...exposure }, 'auth on: bearer JWTs required');
+  logger.info(
+    { auth: jwtSecret !== undefined ? 'HS256' : 'JWKS (RS256/ES256)', issuer, audience, ...exposure },
+    'auth on: bearer JWTs required',
+  );
 }
 
 async function writeSchemaFiles(): Promise<void> {
@@ -170,11 +196,16 @@ async function localAthena(argv: string[]): Promise<void> {
   });
   const port = Number(values.port);
   const latencyMs = Number(values['latency-ms']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0..65535, got ${values.port}`);
-  if (values.seed !== 'demo' && values.seed !== 'none') throw new ConfigError(`--seed must be demo or none, got ${values.seed}`);
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new ConfigError(`--latency-ms must be a number >= 0, got ${values['latency-ms']}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port must be 0..65535, got ${values.port}`);
+  if (values.seed !== 'demo' && values.seed !== 'none')
+    throw new ConfigError(`--seed must be demo or none, got ${values.seed}`);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0)
+    throw new ConfigError(`--latency-ms must be a number >= 0, got ${values['latency-ms']}`);
   const service = await startLocalAthena({ port, host: values.host, seed: values.seed, latencyMs });
-  process.stdout.write(`${JSON.stringify({ msg: 'local Athena session service ready', url: service.url, seed: values.seed })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'local Athena session service ready', url: service.url, seed: values.seed })}\n`,
+  );
   const stop = () => void service.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -158,7 +158,10 @@ const environmentSchema = z.object({
   ATHENA_MAX_SOCKETS: integer(1, 1_000).default(50),
   CURSOR_SECRET: z
     .string()
-    .refine((value) => Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`)
+    .refine(
+      (value) => Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES,
+      `must be at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`)`,
+    )
     .optional(),
   AUTH_JWT_SECRET: z.string().min(1).optional(),
   AUTH_JWKS_URL: url.optional(),
@@ -208,12 +211,16 @@ function checkCorsOrigins(value: string, context: z.RefinementCtx): void {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   if (entries.includes('*')) {
-    if (entries.length > 1) context.addIssue({ code: 'custom', message: '`*` (any origin) must stand alone, not beside other origins' });
+    if (entries.length > 1)
+      context.addIssue({ code: 'custom', message: '`*` (any origin) must stand alone, not beside other origins' });
     return;
   }
   for (const entry of entries) {
     if (!isOrigin(entry)) {
-      context.addIssue({ code: 'custom', message: `"${entry.slice(0, 100)}" is not an origin: use scheme://host[:port] with http or https and nothing after it, or * alone` });
+      context.addIssue({
+        code: 'custom',
+        message: `"${entry.slice(0, 100)}" is not an origin: use scheme://host[:port] with http or https and nothing after it, or * alone`,
+      });
     }
   }
 }
@@ -240,16 +247,22 @@ type Environment = Readonly<Record<string, string | undefined>>;
 /** Parses the environment once. Throws a ConfigError that names every offending variable. */
 export function loadConfig(environment: Environment): GatewayConfig {
   // An empty variable means "unset" (the usual shell and container convention).
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const env = parsed.data;
-  const mode: AthenaMode = env.ATHENA_ENDPOINT === undefined ? 'embedded' : env.ATHENA_ENDPOINT === 'aws' ? 'aws' : 'endpoint';
+  const mode: AthenaMode =
+    env.ATHENA_ENDPOINT === undefined ? 'embedded' : env.ATHENA_ENDPOINT === 'aws' ? 'aws' : 'endpoint';
   const local = mode === 'embedded' || (mode === 'endpoint' && isLoopbackUrl(env.ATHENA_ENDPOINT!));
-  const realAthena = mode === 'aws' ? 'ATHENA_ENDPOINT=aws' : `ATHENA_ENDPOINT=${env.ATHENA_ENDPOINT} (not a loopback address, so taken for real Athena)`;
+  const realAthena =
+    mode === 'aws'
+      ? 'ATHENA_ENDPOINT=aws'
+      : `ATHENA_ENDPOINT=${env.ATHENA_ENDPOINT} (not a loopback address, so taken for real Athena)`;
 
   if (mode === 'aws' && env.AWS_REGION === undefined) {
     throw new ConfigError('Invalid configuration:\n  AWS_REGION: required when ATHENA_ENDPOINT=aws');
@@ -259,10 +272,14 @@ export function loadConfig(environment: Environment): GatewayConfig {
   }
   const authConfigured = env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWKS_URL !== undefined;
   if (authConfigured && env.AUTH_DISABLED === true) {
-    throw new ConfigError('Invalid configuration:\n  AUTH_DISABLED: is true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set; choose one');
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_DISABLED: is true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set; choose one',
+    );
   }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+    throw new ConfigError(
+      'Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)',
+    );
   }
   if (!local && !authConfigured && env.AUTH_DISABLED !== true) {
     throw new ConfigError(
@@ -275,7 +292,11 @@ export function loadConfig(environment: Environment): GatewayConfig {
       `Invalid configuration:\n  AUTH_JWKS_URL: must be https:// with ${realAthena}: keys fetched over plain http can be replaced on the way, and then any token accepted`,
     );
   }
-  if (!local && env.AUTH_JWT_SECRET !== undefined && Buffer.byteLength(env.AUTH_JWT_SECRET, 'utf8') < MIN_SECRET_BYTES) {
+  if (
+    !local &&
+    env.AUTH_JWT_SECRET !== undefined &&
+    Buffer.byteLength(env.AUTH_JWT_SECRET, 'utf8') < MIN_SECRET_BYTES
+  ) {
     throw new ConfigError(
       `Invalid configuration:\n  AUTH_JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes with ${realAthena}: a shorter HS256 key can be brute-forced from one token`,
     );
@@ -355,6 +376,8 @@ function tracingSettings(env: z.infer<typeof environmentSchema>): TracingSetting
   if (env.OTEL_SDK_DISABLED === true || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
   const url =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
-    (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+      ? undefined
+      : `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   return url === undefined ? undefined : { url, serviceName: env.OTEL_SERVICE_NAME };
 }

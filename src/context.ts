@@ -1,9 +1,9 @@
 // What every resolver receives. Built fresh per request by the server.
 import type { AthenaPort } from './athena/port.js';
+import type { Viewer } from './auth/viewer.js';
 import type { CursorCodec } from './schema/cursors.js';
 import type { Loaders } from './schema/loaders.js';
 import type { CalculationStatusPoller, SessionStatusPoller } from './subscriptions/status-poller.js';
-import type { Viewer } from './auth/viewer.js';
 
 export interface GatewayContext {
   readonly port: AthenaPort;

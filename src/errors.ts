@@ -45,7 +45,12 @@ type GatewayErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'FO
 
 abstract class GatewayError extends GraphQLError {
   abstract readonly code: GatewayErrorCode;
-  constructor(message: string, code: GatewayErrorCode, extensions: Record<string, unknown> = {}, options: GraphQLErrorOptions = {}) {
+  constructor(
+    message: string,
+    code: GatewayErrorCode,
+    extensions: Record<string, unknown> = {},
+    options: GraphQLErrorOptions = {},
+  ) {
     super(message, { ...options, extensions: { ...extensions, code } });
   }
 }
@@ -81,7 +86,10 @@ export class ForbiddenError extends GatewayError {
 
 export class UpstreamError extends GatewayError {
   readonly code = ERROR_CODES.UPSTREAM_ERROR;
-  constructor(message = 'Athena did not answer in time or failed after retries. Try again shortly.', extensions: Record<string, unknown> = {}) {
+  constructor(
+    message = 'Athena did not answer in time or failed after retries. Try again shortly.',
+    extensions: Record<string, unknown> = {},
+  ) {
     super(message, ERROR_CODES.UPSTREAM_ERROR, extensions);
   }
 }

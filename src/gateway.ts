@@ -1,38 +1,39 @@
 // createGateway builds the yoga instance; it never listens, so tests call `yoga.fetch` directly and
 // the CLI decides where it is served.
+
+import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
-import { isAthenaError, type AthenaPort } from './athena/port.js';
+import { type AthenaPort, isAthenaError } from './athena/port.js';
+import { type ResilienceState, ResilientAthenaPort } from './athena/resilient-port.js';
 import { createAuthentication } from './auth/authentication-plugin.js';
 import { createAuthenticator } from './auth/authenticator.js';
-import { ResilientAthenaPort, type ResilienceState } from './athena/resilient-port.js';
+import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 import type { GatewayConfig } from './config.js';
 import type { AuditEvent, GatewayContext } from './context.js';
-import { CursorCodec } from './schema/cursors.js';
 import { BadUserInputError, ERROR_CODES, UpstreamError } from './errors.js';
+import { useJitForRepeatedQueries } from './execution/jit-execution.js';
 import { graphiqlOptions } from './http/graphiql.js';
 import { GraphiQLAssets } from './http/graphiql-assets.js';
-import { createLoaders } from './schema/loaders.js';
-import type { Logger } from './observability/logger.js';
-import { OperationDeadlines } from './lifecycle/operation-deadline.js';
+import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { OperationDeadlines } from './lifecycle/operation-deadline.js';
+import type { Logger } from './observability/logger.js';
 import { useOperationalEndpoints } from './observability/operational-endpoints.js';
 import { Readiness } from './observability/readiness.js';
 import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
-import { useJitForRepeatedQueries } from './execution/jit-execution.js';
-import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { useCalculationsArgumentCheck } from './schema/calculation-connection.js';
+import { CursorCodec } from './schema/cursors.js';
 import { getSchema } from './schema/index.js';
+import { createLoaders } from './schema/loaders.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
 import { MAX_REQUEST_BODY_BYTES } from './security/limits.js';
 import { securityPlugins } from './security/security-plugins.js';
 import { DOCUMENT_ID_PARAMS, TrustedDocuments } from './security/trusted-documents.js';
-import { CalculationStatusPoller, SessionStatusPoller, type PollCoordination } from './subscriptions/status-poller.js';
+import { CalculationStatusPoller, type PollCoordination, SessionStatusPoller } from './subscriptions/status-poller.js';
 import { useSubscriptionGuards } from './subscriptions/subscription-guards.js';
-import { FULL_ACCESS_VIEWER, type Viewer } from './auth/viewer.js';
 
 export interface GatewayOptions {
   logger?: Logger | undefined;
@@ -71,7 +72,8 @@ export function viewerForOf(gateway: Gateway): ((request: Request) => Viewer | P
 export function createGateway(config: GatewayConfig, port: AthenaPort, options: GatewayOptions = {}): Gateway {
   const cursors = new CursorCodec(config.cursorSecret);
   const logger = options.logger;
-  const audit = (event: AuditEvent) => logger?.info({ audit: event, requestId: currentRequestId() }, `audit ${event.action} ${event.outcome}`);
+  const audit = (event: AuditEvent) =>
+    logger?.info({ audit: event, requestId: currentRequestId() }, `audit ${event.action} ${event.outcome}`);
   const viewerFor = options.viewerFor ?? createAuthenticator(config.auth, { logger })?.viewerFor;
   const authentication = viewerFor === undefined ? undefined : createAuthentication(viewerFor);
   const telemetry = options.telemetry ?? new GatewayTelemetry({ logger });
@@ -83,7 +85,8 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
   const shutdown = options.shutdown ?? new GracefulShutdown();
   const graphiqlAssets = new GraphiQLAssets();
   const trustedDocuments =
-    options.trustedDocuments ?? (config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath));
+    options.trustedDocuments ??
+    (config.trustedDocumentsPath === undefined ? undefined : new TrustedDocuments(config.trustedDocumentsPath));
   // One per gateway: every subscription to a session shares one upstream poll loop.
   const statusPoller = new SessionStatusPoller(port, {
     intervalMs: config.subscriptionPollMs,
@@ -112,12 +115,15 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
     maxRequestBodySize: false,
     parserAndValidationCache: options.documentCaches ?? createDocumentCaches(),
     cors: corsPolicy(config.corsOrigins),
-    logging: logger === undefined ? false : {
-      debug: (...args) => logger.debug(args.map(forLog).join(' ')),
-      info: (...args) => logger.info(args.map(forLog).join(' ')),
-      warn: (...args) => logger.warn(args.map(forLog).join(' ')),
-      error: (...args) => logger.error(args.map(forLog).join(' ')),
-    },
+    logging:
+      logger === undefined
+        ? false
+        : {
+            debug: (...args) => logger.debug(args.map(forLog).join(' ')),
+            info: (...args) => logger.info(args.map(forLog).join(' ')),
+            warn: (...args) => logger.warn(args.map(forLog).join(' ')),
+            error: (...args) => logger.error(args.map(forLog).join(' ')),
+          },
     graphiql: config.graphiql ? graphiqlOptions(config) : false,
     // Assets from the npm package as separate cached files: no internet, no CDN (graphiql-assets.ts).
     renderGraphiQL: (graphiql) => graphiqlAssets.page(graphiql),
@@ -141,7 +147,9 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       // Apollo's inline trace (extensions.ftv1), only for requests that ask with
       // `apollo-federation-include-trace: ftv1`, as a router does; errors in it are masked like the response's.
       // Off by default against real AWS (field timings are for the router, not for any caller): APOLLO_INLINE_TRACE=true.
-      ...(config.inlineTrace ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })] : []),
+      ...(config.inlineTrace
+        ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })]
+        : []),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       {
@@ -196,7 +204,10 @@ export function maskError(error: unknown, message: string): Error {
   const original = located?.originalError ?? error;
   const at = { nodes: located?.nodes, path: located?.path, source: located?.source, positions: located?.positions };
 
-  if (located !== undefined && (located.originalError === undefined || located.originalError === null || original instanceof GraphQLError)) {
+  if (
+    located !== undefined &&
+    (located.originalError === undefined || located.originalError === null || original instanceof GraphQLError)
+  ) {
     return located;
   }
   if (isAthenaError(original)) {

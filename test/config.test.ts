@@ -17,7 +17,10 @@ describe('loadConfig', () => {
   });
 
   it('an http(s) URL selects endpoint mode; the word aws the real endpoint', () => {
-    expect(loadConfig({ ATHENA_ENDPOINT: 'http://127.0.0.1:4566' }).athena).toMatchObject({ mode: 'endpoint', endpoint: 'http://127.0.0.1:4566' });
+    expect(loadConfig({ ATHENA_ENDPOINT: 'http://127.0.0.1:4566' }).athena).toMatchObject({
+      mode: 'endpoint',
+      endpoint: 'http://127.0.0.1:4566',
+    });
     const aws = loadConfig({ ATHENA_ENDPOINT: 'aws', AWS_REGION: 'eu-west-1', AUTH_JWT_SECRET: LONG_SECRET });
     expect(aws.athena).toMatchObject({ mode: 'aws', region: 'eu-west-1', endpoint: undefined });
     expect(aws.graphiql).toBe(false);
@@ -44,7 +47,9 @@ describe('loadConfig', () => {
   });
 
   it('with ATHENA_ENDPOINT=aws, AUTH_DISABLED=true runs open on purpose', () => {
-    expect(loadConfig({ ATHENA_ENDPOINT: 'aws', AWS_REGION: 'us-east-1', AUTH_DISABLED: 'true' }).auth.disabled).toBe(true);
+    expect(loadConfig({ ATHENA_ENDPOINT: 'aws', AWS_REGION: 'us-east-1', AUTH_DISABLED: 'true' }).auth.disabled).toBe(
+      true,
+    );
   });
 
   it('CACHE_TTL_MS=0 is allowed and means no cross-request cache', () => {
@@ -55,18 +60,35 @@ describe('loadConfig', () => {
     const secret = 'a-cursor-secret-of-at-least-32-bytes!!';
 
     it('unset: one process, no Redis, no budget', () => {
-      expect(loadConfig({}).fleet).toEqual({ redisUrl: undefined, keyPrefix: 'athena-gateway:', rateLimitPerSecond: undefined });
+      expect(loadConfig({}).fleet).toEqual({
+        redisUrl: undefined,
+        keyPrefix: 'athena-gateway:',
+        rateLimitPerSecond: undefined,
+      });
     });
 
     it('redis:// and rediss:// URLs with a user and password are accepted, with a prefix and a budget', () => {
-      const config = loadConfig({ REDIS_URL: 'rediss://app:s3cret@redis.internal:6380/2', CURSOR_SECRET: secret, REDIS_KEY_PREFIX: 'blue:', ATHENA_RATE_LIMIT: '20' });
-      expect(config.fleet).toEqual({ redisUrl: 'rediss://app:s3cret@redis.internal:6380/2', keyPrefix: 'blue:', rateLimitPerSecond: 20 });
-      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: secret }).fleet.redisUrl).toBe('redis://127.0.0.1:6379');
+      const config = loadConfig({
+        REDIS_URL: 'rediss://app:s3cret@redis.internal:6380/2',
+        CURSOR_SECRET: secret,
+        REDIS_KEY_PREFIX: 'blue:',
+        ATHENA_RATE_LIMIT: '20',
+      });
+      expect(config.fleet).toEqual({
+        redisUrl: 'rediss://app:s3cret@redis.internal:6380/2',
+        keyPrefix: 'blue:',
+        rateLimitPerSecond: 20,
+      });
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CURSOR_SECRET: secret }).fleet.redisUrl).toBe(
+        'redis://127.0.0.1:6379',
+      );
     });
 
     it('REDIS_URL without CURSOR_SECRET refuses to start and says why', () => {
       expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
-      expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/CURSOR_SECRET: required when REDIS_URL is set.*every other/);
+      expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
+        /CURSOR_SECRET: required when REDIS_URL is set.*every other/,
+      );
     });
 
     it.each([
@@ -84,7 +106,9 @@ describe('loadConfig', () => {
     });
 
     it('redactRedisUrl hides the password and keeps what helps an operator', () => {
-      expect(redactRedisUrl('rediss://app:s3cret@redis.internal:6380/2')).toBe('rediss://app:***@redis.internal:6380/2');
+      expect(redactRedisUrl('rediss://app:s3cret@redis.internal:6380/2')).toBe(
+        'rediss://app:***@redis.internal:6380/2',
+      );
       expect(redactRedisUrl('redis://:s3cret@10.0.0.5:6379')).toBe('redis://:***@10.0.0.5:6379');
       expect(redactRedisUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
     });
@@ -92,27 +116,60 @@ describe('loadConfig', () => {
 });
 
 describe('real Athena, wherever its endpoint is given, follows the aws rules', () => {
-  const REAL = ['aws', 'https://athena.us-east-1.amazonaws.com', 'https://vpce-0abc-athena.us-east-1.vpce.amazonaws.com', 'http://10.0.0.5:4566', 'http://127.0.0.1.nip.io:4566'];
+  const REAL = [
+    'aws',
+    'https://athena.us-east-1.amazonaws.com',
+    'https://vpce-0abc-athena.us-east-1.vpce.amazonaws.com',
+    'http://10.0.0.5:4566',
+    'http://127.0.0.1.nip.io:4566',
+  ];
   const region = (endpoint: string) => (endpoint === 'aws' ? { AWS_REGION: 'us-east-1' } : {});
 
-  it.each(REAL)('ATHENA_ENDPOINT=%s without auth refuses to start, naming the variables and the way out', (endpoint) => {
-    expect(() => loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint) })).toThrow(/AUTH_JWT_SECRET \/ AUTH_JWKS_URL.*real AWS credentials.*AUTH_DISABLED=true/);
-  });
+  it.each(REAL)(
+    'ATHENA_ENDPOINT=%s without auth refuses to start, naming the variables and the way out',
+    (endpoint) => {
+      expect(() => loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint) })).toThrow(
+        /AUTH_JWT_SECRET \/ AUTH_JWKS_URL.*real AWS credentials.*AUTH_DISABLED=true/,
+      );
+    },
+  );
 
-  it.each(REAL)('ATHENA_ENDPOINT=%s: AUTH_DISABLED=true runs open on purpose; GraphiQL and introspection are off by default', (endpoint) => {
-    const config = loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_DISABLED: 'true' });
-    expect(config.auth.disabled).toBe(true);
-    expect(config.athena.local).toBe(false);
-    expect(config.graphiql).toBe(false);
-    expect(config.introspection).toBe(false);
-  });
+  it.each(REAL)(
+    'ATHENA_ENDPOINT=%s: AUTH_DISABLED=true runs open on purpose; GraphiQL and introspection are off by default',
+    (endpoint) => {
+      const config = loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_DISABLED: 'true' });
+      expect(config.auth.disabled).toBe(true);
+      expect(config.athena.local).toBe(false);
+      expect(config.graphiql).toBe(false);
+      expect(config.introspection).toBe(false);
+    },
+  );
 
-  it.each(REAL)('ATHENA_ENDPOINT=%s: AUTH_JWKS_URL over plain http and an HS256 secret under 32 bytes are refused', (endpoint) => {
-    expect(() => loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWKS_URL: 'http://idp.example.com/jwks.json' })).toThrow(/AUTH_JWKS_URL: must be https/);
-    expect(() => loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWT_SECRET: 'a'.repeat(31) })).toThrow(/AUTH_JWT_SECRET: must be at least 32 bytes/);
-    expect(loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWKS_URL: 'https://idp.example.com/jwks.json' }).auth.disabled).toBe(false);
-    expect(loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWT_SECRET: 'a'.repeat(32) }).auth.disabled).toBe(false);
-  });
+  it.each(REAL)(
+    'ATHENA_ENDPOINT=%s: AUTH_JWKS_URL over plain http and an HS256 secret under 32 bytes are refused',
+    (endpoint) => {
+      expect(() =>
+        loadConfig({
+          ATHENA_ENDPOINT: endpoint,
+          ...region(endpoint),
+          AUTH_JWKS_URL: 'http://idp.example.com/jwks.json',
+        }),
+      ).toThrow(/AUTH_JWKS_URL: must be https/);
+      expect(() =>
+        loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWT_SECRET: 'a'.repeat(31) }),
+      ).toThrow(/AUTH_JWT_SECRET: must be at least 32 bytes/);
+      expect(
+        loadConfig({
+          ATHENA_ENDPOINT: endpoint,
+          ...region(endpoint),
+          AUTH_JWKS_URL: 'https://idp.example.com/jwks.json',
+        }).auth.disabled,
+      ).toBe(false);
+      expect(
+        loadConfig({ ATHENA_ENDPOINT: endpoint, ...region(endpoint), AUTH_JWT_SECRET: 'a'.repeat(32) }).auth.disabled,
+      ).toBe(false);
+    },
+  );
 
   it.each(['http://127.0.0.1:4566', 'http://127.1.2.3:4566', 'http://localhost:4566', 'http://[::1]:4566'])(
     'an explicit loopback endpoint (%s) keeps the local rules: may run open, GraphiQL and introspection on',
@@ -127,36 +184,52 @@ describe('real Athena, wherever its endpoint is given, follows the aws rules', (
 });
 
 describe('secrets and lists that do not hold are refused at start', () => {
-  it.each([{}, { ATHENA_ENDPOINT: 'http://127.0.0.1:4566' }, { ATHENA_ENDPOINT: 'aws', AWS_REGION: 'us-east-1', AUTH_JWT_SECRET: LONG_SECRET }])(
-    'a CURSOR_SECRET under 32 bytes is refused in every mode (%j)',
-    (environment) => {
-      expect(() => loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(31) })).toThrow(/CURSOR_SECRET: must be at least 32 bytes/);
-      expect(loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret.toString('utf8')).toBe('x'.repeat(32));
-    },
-  );
+  it.each([
+    {},
+    { ATHENA_ENDPOINT: 'http://127.0.0.1:4566' },
+    { ATHENA_ENDPOINT: 'aws', AWS_REGION: 'us-east-1', AUTH_JWT_SECRET: LONG_SECRET },
+  ])('a CURSOR_SECRET under 32 bytes is refused in every mode (%j)', (environment) => {
+    expect(() => loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(31) })).toThrow(
+      /CURSOR_SECRET: must be at least 32 bytes/,
+    );
+    expect(loadConfig({ ...environment, CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret.toString('utf8')).toBe(
+      'x'.repeat(32),
+    );
+  });
 
-  it.each(['https://a.com/path', 'ftp://a.com', 'not a url', 'https://a.com?x=1', 'https://user@a.com', 'a.com', 'https://a.com, *'])(
-    'CORS_ORIGINS=%s stops the start with a message naming the variable',
-    (origins) => {
-      expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(ConfigError);
-      expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(/CORS_ORIGINS/);
-    },
-  );
+  it.each([
+    'https://a.com/path',
+    'ftp://a.com',
+    'not a url',
+    'https://a.com?x=1',
+    'https://user@a.com',
+    'a.com',
+    'https://a.com, *',
+  ])('CORS_ORIGINS=%s stops the start with a message naming the variable', (origins) => {
+    expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(ConfigError);
+    expect(() => loadConfig({ CORS_ORIGINS: origins })).toThrow(/CORS_ORIGINS/);
+  });
 
   it('CORS_ORIGINS takes origins (a trailing slash tolerated) or * alone', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000/ ,https://b.example:8443' }).corsOrigins).toEqual([
-      'https://app.example.com',
-      'http://localhost:3000/',
-      'https://b.example:8443',
-    ]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:3000/ ,https://b.example:8443' })
+        .corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:3000/', 'https://b.example:8443']);
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });
 });
 
 describe('HTTP server timeouts', () => {
   it('have defaults from the limits file and can be set', () => {
-    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: HTTP_REQUEST_TIMEOUT_MS, idleTimeoutMs: HTTP_IDLE_TIMEOUT_MS });
-    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '3000', HTTP_IDLE_TIMEOUT_MS: '4000' }).http).toEqual({
+    expect(loadConfig({}).http).toEqual({
+      headersTimeoutMs: HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: HTTP_IDLE_TIMEOUT_MS,
+    });
+    expect(
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '3000', HTTP_IDLE_TIMEOUT_MS: '4000' })
+        .http,
+    ).toEqual({
       headersTimeoutMs: 2000,
       requestTimeoutMs: 3000,
       idleTimeoutMs: 4000,
@@ -164,6 +237,8 @@ describe('HTTP server timeouts', () => {
   });
 
   it('refuse headers allowed longer than the whole request', () => {
-    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS/,
+    );
   });
 });

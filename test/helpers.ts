@@ -1,12 +1,12 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
-import { immutableViaGetSession, type AthenaOperation, type AthenaPort, type CallOptions } from '../src/athena/port.js';
+import { type AthenaOperation, type AthenaPort, type CallOptions, immutableViaGetSession } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
-import { type GatewayConfig } from '../src/config.js';
-import { testConfig } from './test-config.js';
-import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../src/local-athena/server.js';
+import type { GatewayConfig } from '../src/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
+import { type LocalAthena, type LocalAthenaOptions, startLocalAthena } from '../src/local-athena/server.js';
+import { testConfig } from './test-config.js';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
   status: number;
@@ -25,7 +25,11 @@ export interface Stack {
   config: GatewayConfig;
   yoga: Gateway;
   /** POSTs one operation to the gateway in-process. */
-  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
+  graphql<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<Data>>;
   /** Upstream calls received by the local service, by Athena operation name, since the last reset. */
   calls(): Record<string, number>;
   resetCalls(): void;
@@ -49,7 +53,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const { athena: athenaOverrides, ...overrides } = options.config ?? {};
   // No cross-request cache unless a test asks for one: each test's counts are its own operation's.
   const base = testConfig({ cacheTtlMs: 0, ...overrides });
-  const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
+  const config: GatewayConfig = {
+    ...base,
+    athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides },
+  };
   let instrumented: InstrumentedPort | undefined;
   const portStack = createPortStack(config, {
     now: options.now,
@@ -89,11 +96,20 @@ export async function postGraphQL<Data>(
 ): Promise<GraphQLResponse<Data>> {
   const response = await yoga.fetch('http://gateway.test/graphql', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
   const body = (await response.json()) as Record<string, unknown>;
-  return { status: response.status, data: body.data as Data | null | undefined, errors: body.errors as GraphQLResponse['errors'], body };
+  return {
+    status: response.status,
+    data: body.data as Data | null | undefined,
+    errors: body.errors as GraphQLResponse['errors'],
+    body,
+  };
 }
 
 function nonZero(counts: Record<string, number>): Record<string, number> {
@@ -128,21 +144,29 @@ export class InstrumentedPort implements AthenaPort {
 
   getSession = (id: string, o?: CallOptions) => this.#track('GetSession', () => this.inner.getSession(id, o));
   getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
-  getSessionStatus = (id: string, o?: CallOptions) => this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
-  listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) => this.#track('ListSessions', () => this.inner.listSessions(input, o));
-  terminateSession = (id: string, o?: CallOptions) => this.#track('TerminateSession', () => this.inner.terminateSession(id, o));
-  startSession = (input: Parameters<AthenaPort['startSession']>[0], o?: CallOptions) => this.#track('StartSession', () => this.inner.startSession(input, o));
+  getSessionStatus = (id: string, o?: CallOptions) =>
+    this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
+  listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) =>
+    this.#track('ListSessions', () => this.inner.listSessions(input, o));
+  terminateSession = (id: string, o?: CallOptions) =>
+    this.#track('TerminateSession', () => this.inner.terminateSession(id, o));
+  startSession = (input: Parameters<AthenaPort['startSession']>[0], o?: CallOptions) =>
+    this.#track('StartSession', () => this.inner.startSession(input, o));
   startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
     this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
-  getCalculationExecution = (id: string, o?: CallOptions) => this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
+  getCalculationExecution = (id: string, o?: CallOptions) =>
+    this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
   getCalculationExecutionStatus = (id: string, o?: CallOptions) =>
     this.#track('GetCalculationExecutionStatus', () => this.inner.getCalculationExecutionStatus(id, o));
   getCalculationExecutionCode = (id: string, o?: CallOptions) =>
     this.#track('GetCalculationExecutionCode', () => this.inner.getCalculationExecutionCode(id, o));
   listCalculationExecutions = (input: Parameters<AthenaPort['listCalculationExecutions']>[0], o?: CallOptions) =>
     this.#track('ListCalculationExecutions', () => this.inner.listCalculationExecutions(input, o));
-  stopCalculationExecution = (id: string, o?: CallOptions) => this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
-  getSessionEndpoint = (id: string, o?: CallOptions) => this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
-  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) => this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
+  stopCalculationExecution = (id: string, o?: CallOptions) =>
+    this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
+  getSessionEndpoint = (id: string, o?: CallOptions) =>
+    this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
+  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) =>
+    this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
   getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }

@@ -229,10 +229,20 @@ function collect(shapeName: ShapeName, value: unknown, path: string, found: Viol
         if (keyProblems.length > 0) {
           found.push({ path, value: key, constraint: `Map keys must satisfy constraint: [${keyProblems.join(', ')}]` });
         }
-        if (valueShape.type === 'string' || valueShape.type === 'integer' || valueShape.type === 'long' || valueShape.type === 'boolean' || valueShape.type === 'timestamp') {
+        if (
+          valueShape.type === 'string' ||
+          valueShape.type === 'integer' ||
+          valueShape.type === 'long' ||
+          valueShape.type === 'boolean' ||
+          valueShape.type === 'timestamp'
+        ) {
           const valueProblems = scalarProblems(valueShape, entryValue);
           if (valueProblems.length > 0) {
-            found.push({ path, value: entryValue, constraint: `Map value must satisfy constraint: [${valueProblems.join(', ')}]` });
+            found.push({
+              path,
+              value: entryValue,
+              constraint: `Map value must satisfy constraint: [${valueProblems.join(', ')}]`,
+            });
           }
         } else if (entryValue !== undefined && entryValue !== null) {
           collect(shape.value.shape as ShapeName, entryValue, `${path}.${key}`, found);
@@ -264,7 +274,8 @@ export function describeShape(shapeName: ShapeName): string {
     case 'string': {
       if (shape.enum) return `one of ${shape.enum.join(', ')}`;
       const parts: string[] = [];
-      if (shape.min !== undefined && shape.max !== undefined) parts.push(`${shape.min} to ${shape.max} characters long`);
+      if (shape.min !== undefined && shape.max !== undefined)
+        parts.push(`${shape.min} to ${shape.max} characters long`);
       else if (shape.max !== undefined) parts.push(`at most ${shape.max} characters long`);
       else if (shape.min !== undefined) parts.push(`at least ${shape.min} characters long`);
       if (shape.pattern !== undefined) parts.push(`matching ${shape.pattern}`);
@@ -298,10 +309,14 @@ export function onlyModelled(shapeName: ShapeName, value: unknown): unknown {
       return copy;
     }
     case 'list':
-      return Array.isArray(value) ? value.map((element: unknown) => onlyModelled(shape.member.shape as ShapeName, element)) : undefined;
+      return Array.isArray(value)
+        ? value.map((element: unknown) => onlyModelled(shape.member.shape as ShapeName, element))
+        : undefined;
     case 'map':
       return isPlainObject(value)
-        ? Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, onlyModelled(shape.value.shape as ShapeName, entry)]))
+        ? Object.fromEntries(
+            Object.entries(value).map(([key, entry]) => [key, onlyModelled(shape.value.shape as ShapeName, entry)]),
+          )
         : undefined;
     default:
       return value;

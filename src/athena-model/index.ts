@@ -4,8 +4,8 @@
  * it imports nothing from the gateway or the local service, and both read it, so that the
  * gateway refuses what AWS refuses and the local service refuses exactly that too.
  */
-export { JSON_VERSION, OPERATIONS, SHAPES, TARGET_PREFIX } from './model-data.js';
-export type { ListShape, MapShape, MemberRef, NumberShape, OperationModel, PlainShape, Shape, StringShape, StructureShape } from './shape-types.js';
+
+export type { MemberModel, OperationName, ShapeName, Violation } from './constraints.js';
 export {
   codePointLength,
   describeShape,
@@ -21,4 +21,15 @@ export {
   violation,
   violations,
 } from './constraints.js';
-export type { MemberModel, OperationName, ShapeName, Violation } from './constraints.js';
+export { JSON_VERSION, OPERATIONS, SHAPES, TARGET_PREFIX } from './model-data.js';
+export type {
+  ListShape,
+  MapShape,
+  MemberRef,
+  NumberShape,
+  OperationModel,
+  PlainShape,
+  Shape,
+  StringShape,
+  StructureShape,
+} from './shape-types.js';

@@ -3,1419 +3,1288 @@
 // Do not edit by hand: regenerate it. Only the operations the project uses and the shapes they reach.
 import type { OperationModel, Shape } from './shape-types.js';
 
-export const TARGET_PREFIX = "AmazonAthena";
-export const JSON_VERSION = "1.1";
+export const TARGET_PREFIX = 'AmazonAthena';
+export const JSON_VERSION = '1.1';
 
 export const SHAPES = {
-  "AclConfiguration": {
-    "type": "structure",
-    "required": [
-      "S3AclOption"
-    ],
-    "members": {
-      "S3AclOption": {
-        "shape": "S3AclOption"
-      }
-    }
-  },
-  "AmazonResourceName": {
-    "type": "string",
-    "min": 1,
-    "max": 1011
-  },
-  "AuthenticationType": {
-    "type": "string",
-    "enum": [
-      "DIRECTORY_IDENTITY"
-    ]
-  },
-  "AwsAccountId": {
-    "type": "string",
-    "min": 12,
-    "max": 12,
-    "pattern": "^[0-9]+$"
-  },
-  "Boolean": {
-    "type": "boolean"
-  },
-  "BoxedBoolean": {
-    "type": "boolean"
-  },
-  "BytesScannedCutoffValue": {
-    "type": "long",
-    "min": 10000000
-  },
-  "CalculationConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CodeBlock": {
-        "shape": "CodeBlock"
-      }
-    }
-  },
-  "CalculationExecutionId": {
-    "type": "string",
-    "min": 1,
-    "max": 36
-  },
-  "CalculationExecutionState": {
-    "type": "string",
-    "enum": [
-      "CREATING",
-      "CREATED",
-      "QUEUED",
-      "RUNNING",
-      "CANCELING",
-      "CANCELED",
-      "COMPLETED",
-      "FAILED"
-    ]
-  },
-  "CalculationResult": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "StdOutS3Uri": {
-        "shape": "S3Uri"
+  AclConfiguration: {
+    type: 'structure',
+    required: ['S3AclOption'],
+    members: {
+      S3AclOption: {
+        shape: 'S3AclOption',
       },
-      "StdErrorS3Uri": {
-        "shape": "S3Uri"
-      },
-      "ResultS3Uri": {
-        "shape": "S3Uri"
-      },
-      "ResultType": {
-        "shape": "CalculationResultType"
-      }
-    }
-  },
-  "CalculationResultType": {
-    "type": "string",
-    "min": 1,
-    "max": 256,
-    "pattern": "\\w+\\/[-+.\\w]+"
-  },
-  "CalculationStatistics": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "DpuExecutionInMillis": {
-        "shape": "Long"
-      },
-      "Progress": {
-        "shape": "DescriptionString"
-      }
-    }
-  },
-  "CalculationStatus": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SubmissionDateTime": {
-        "shape": "Date"
-      },
-      "CompletionDateTime": {
-        "shape": "Date"
-      },
-      "State": {
-        "shape": "CalculationExecutionState"
-      },
-      "StateChangeReason": {
-        "shape": "DescriptionString"
-      }
-    }
-  },
-  "CalculationSummary": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      },
-      "Description": {
-        "shape": "DescriptionString"
-      },
-      "Status": {
-        "shape": "CalculationStatus"
-      }
-    }
-  },
-  "CalculationsList": {
-    "type": "list",
-    "min": 0,
-    "max": 100,
-    "member": {
-      "shape": "CalculationSummary"
-    }
-  },
-  "Classification": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "Name": {
-        "shape": "NameString"
-      },
-      "Properties": {
-        "shape": "ParametersMap"
-      }
-    }
-  },
-  "ClassificationList": {
-    "type": "list",
-    "member": {
-      "shape": "Classification"
-    }
-  },
-  "CloudWatchLoggingConfiguration": {
-    "type": "structure",
-    "required": [
-      "Enabled"
-    ],
-    "members": {
-      "Enabled": {
-        "shape": "BoxedBoolean"
-      },
-      "LogGroup": {
-        "shape": "LogGroupName"
-      },
-      "LogStreamNamePrefix": {
-        "shape": "LogStreamNamePrefix"
-      },
-      "LogTypes": {
-        "shape": "LogTypesMap"
-      }
-    }
-  },
-  "CodeBlock": {
-    "type": "string",
-    "max": 68000
-  },
-  "CoordinatorDpuSize": {
-    "type": "integer",
-    "min": 1,
-    "max": 1
-  },
-  "CustomerContentEncryptionConfiguration": {
-    "type": "structure",
-    "required": [
-      "KmsKey"
-    ],
-    "members": {
-      "KmsKey": {
-        "shape": "KmsKey"
-      }
-    }
-  },
-  "Date": {
-    "type": "timestamp"
-  },
-  "DefaultExecutorDpuSize": {
-    "type": "integer",
-    "min": 1,
-    "max": 1
-  },
-  "DescriptionString": {
-    "type": "string",
-    "min": 1,
-    "max": 1024
-  },
-  "EncryptionConfiguration": {
-    "type": "structure",
-    "required": [
-      "EncryptionOption"
-    ],
-    "members": {
-      "EncryptionOption": {
-        "shape": "EncryptionOption"
-      },
-      "KmsKey": {
-        "shape": "String"
-      }
-    }
-  },
-  "EncryptionOption": {
-    "type": "string",
-    "enum": [
-      "SSE_S3",
-      "SSE_KMS",
-      "CSE_KMS"
-    ]
-  },
-  "EngineConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CoordinatorDpuSize": {
-        "shape": "CoordinatorDpuSize"
-      },
-      "MaxConcurrentDpus": {
-        "shape": "MaxConcurrentDpus"
-      },
-      "DefaultExecutorDpuSize": {
-        "shape": "DefaultExecutorDpuSize"
-      },
-      "AdditionalConfigs": {
-        "shape": "ParametersMap"
-      },
-      "SparkProperties": {
-        "shape": "ParametersMap"
-      },
-      "Classifications": {
-        "shape": "ClassificationList"
-      }
-    }
-  },
-  "EngineVersion": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SelectedEngineVersion": {
-        "shape": "NameString"
-      },
-      "EffectiveEngineVersion": {
-        "shape": "NameString"
-      }
-    }
-  },
-  "ErrorCode": {
-    "type": "string",
-    "min": 1,
-    "max": 256
-  },
-  "ErrorMessage": {
-    "type": "string"
-  },
-  "GetCalculationExecutionCodeRequest": {
-    "type": "structure",
-    "required": [
-      "CalculationExecutionId"
-    ],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      }
-    }
-  },
-  "GetCalculationExecutionCodeResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CodeBlock": {
-        "shape": "CodeBlock"
-      }
-    }
-  },
-  "GetCalculationExecutionRequest": {
-    "type": "structure",
-    "required": [
-      "CalculationExecutionId"
-    ],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      }
-    }
-  },
-  "GetCalculationExecutionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      },
-      "SessionId": {
-        "shape": "SessionId"
-      },
-      "Description": {
-        "shape": "DescriptionString"
-      },
-      "WorkingDirectory": {
-        "shape": "S3Uri"
-      },
-      "Status": {
-        "shape": "CalculationStatus"
-      },
-      "Statistics": {
-        "shape": "CalculationStatistics"
-      },
-      "Result": {
-        "shape": "CalculationResult"
-      }
-    }
-  },
-  "GetCalculationExecutionStatusRequest": {
-    "type": "structure",
-    "required": [
-      "CalculationExecutionId"
-    ],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      }
-    }
-  },
-  "GetCalculationExecutionStatusResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "Status": {
-        "shape": "CalculationStatus"
-      },
-      "Statistics": {
-        "shape": "CalculationStatistics"
-      }
-    }
-  },
-  "GetSessionEndpointRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      }
-    }
-  },
-  "GetSessionEndpointResponse": {
-    "type": "structure",
-    "required": [
-      "EndpointUrl",
-      "AuthToken",
-      "AuthTokenExpirationTime"
-    ],
-    "members": {
-      "EndpointUrl": {
-        "shape": "String"
-      },
-      "AuthToken": {
-        "shape": "String"
-      },
-      "AuthTokenExpirationTime": {
-        "shape": "Timestamp"
-      }
-    }
-  },
-  "GetSessionRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      }
-    }
-  },
-  "GetSessionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      },
-      "Description": {
-        "shape": "DescriptionString"
-      },
-      "WorkGroup": {
-        "shape": "WorkGroupName"
-      },
-      "EngineVersion": {
-        "shape": "NameString"
-      },
-      "EngineConfiguration": {
-        "shape": "EngineConfiguration"
-      },
-      "NotebookVersion": {
-        "shape": "NameString"
-      },
-      "MonitoringConfiguration": {
-        "shape": "MonitoringConfiguration"
-      },
-      "SessionConfiguration": {
-        "shape": "SessionConfiguration"
-      },
-      "Status": {
-        "shape": "SessionStatus"
-      },
-      "Statistics": {
-        "shape": "SessionStatistics"
-      }
-    }
-  },
-  "GetSessionStatusRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      }
-    }
-  },
-  "GetSessionStatusResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      },
-      "Status": {
-        "shape": "SessionStatus"
-      }
-    }
-  },
-  "GetWorkGroupInput": {
-    "type": "structure",
-    "required": [
-      "WorkGroup"
-    ],
-    "members": {
-      "WorkGroup": {
-        "shape": "WorkGroupName"
-      }
-    }
-  },
-  "GetWorkGroupOutput": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "WorkGroup": {
-        "shape": "WorkGroup"
-      }
-    }
-  },
-  "IdempotencyToken": {
-    "type": "string",
-    "min": 32,
-    "max": 128
-  },
-  "IdentityCenterApplicationArn": {
-    "type": "string",
-    "min": 0,
-    "max": 255,
-    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$"
-  },
-  "IdentityCenterConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "EnableIdentityCenter": {
-        "shape": "BoxedBoolean"
-      },
-      "IdentityCenterInstanceArn": {
-        "shape": "IdentityCenterInstanceArn"
-      }
-    }
-  },
-  "IdentityCenterInstanceArn": {
-    "type": "string",
-    "min": 0,
-    "max": 255,
-    "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"
-  },
-  "InternalServerException": {
-    "type": "structure",
-    "exception": true,
-    "fault": true,
-    "required": [],
-    "members": {
-      "Message": {
-        "shape": "ErrorMessage"
-      }
-    }
-  },
-  "InvalidRequestException": {
-    "type": "structure",
-    "exception": true,
-    "required": [],
-    "members": {
-      "AthenaErrorCode": {
-        "shape": "ErrorCode"
-      },
-      "Message": {
-        "shape": "ErrorMessage"
-      }
-    }
-  },
-  "KeyString": {
-    "type": "string",
-    "min": 1,
-    "max": 255,
-    "pattern": "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*"
-  },
-  "KmsKey": {
-    "type": "string",
-    "min": 1,
-    "max": 2048,
-    "pattern": "^arn:aws[a-z\\-]*:kms:([a-z0-9\\-]+):\\d{12}:key/?[a-zA-Z_0-9+=,.@\\-_/]+$|^arn:aws[a-z\\-]*:kms:([a-z0-9\\-]+):\\d{12}:alias/?[a-zA-Z_0-9+=,.@\\-_/]+$|^alias/[a-zA-Z0-9/_-]+$|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
-  },
-  "ListCalculationExecutionsRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      },
-      "StateFilter": {
-        "shape": "CalculationExecutionState"
-      },
-      "MaxResults": {
-        "shape": "MaxCalculationsCount"
-      },
-      "NextToken": {
-        "shape": "SessionManagerToken"
-      }
-    }
-  },
-  "ListCalculationExecutionsResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "NextToken": {
-        "shape": "SessionManagerToken"
-      },
-      "Calculations": {
-        "shape": "CalculationsList"
-      }
-    }
-  },
-  "ListSessionsRequest": {
-    "type": "structure",
-    "required": [
-      "WorkGroup"
-    ],
-    "members": {
-      "WorkGroup": {
-        "shape": "WorkGroupName"
-      },
-      "StateFilter": {
-        "shape": "SessionState"
-      },
-      "MaxResults": {
-        "shape": "MaxSessionsCount"
-      },
-      "NextToken": {
-        "shape": "SessionManagerToken"
-      }
-    }
-  },
-  "ListSessionsResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "NextToken": {
-        "shape": "SessionManagerToken"
-      },
-      "Sessions": {
-        "shape": "SessionsList"
-      }
-    }
-  },
-  "ListWorkGroupsInput": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "NextToken": {
-        "shape": "Token"
-      },
-      "MaxResults": {
-        "shape": "MaxWorkGroupsCount"
-      }
-    }
-  },
-  "ListWorkGroupsOutput": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "WorkGroups": {
-        "shape": "WorkGroupsList"
-      },
-      "NextToken": {
-        "shape": "Token"
-      }
-    }
-  },
-  "LogGroupName": {
-    "type": "string",
-    "min": 1,
-    "max": 512,
-    "pattern": "^[a-zA-Z0-9._/-]+$"
-  },
-  "LogStreamNamePrefix": {
-    "type": "string",
-    "min": 1,
-    "max": 512,
-    "pattern": "^[^:*]*$"
-  },
-  "LogTypeKey": {
-    "type": "string"
-  },
-  "LogTypeValue": {
-    "type": "string"
-  },
-  "LogTypeValuesList": {
-    "type": "list",
-    "member": {
-      "shape": "LogTypeValue"
-    }
-  },
-  "LogTypesMap": {
-    "type": "map",
-    "key": {
-      "shape": "LogTypeKey"
     },
-    "value": {
-      "shape": "LogTypeValuesList"
-    }
   },
-  "Long": {
-    "type": "long"
+  AmazonResourceName: {
+    type: 'string',
+    min: 1,
+    max: 1011,
   },
-  "ManagedLoggingConfiguration": {
-    "type": "structure",
-    "required": [
-      "Enabled"
-    ],
-    "members": {
-      "Enabled": {
-        "shape": "BoxedBoolean"
+  AuthenticationType: {
+    type: 'string',
+    enum: ['DIRECTORY_IDENTITY'],
+  },
+  AwsAccountId: {
+    type: 'string',
+    min: 12,
+    max: 12,
+    pattern: '^[0-9]+$',
+  },
+  Boolean: {
+    type: 'boolean',
+  },
+  BoxedBoolean: {
+    type: 'boolean',
+  },
+  BytesScannedCutoffValue: {
+    type: 'long',
+    min: 10000000,
+  },
+  CalculationConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      CodeBlock: {
+        shape: 'CodeBlock',
       },
-      "KmsKey": {
-        "shape": "KmsKey"
-      }
-    }
-  },
-  "ManagedQueryResultsConfiguration": {
-    "type": "structure",
-    "required": [
-      "Enabled"
-    ],
-    "members": {
-      "Enabled": {
-        "shape": "Boolean"
-      },
-      "EncryptionConfiguration": {
-        "shape": "ManagedQueryResultsEncryptionConfiguration"
-      }
-    }
-  },
-  "ManagedQueryResultsEncryptionConfiguration": {
-    "type": "structure",
-    "required": [
-      "KmsKey"
-    ],
-    "members": {
-      "KmsKey": {
-        "shape": "KmsKey"
-      }
-    }
-  },
-  "MaxCalculationsCount": {
-    "type": "integer",
-    "min": 1,
-    "max": 100
-  },
-  "MaxConcurrentDpus": {
-    "type": "integer",
-    "min": 2,
-    "max": 5000
-  },
-  "MaxSessionsCount": {
-    "type": "integer",
-    "min": 1,
-    "max": 100
-  },
-  "MaxWorkGroupsCount": {
-    "type": "integer",
-    "min": 1,
-    "max": 50
-  },
-  "MonitoringConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CloudWatchLoggingConfiguration": {
-        "shape": "CloudWatchLoggingConfiguration"
-      },
-      "ManagedLoggingConfiguration": {
-        "shape": "ManagedLoggingConfiguration"
-      },
-      "S3LoggingConfiguration": {
-        "shape": "S3LoggingConfiguration"
-      }
-    }
-  },
-  "NameString": {
-    "type": "string",
-    "min": 1,
-    "max": 128
-  },
-  "ParametersMap": {
-    "type": "map",
-    "key": {
-      "shape": "KeyString"
     },
-    "value": {
-      "shape": "ParametersMapValue"
-    }
   },
-  "ParametersMapValue": {
-    "type": "string",
-    "max": 51200
+  CalculationExecutionId: {
+    type: 'string',
+    min: 1,
+    max: 36,
   },
-  "QueryResultsS3AccessGrantsConfiguration": {
-    "type": "structure",
-    "required": [
-      "EnableS3AccessGrants",
-      "AuthenticationType"
-    ],
-    "members": {
-      "EnableS3AccessGrants": {
-        "shape": "BoxedBoolean"
-      },
-      "CreateUserLevelPrefix": {
-        "shape": "BoxedBoolean"
-      },
-      "AuthenticationType": {
-        "shape": "AuthenticationType"
-      }
-    }
+  CalculationExecutionState: {
+    type: 'string',
+    enum: ['CREATING', 'CREATED', 'QUEUED', 'RUNNING', 'CANCELING', 'CANCELED', 'COMPLETED', 'FAILED'],
   },
-  "ResourceNotFoundException": {
-    "type": "structure",
-    "exception": true,
-    "required": [],
-    "members": {
-      "Message": {
-        "shape": "ErrorMessage"
+  CalculationResult: {
+    type: 'structure',
+    required: [],
+    members: {
+      StdOutS3Uri: {
+        shape: 'S3Uri',
       },
-      "ResourceName": {
-        "shape": "AmazonResourceName"
-      }
-    }
+      StdErrorS3Uri: {
+        shape: 'S3Uri',
+      },
+      ResultS3Uri: {
+        shape: 'S3Uri',
+      },
+      ResultType: {
+        shape: 'CalculationResultType',
+      },
+    },
   },
-  "ResultConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "OutputLocation": {
-        "shape": "ResultOutputLocation"
-      },
-      "EncryptionConfiguration": {
-        "shape": "EncryptionConfiguration"
-      },
-      "ExpectedBucketOwner": {
-        "shape": "AwsAccountId"
-      },
-      "AclConfiguration": {
-        "shape": "AclConfiguration"
-      }
-    }
+  CalculationResultType: {
+    type: 'string',
+    min: 1,
+    max: 256,
+    pattern: '\\w+\\/[-+.\\w]+',
   },
-  "ResultOutputLocation": {
-    "type": "string"
+  CalculationStatistics: {
+    type: 'structure',
+    required: [],
+    members: {
+      DpuExecutionInMillis: {
+        shape: 'Long',
+      },
+      Progress: {
+        shape: 'DescriptionString',
+      },
+    },
   },
-  "RoleArn": {
-    "type": "string",
-    "min": 20,
-    "max": 2048,
-    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"
+  CalculationStatus: {
+    type: 'structure',
+    required: [],
+    members: {
+      SubmissionDateTime: {
+        shape: 'Date',
+      },
+      CompletionDateTime: {
+        shape: 'Date',
+      },
+      State: {
+        shape: 'CalculationExecutionState',
+      },
+      StateChangeReason: {
+        shape: 'DescriptionString',
+      },
+    },
   },
-  "S3AclOption": {
-    "type": "string",
-    "enum": [
-      "BUCKET_OWNER_FULL_CONTROL"
-    ]
+  CalculationSummary: {
+    type: 'structure',
+    required: [],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
+      },
+      Description: {
+        shape: 'DescriptionString',
+      },
+      Status: {
+        shape: 'CalculationStatus',
+      },
+    },
   },
-  "S3LoggingConfiguration": {
-    "type": "structure",
-    "required": [
-      "Enabled"
-    ],
-    "members": {
-      "Enabled": {
-        "shape": "BoxedBoolean"
-      },
-      "KmsKey": {
-        "shape": "KmsKey"
-      },
-      "LogLocation": {
-        "shape": "S3OutputLocation"
-      }
-    }
+  CalculationsList: {
+    type: 'list',
+    min: 0,
+    max: 100,
+    member: {
+      shape: 'CalculationSummary',
+    },
   },
-  "S3OutputLocation": {
-    "type": "string",
-    "max": 1024,
-    "pattern": "^s3://[a-z0-9][a-z0-9\\-]*[a-z0-9](/.*)?$"
+  Classification: {
+    type: 'structure',
+    required: [],
+    members: {
+      Name: {
+        shape: 'NameString',
+      },
+      Properties: {
+        shape: 'ParametersMap',
+      },
+    },
   },
-  "S3Uri": {
-    "type": "string",
-    "max": 1024,
-    "pattern": "^(https|s3|S3)://([^/]+)/?(.*)$"
+  ClassificationList: {
+    type: 'list',
+    member: {
+      shape: 'Classification',
+    },
   },
-  "SessionAlreadyExistsException": {
-    "type": "structure",
-    "exception": true,
-    "required": [],
-    "members": {
-      "Message": {
-        "shape": "ErrorMessage"
-      }
-    }
+  CloudWatchLoggingConfiguration: {
+    type: 'structure',
+    required: ['Enabled'],
+    members: {
+      Enabled: {
+        shape: 'BoxedBoolean',
+      },
+      LogGroup: {
+        shape: 'LogGroupName',
+      },
+      LogStreamNamePrefix: {
+        shape: 'LogStreamNamePrefix',
+      },
+      LogTypes: {
+        shape: 'LogTypesMap',
+      },
+    },
   },
-  "SessionConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "ExecutionRole": {
-        "shape": "RoleArn"
-      },
-      "WorkingDirectory": {
-        "shape": "ResultOutputLocation"
-      },
-      "IdleTimeoutSeconds": {
-        "shape": "Long"
-      },
-      "SessionIdleTimeoutInMinutes": {
-        "shape": "SessionIdleTimeoutInMinutes"
-      },
-      "EncryptionConfiguration": {
-        "shape": "EncryptionConfiguration"
-      }
-    }
+  CodeBlock: {
+    type: 'string',
+    max: 68000,
   },
-  "SessionId": {
-    "type": "string",
-    "min": 1,
-    "max": 256
+  CoordinatorDpuSize: {
+    type: 'integer',
+    min: 1,
+    max: 1,
   },
-  "SessionIdleTimeoutInMinutes": {
-    "type": "integer",
-    "min": 1,
-    "max": 480
+  CustomerContentEncryptionConfiguration: {
+    type: 'structure',
+    required: ['KmsKey'],
+    members: {
+      KmsKey: {
+        shape: 'KmsKey',
+      },
+    },
   },
-  "SessionManagerToken": {
-    "type": "string",
-    "max": 2048
+  Date: {
+    type: 'timestamp',
   },
-  "SessionState": {
-    "type": "string",
-    "enum": [
-      "CREATING",
-      "CREATED",
-      "IDLE",
-      "BUSY",
-      "TERMINATING",
-      "TERMINATED",
-      "DEGRADED",
-      "FAILED"
-    ]
+  DefaultExecutorDpuSize: {
+    type: 'integer',
+    min: 1,
+    max: 1,
   },
-  "SessionStatistics": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "DpuExecutionInMillis": {
-        "shape": "Long"
-      }
-    }
+  DescriptionString: {
+    type: 'string',
+    min: 1,
+    max: 1024,
   },
-  "SessionStatus": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "StartDateTime": {
-        "shape": "Date"
+  EncryptionConfiguration: {
+    type: 'structure',
+    required: ['EncryptionOption'],
+    members: {
+      EncryptionOption: {
+        shape: 'EncryptionOption',
       },
-      "LastModifiedDateTime": {
-        "shape": "Date"
+      KmsKey: {
+        shape: 'String',
       },
-      "EndDateTime": {
-        "shape": "Date"
-      },
-      "IdleSinceDateTime": {
-        "shape": "Date"
-      },
-      "State": {
-        "shape": "SessionState"
-      },
-      "StateChangeReason": {
-        "shape": "DescriptionString"
-      }
-    }
+    },
   },
-  "SessionSummary": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      },
-      "Description": {
-        "shape": "DescriptionString"
-      },
-      "EngineVersion": {
-        "shape": "EngineVersion"
-      },
-      "NotebookVersion": {
-        "shape": "NameString"
-      },
-      "Status": {
-        "shape": "SessionStatus"
-      }
-    }
+  EncryptionOption: {
+    type: 'string',
+    enum: ['SSE_S3', 'SSE_KMS', 'CSE_KMS'],
   },
-  "SessionsList": {
-    "type": "list",
-    "min": 0,
-    "max": 100,
-    "member": {
-      "shape": "SessionSummary"
-    }
+  EngineConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      CoordinatorDpuSize: {
+        shape: 'CoordinatorDpuSize',
+      },
+      MaxConcurrentDpus: {
+        shape: 'MaxConcurrentDpus',
+      },
+      DefaultExecutorDpuSize: {
+        shape: 'DefaultExecutorDpuSize',
+      },
+      AdditionalConfigs: {
+        shape: 'ParametersMap',
+      },
+      SparkProperties: {
+        shape: 'ParametersMap',
+      },
+      Classifications: {
+        shape: 'ClassificationList',
+      },
+    },
   },
-  "StartCalculationExecutionRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
+  EngineVersion: {
+    type: 'structure',
+    required: [],
+    members: {
+      SelectedEngineVersion: {
+        shape: 'NameString',
       },
-      "Description": {
-        "shape": "DescriptionString"
+      EffectiveEngineVersion: {
+        shape: 'NameString',
       },
-      "CalculationConfiguration": {
-        "shape": "CalculationConfiguration",
-        "deprecated": true
-      },
-      "CodeBlock": {
-        "shape": "CodeBlock"
-      },
-      "ClientRequestToken": {
-        "shape": "IdempotencyToken"
-      }
-    }
+    },
   },
-  "StartCalculationExecutionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      },
-      "State": {
-        "shape": "CalculationExecutionState"
-      }
-    }
+  ErrorCode: {
+    type: 'string',
+    min: 1,
+    max: 256,
   },
-  "StartSessionRequest": {
-    "type": "structure",
-    "required": [
-      "WorkGroup",
-      "EngineConfiguration"
-    ],
-    "members": {
-      "Description": {
-        "shape": "DescriptionString"
-      },
-      "WorkGroup": {
-        "shape": "WorkGroupName"
-      },
-      "EngineConfiguration": {
-        "shape": "EngineConfiguration"
-      },
-      "ExecutionRole": {
-        "shape": "RoleArn"
-      },
-      "MonitoringConfiguration": {
-        "shape": "MonitoringConfiguration"
-      },
-      "NotebookVersion": {
-        "shape": "NameString"
-      },
-      "SessionIdleTimeoutInMinutes": {
-        "shape": "SessionIdleTimeoutInMinutes"
-      },
-      "ClientRequestToken": {
-        "shape": "IdempotencyToken"
-      },
-      "Tags": {
-        "shape": "TagList"
-      },
-      "CopyWorkGroupTags": {
-        "shape": "BoxedBoolean"
-      }
-    }
+  ErrorMessage: {
+    type: 'string',
   },
-  "StartSessionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
+  GetCalculationExecutionCodeRequest: {
+    type: 'structure',
+    required: ['CalculationExecutionId'],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
       },
-      "State": {
-        "shape": "SessionState"
-      }
-    }
+    },
   },
-  "StopCalculationExecutionRequest": {
-    "type": "structure",
-    "required": [
-      "CalculationExecutionId"
-    ],
-    "members": {
-      "CalculationExecutionId": {
-        "shape": "CalculationExecutionId"
-      }
-    }
+  GetCalculationExecutionCodeResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      CodeBlock: {
+        shape: 'CodeBlock',
+      },
+    },
   },
-  "StopCalculationExecutionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "State": {
-        "shape": "CalculationExecutionState"
-      }
-    }
+  GetCalculationExecutionRequest: {
+    type: 'structure',
+    required: ['CalculationExecutionId'],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
+      },
+    },
   },
-  "String": {
-    "type": "string"
+  GetCalculationExecutionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
+      },
+      SessionId: {
+        shape: 'SessionId',
+      },
+      Description: {
+        shape: 'DescriptionString',
+      },
+      WorkingDirectory: {
+        shape: 'S3Uri',
+      },
+      Status: {
+        shape: 'CalculationStatus',
+      },
+      Statistics: {
+        shape: 'CalculationStatistics',
+      },
+      Result: {
+        shape: 'CalculationResult',
+      },
+    },
   },
-  "Tag": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "Key": {
-        "shape": "TagKey"
+  GetCalculationExecutionStatusRequest: {
+    type: 'structure',
+    required: ['CalculationExecutionId'],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
       },
-      "Value": {
-        "shape": "TagValue"
-      }
-    }
+    },
   },
-  "TagKey": {
-    "type": "string",
-    "min": 1,
-    "max": 128
+  GetCalculationExecutionStatusResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      Status: {
+        shape: 'CalculationStatus',
+      },
+      Statistics: {
+        shape: 'CalculationStatistics',
+      },
+    },
   },
-  "TagList": {
-    "type": "list",
-    "member": {
-      "shape": "Tag"
-    }
+  GetSessionEndpointRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+    },
   },
-  "TagValue": {
-    "type": "string",
-    "min": 0,
-    "max": 256
+  GetSessionEndpointResponse: {
+    type: 'structure',
+    required: ['EndpointUrl', 'AuthToken', 'AuthTokenExpirationTime'],
+    members: {
+      EndpointUrl: {
+        shape: 'String',
+      },
+      AuthToken: {
+        shape: 'String',
+      },
+      AuthTokenExpirationTime: {
+        shape: 'Timestamp',
+      },
+    },
   },
-  "TerminateSessionRequest": {
-    "type": "structure",
-    "required": [
-      "SessionId"
-    ],
-    "members": {
-      "SessionId": {
-        "shape": "SessionId"
-      }
-    }
+  GetSessionRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+    },
   },
-  "TerminateSessionResponse": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "State": {
-        "shape": "SessionState"
-      }
-    }
+  GetSessionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      Description: {
+        shape: 'DescriptionString',
+      },
+      WorkGroup: {
+        shape: 'WorkGroupName',
+      },
+      EngineVersion: {
+        shape: 'NameString',
+      },
+      EngineConfiguration: {
+        shape: 'EngineConfiguration',
+      },
+      NotebookVersion: {
+        shape: 'NameString',
+      },
+      MonitoringConfiguration: {
+        shape: 'MonitoringConfiguration',
+      },
+      SessionConfiguration: {
+        shape: 'SessionConfiguration',
+      },
+      Status: {
+        shape: 'SessionStatus',
+      },
+      Statistics: {
+        shape: 'SessionStatistics',
+      },
+    },
   },
-  "ThrottleReason": {
-    "type": "string",
-    "enum": [
-      "CONCURRENT_QUERY_LIMIT_EXCEEDED"
-    ]
+  GetSessionStatusRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+    },
   },
-  "Timestamp": {
-    "type": "timestamp"
+  GetSessionStatusResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      Status: {
+        shape: 'SessionStatus',
+      },
+    },
   },
-  "Token": {
-    "type": "string",
-    "min": 1,
-    "max": 1024
+  GetWorkGroupInput: {
+    type: 'structure',
+    required: ['WorkGroup'],
+    members: {
+      WorkGroup: {
+        shape: 'WorkGroupName',
+      },
+    },
   },
-  "TooManyRequestsException": {
-    "type": "structure",
-    "exception": true,
-    "required": [],
-    "members": {
-      "Message": {
-        "shape": "ErrorMessage"
+  GetWorkGroupOutput: {
+    type: 'structure',
+    required: [],
+    members: {
+      WorkGroup: {
+        shape: 'WorkGroup',
       },
-      "Reason": {
-        "shape": "ThrottleReason"
-      }
-    }
+    },
   },
-  "WorkGroup": {
-    "type": "structure",
-    "required": [
-      "Name"
-    ],
-    "members": {
-      "Name": {
-        "shape": "WorkGroupName"
-      },
-      "State": {
-        "shape": "WorkGroupState"
-      },
-      "Configuration": {
-        "shape": "WorkGroupConfiguration"
-      },
-      "Description": {
-        "shape": "WorkGroupDescriptionString"
-      },
-      "CreationTime": {
-        "shape": "Date"
-      },
-      "IdentityCenterApplicationArn": {
-        "shape": "IdentityCenterApplicationArn"
-      }
-    }
+  IdempotencyToken: {
+    type: 'string',
+    min: 32,
+    max: 128,
   },
-  "WorkGroupConfiguration": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "ResultConfiguration": {
-        "shape": "ResultConfiguration"
-      },
-      "ManagedQueryResultsConfiguration": {
-        "shape": "ManagedQueryResultsConfiguration"
-      },
-      "EnforceWorkGroupConfiguration": {
-        "shape": "BoxedBoolean"
-      },
-      "PublishCloudWatchMetricsEnabled": {
-        "shape": "BoxedBoolean"
-      },
-      "BytesScannedCutoffPerQuery": {
-        "shape": "BytesScannedCutoffValue"
-      },
-      "RequesterPaysEnabled": {
-        "shape": "BoxedBoolean"
-      },
-      "EngineVersion": {
-        "shape": "EngineVersion"
-      },
-      "AdditionalConfiguration": {
-        "shape": "NameString"
-      },
-      "ExecutionRole": {
-        "shape": "RoleArn"
-      },
-      "MonitoringConfiguration": {
-        "shape": "MonitoringConfiguration"
-      },
-      "EngineConfiguration": {
-        "shape": "EngineConfiguration"
-      },
-      "CustomerContentEncryptionConfiguration": {
-        "shape": "CustomerContentEncryptionConfiguration"
-      },
-      "EnableMinimumEncryptionConfiguration": {
-        "shape": "BoxedBoolean"
-      },
-      "IdentityCenterConfiguration": {
-        "shape": "IdentityCenterConfiguration"
-      },
-      "QueryResultsS3AccessGrantsConfiguration": {
-        "shape": "QueryResultsS3AccessGrantsConfiguration"
-      }
-    }
+  IdentityCenterApplicationArn: {
+    type: 'string',
+    min: 0,
+    max: 255,
+    pattern:
+      '^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$',
   },
-  "WorkGroupDescriptionString": {
-    "type": "string",
-    "min": 0,
-    "max": 1024
+  IdentityCenterConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      EnableIdentityCenter: {
+        shape: 'BoxedBoolean',
+      },
+      IdentityCenterInstanceArn: {
+        shape: 'IdentityCenterInstanceArn',
+      },
+    },
   },
-  "WorkGroupName": {
-    "type": "string",
-    "pattern": "[a-zA-Z0-9._-]{1,128}"
+  IdentityCenterInstanceArn: {
+    type: 'string',
+    min: 0,
+    max: 255,
+    pattern: '^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$',
   },
-  "WorkGroupState": {
-    "type": "string",
-    "enum": [
-      "ENABLED",
-      "DISABLED"
-    ]
+  InternalServerException: {
+    type: 'structure',
+    exception: true,
+    fault: true,
+    required: [],
+    members: {
+      Message: {
+        shape: 'ErrorMessage',
+      },
+    },
   },
-  "WorkGroupSummary": {
-    "type": "structure",
-    "required": [],
-    "members": {
-      "Name": {
-        "shape": "WorkGroupName"
+  InvalidRequestException: {
+    type: 'structure',
+    exception: true,
+    required: [],
+    members: {
+      AthenaErrorCode: {
+        shape: 'ErrorCode',
       },
-      "State": {
-        "shape": "WorkGroupState"
+      Message: {
+        shape: 'ErrorMessage',
       },
-      "Description": {
-        "shape": "WorkGroupDescriptionString"
-      },
-      "CreationTime": {
-        "shape": "Date"
-      },
-      "EngineVersion": {
-        "shape": "EngineVersion"
-      },
-      "IdentityCenterApplicationArn": {
-        "shape": "IdentityCenterApplicationArn"
-      }
-    }
+    },
   },
-  "WorkGroupsList": {
-    "type": "list",
-    "min": 0,
-    "max": 50,
-    "member": {
-      "shape": "WorkGroupSummary"
-    }
-  }
+  KeyString: {
+    type: 'string',
+    min: 1,
+    max: 255,
+    pattern: '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*',
+  },
+  KmsKey: {
+    type: 'string',
+    min: 1,
+    max: 2048,
+    pattern:
+      '^arn:aws[a-z\\-]*:kms:([a-z0-9\\-]+):\\d{12}:key/?[a-zA-Z_0-9+=,.@\\-_/]+$|^arn:aws[a-z\\-]*:kms:([a-z0-9\\-]+):\\d{12}:alias/?[a-zA-Z_0-9+=,.@\\-_/]+$|^alias/[a-zA-Z0-9/_-]+$|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}',
+  },
+  ListCalculationExecutionsRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      StateFilter: {
+        shape: 'CalculationExecutionState',
+      },
+      MaxResults: {
+        shape: 'MaxCalculationsCount',
+      },
+      NextToken: {
+        shape: 'SessionManagerToken',
+      },
+    },
+  },
+  ListCalculationExecutionsResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      NextToken: {
+        shape: 'SessionManagerToken',
+      },
+      Calculations: {
+        shape: 'CalculationsList',
+      },
+    },
+  },
+  ListSessionsRequest: {
+    type: 'structure',
+    required: ['WorkGroup'],
+    members: {
+      WorkGroup: {
+        shape: 'WorkGroupName',
+      },
+      StateFilter: {
+        shape: 'SessionState',
+      },
+      MaxResults: {
+        shape: 'MaxSessionsCount',
+      },
+      NextToken: {
+        shape: 'SessionManagerToken',
+      },
+    },
+  },
+  ListSessionsResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      NextToken: {
+        shape: 'SessionManagerToken',
+      },
+      Sessions: {
+        shape: 'SessionsList',
+      },
+    },
+  },
+  ListWorkGroupsInput: {
+    type: 'structure',
+    required: [],
+    members: {
+      NextToken: {
+        shape: 'Token',
+      },
+      MaxResults: {
+        shape: 'MaxWorkGroupsCount',
+      },
+    },
+  },
+  ListWorkGroupsOutput: {
+    type: 'structure',
+    required: [],
+    members: {
+      WorkGroups: {
+        shape: 'WorkGroupsList',
+      },
+      NextToken: {
+        shape: 'Token',
+      },
+    },
+  },
+  LogGroupName: {
+    type: 'string',
+    min: 1,
+    max: 512,
+    pattern: '^[a-zA-Z0-9._/-]+$',
+  },
+  LogStreamNamePrefix: {
+    type: 'string',
+    min: 1,
+    max: 512,
+    pattern: '^[^:*]*$',
+  },
+  LogTypeKey: {
+    type: 'string',
+  },
+  LogTypeValue: {
+    type: 'string',
+  },
+  LogTypeValuesList: {
+    type: 'list',
+    member: {
+      shape: 'LogTypeValue',
+    },
+  },
+  LogTypesMap: {
+    type: 'map',
+    key: {
+      shape: 'LogTypeKey',
+    },
+    value: {
+      shape: 'LogTypeValuesList',
+    },
+  },
+  Long: {
+    type: 'long',
+  },
+  ManagedLoggingConfiguration: {
+    type: 'structure',
+    required: ['Enabled'],
+    members: {
+      Enabled: {
+        shape: 'BoxedBoolean',
+      },
+      KmsKey: {
+        shape: 'KmsKey',
+      },
+    },
+  },
+  ManagedQueryResultsConfiguration: {
+    type: 'structure',
+    required: ['Enabled'],
+    members: {
+      Enabled: {
+        shape: 'Boolean',
+      },
+      EncryptionConfiguration: {
+        shape: 'ManagedQueryResultsEncryptionConfiguration',
+      },
+    },
+  },
+  ManagedQueryResultsEncryptionConfiguration: {
+    type: 'structure',
+    required: ['KmsKey'],
+    members: {
+      KmsKey: {
+        shape: 'KmsKey',
+      },
+    },
+  },
+  MaxCalculationsCount: {
+    type: 'integer',
+    min: 1,
+    max: 100,
+  },
+  MaxConcurrentDpus: {
+    type: 'integer',
+    min: 2,
+    max: 5000,
+  },
+  MaxSessionsCount: {
+    type: 'integer',
+    min: 1,
+    max: 100,
+  },
+  MaxWorkGroupsCount: {
+    type: 'integer',
+    min: 1,
+    max: 50,
+  },
+  MonitoringConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      CloudWatchLoggingConfiguration: {
+        shape: 'CloudWatchLoggingConfiguration',
+      },
+      ManagedLoggingConfiguration: {
+        shape: 'ManagedLoggingConfiguration',
+      },
+      S3LoggingConfiguration: {
+        shape: 'S3LoggingConfiguration',
+      },
+    },
+  },
+  NameString: {
+    type: 'string',
+    min: 1,
+    max: 128,
+  },
+  ParametersMap: {
+    type: 'map',
+    key: {
+      shape: 'KeyString',
+    },
+    value: {
+      shape: 'ParametersMapValue',
+    },
+  },
+  ParametersMapValue: {
+    type: 'string',
+    max: 51200,
+  },
+  QueryResultsS3AccessGrantsConfiguration: {
+    type: 'structure',
+    required: ['EnableS3AccessGrants', 'AuthenticationType'],
+    members: {
+      EnableS3AccessGrants: {
+        shape: 'BoxedBoolean',
+      },
+      CreateUserLevelPrefix: {
+        shape: 'BoxedBoolean',
+      },
+      AuthenticationType: {
+        shape: 'AuthenticationType',
+      },
+    },
+  },
+  ResourceNotFoundException: {
+    type: 'structure',
+    exception: true,
+    required: [],
+    members: {
+      Message: {
+        shape: 'ErrorMessage',
+      },
+      ResourceName: {
+        shape: 'AmazonResourceName',
+      },
+    },
+  },
+  ResultConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      OutputLocation: {
+        shape: 'ResultOutputLocation',
+      },
+      EncryptionConfiguration: {
+        shape: 'EncryptionConfiguration',
+      },
+      ExpectedBucketOwner: {
+        shape: 'AwsAccountId',
+      },
+      AclConfiguration: {
+        shape: 'AclConfiguration',
+      },
+    },
+  },
+  ResultOutputLocation: {
+    type: 'string',
+  },
+  RoleArn: {
+    type: 'string',
+    min: 20,
+    max: 2048,
+    pattern: '^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$',
+  },
+  S3AclOption: {
+    type: 'string',
+    enum: ['BUCKET_OWNER_FULL_CONTROL'],
+  },
+  S3LoggingConfiguration: {
+    type: 'structure',
+    required: ['Enabled'],
+    members: {
+      Enabled: {
+        shape: 'BoxedBoolean',
+      },
+      KmsKey: {
+        shape: 'KmsKey',
+      },
+      LogLocation: {
+        shape: 'S3OutputLocation',
+      },
+    },
+  },
+  S3OutputLocation: {
+    type: 'string',
+    max: 1024,
+    pattern: '^s3://[a-z0-9][a-z0-9\\-]*[a-z0-9](/.*)?$',
+  },
+  S3Uri: {
+    type: 'string',
+    max: 1024,
+    pattern: '^(https|s3|S3)://([^/]+)/?(.*)$',
+  },
+  SessionAlreadyExistsException: {
+    type: 'structure',
+    exception: true,
+    required: [],
+    members: {
+      Message: {
+        shape: 'ErrorMessage',
+      },
+    },
+  },
+  SessionConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      ExecutionRole: {
+        shape: 'RoleArn',
+      },
+      WorkingDirectory: {
+        shape: 'ResultOutputLocation',
+      },
+      IdleTimeoutSeconds: {
+        shape: 'Long',
+      },
+      SessionIdleTimeoutInMinutes: {
+        shape: 'SessionIdleTimeoutInMinutes',
+      },
+      EncryptionConfiguration: {
+        shape: 'EncryptionConfiguration',
+      },
+    },
+  },
+  SessionId: {
+    type: 'string',
+    min: 1,
+    max: 256,
+  },
+  SessionIdleTimeoutInMinutes: {
+    type: 'integer',
+    min: 1,
+    max: 480,
+  },
+  SessionManagerToken: {
+    type: 'string',
+    max: 2048,
+  },
+  SessionState: {
+    type: 'string',
+    enum: ['CREATING', 'CREATED', 'IDLE', 'BUSY', 'TERMINATING', 'TERMINATED', 'DEGRADED', 'FAILED'],
+  },
+  SessionStatistics: {
+    type: 'structure',
+    required: [],
+    members: {
+      DpuExecutionInMillis: {
+        shape: 'Long',
+      },
+    },
+  },
+  SessionStatus: {
+    type: 'structure',
+    required: [],
+    members: {
+      StartDateTime: {
+        shape: 'Date',
+      },
+      LastModifiedDateTime: {
+        shape: 'Date',
+      },
+      EndDateTime: {
+        shape: 'Date',
+      },
+      IdleSinceDateTime: {
+        shape: 'Date',
+      },
+      State: {
+        shape: 'SessionState',
+      },
+      StateChangeReason: {
+        shape: 'DescriptionString',
+      },
+    },
+  },
+  SessionSummary: {
+    type: 'structure',
+    required: [],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      Description: {
+        shape: 'DescriptionString',
+      },
+      EngineVersion: {
+        shape: 'EngineVersion',
+      },
+      NotebookVersion: {
+        shape: 'NameString',
+      },
+      Status: {
+        shape: 'SessionStatus',
+      },
+    },
+  },
+  SessionsList: {
+    type: 'list',
+    min: 0,
+    max: 100,
+    member: {
+      shape: 'SessionSummary',
+    },
+  },
+  StartCalculationExecutionRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      Description: {
+        shape: 'DescriptionString',
+      },
+      CalculationConfiguration: {
+        shape: 'CalculationConfiguration',
+        deprecated: true,
+      },
+      CodeBlock: {
+        shape: 'CodeBlock',
+      },
+      ClientRequestToken: {
+        shape: 'IdempotencyToken',
+      },
+    },
+  },
+  StartCalculationExecutionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
+      },
+      State: {
+        shape: 'CalculationExecutionState',
+      },
+    },
+  },
+  StartSessionRequest: {
+    type: 'structure',
+    required: ['WorkGroup', 'EngineConfiguration'],
+    members: {
+      Description: {
+        shape: 'DescriptionString',
+      },
+      WorkGroup: {
+        shape: 'WorkGroupName',
+      },
+      EngineConfiguration: {
+        shape: 'EngineConfiguration',
+      },
+      ExecutionRole: {
+        shape: 'RoleArn',
+      },
+      MonitoringConfiguration: {
+        shape: 'MonitoringConfiguration',
+      },
+      NotebookVersion: {
+        shape: 'NameString',
+      },
+      SessionIdleTimeoutInMinutes: {
+        shape: 'SessionIdleTimeoutInMinutes',
+      },
+      ClientRequestToken: {
+        shape: 'IdempotencyToken',
+      },
+      Tags: {
+        shape: 'TagList',
+      },
+      CopyWorkGroupTags: {
+        shape: 'BoxedBoolean',
+      },
+    },
+  },
+  StartSessionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+      State: {
+        shape: 'SessionState',
+      },
+    },
+  },
+  StopCalculationExecutionRequest: {
+    type: 'structure',
+    required: ['CalculationExecutionId'],
+    members: {
+      CalculationExecutionId: {
+        shape: 'CalculationExecutionId',
+      },
+    },
+  },
+  StopCalculationExecutionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      State: {
+        shape: 'CalculationExecutionState',
+      },
+    },
+  },
+  String: {
+    type: 'string',
+  },
+  Tag: {
+    type: 'structure',
+    required: [],
+    members: {
+      Key: {
+        shape: 'TagKey',
+      },
+      Value: {
+        shape: 'TagValue',
+      },
+    },
+  },
+  TagKey: {
+    type: 'string',
+    min: 1,
+    max: 128,
+  },
+  TagList: {
+    type: 'list',
+    member: {
+      shape: 'Tag',
+    },
+  },
+  TagValue: {
+    type: 'string',
+    min: 0,
+    max: 256,
+  },
+  TerminateSessionRequest: {
+    type: 'structure',
+    required: ['SessionId'],
+    members: {
+      SessionId: {
+        shape: 'SessionId',
+      },
+    },
+  },
+  TerminateSessionResponse: {
+    type: 'structure',
+    required: [],
+    members: {
+      State: {
+        shape: 'SessionState',
+      },
+    },
+  },
+  ThrottleReason: {
+    type: 'string',
+    enum: ['CONCURRENT_QUERY_LIMIT_EXCEEDED'],
+  },
+  Timestamp: {
+    type: 'timestamp',
+  },
+  Token: {
+    type: 'string',
+    min: 1,
+    max: 1024,
+  },
+  TooManyRequestsException: {
+    type: 'structure',
+    exception: true,
+    required: [],
+    members: {
+      Message: {
+        shape: 'ErrorMessage',
+      },
+      Reason: {
+        shape: 'ThrottleReason',
+      },
+    },
+  },
+  WorkGroup: {
+    type: 'structure',
+    required: ['Name'],
+    members: {
+      Name: {
+        shape: 'WorkGroupName',
+      },
+      State: {
+        shape: 'WorkGroupState',
+      },
+      Configuration: {
+        shape: 'WorkGroupConfiguration',
+      },
+      Description: {
+        shape: 'WorkGroupDescriptionString',
+      },
+      CreationTime: {
+        shape: 'Date',
+      },
+      IdentityCenterApplicationArn: {
+        shape: 'IdentityCenterApplicationArn',
+      },
+    },
+  },
+  WorkGroupConfiguration: {
+    type: 'structure',
+    required: [],
+    members: {
+      ResultConfiguration: {
+        shape: 'ResultConfiguration',
+      },
+      ManagedQueryResultsConfiguration: {
+        shape: 'ManagedQueryResultsConfiguration',
+      },
+      EnforceWorkGroupConfiguration: {
+        shape: 'BoxedBoolean',
+      },
+      PublishCloudWatchMetricsEnabled: {
+        shape: 'BoxedBoolean',
+      },
+      BytesScannedCutoffPerQuery: {
+        shape: 'BytesScannedCutoffValue',
+      },
+      RequesterPaysEnabled: {
+        shape: 'BoxedBoolean',
+      },
+      EngineVersion: {
+        shape: 'EngineVersion',
+      },
+      AdditionalConfiguration: {
+        shape: 'NameString',
+      },
+      ExecutionRole: {
+        shape: 'RoleArn',
+      },
+      MonitoringConfiguration: {
+        shape: 'MonitoringConfiguration',
+      },
+      EngineConfiguration: {
+        shape: 'EngineConfiguration',
+      },
+      CustomerContentEncryptionConfiguration: {
+        shape: 'CustomerContentEncryptionConfiguration',
+      },
+      EnableMinimumEncryptionConfiguration: {
+        shape: 'BoxedBoolean',
+      },
+      IdentityCenterConfiguration: {
+        shape: 'IdentityCenterConfiguration',
+      },
+      QueryResultsS3AccessGrantsConfiguration: {
+        shape: 'QueryResultsS3AccessGrantsConfiguration',
+      },
+    },
+  },
+  WorkGroupDescriptionString: {
+    type: 'string',
+    min: 0,
+    max: 1024,
+  },
+  WorkGroupName: {
+    type: 'string',
+    pattern: '[a-zA-Z0-9._-]{1,128}',
+  },
+  WorkGroupState: {
+    type: 'string',
+    enum: ['ENABLED', 'DISABLED'],
+  },
+  WorkGroupSummary: {
+    type: 'structure',
+    required: [],
+    members: {
+      Name: {
+        shape: 'WorkGroupName',
+      },
+      State: {
+        shape: 'WorkGroupState',
+      },
+      Description: {
+        shape: 'WorkGroupDescriptionString',
+      },
+      CreationTime: {
+        shape: 'Date',
+      },
+      EngineVersion: {
+        shape: 'EngineVersion',
+      },
+      IdentityCenterApplicationArn: {
+        shape: 'IdentityCenterApplicationArn',
+      },
+    },
+  },
+  WorkGroupsList: {
+    type: 'list',
+    min: 0,
+    max: 50,
+    member: {
+      shape: 'WorkGroupSummary',
+    },
+  },
 } as const satisfies Record<string, Shape>;
 
 export const OPERATIONS = {
-  "StartSession": {
-    "input": "StartSessionRequest",
-    "output": "StartSessionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException",
-      "SessionAlreadyExistsException",
-      "TooManyRequestsException"
-    ]
+  StartSession: {
+    input: 'StartSessionRequest',
+    output: 'StartSessionResponse',
+    errors: [
+      'InternalServerException',
+      'InvalidRequestException',
+      'ResourceNotFoundException',
+      'SessionAlreadyExistsException',
+      'TooManyRequestsException',
+    ],
   },
-  "GetSession": {
-    "input": "GetSessionRequest",
-    "output": "GetSessionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetSession: {
+    input: 'GetSessionRequest',
+    output: 'GetSessionResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "GetSessionStatus": {
-    "input": "GetSessionStatusRequest",
-    "output": "GetSessionStatusResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetSessionStatus: {
+    input: 'GetSessionStatusRequest',
+    output: 'GetSessionStatusResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "ListSessions": {
-    "input": "ListSessionsRequest",
-    "output": "ListSessionsResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  ListSessions: {
+    input: 'ListSessionsRequest',
+    output: 'ListSessionsResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "TerminateSession": {
-    "input": "TerminateSessionRequest",
-    "output": "TerminateSessionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  TerminateSession: {
+    input: 'TerminateSessionRequest',
+    output: 'TerminateSessionResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "GetSessionEndpoint": {
-    "input": "GetSessionEndpointRequest",
-    "output": "GetSessionEndpointResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetSessionEndpoint: {
+    input: 'GetSessionEndpointRequest',
+    output: 'GetSessionEndpointResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "StartCalculationExecution": {
-    "input": "StartCalculationExecutionRequest",
-    "output": "StartCalculationExecutionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  StartCalculationExecution: {
+    input: 'StartCalculationExecutionRequest',
+    output: 'StartCalculationExecutionResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "StopCalculationExecution": {
-    "input": "StopCalculationExecutionRequest",
-    "output": "StopCalculationExecutionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  StopCalculationExecution: {
+    input: 'StopCalculationExecutionRequest',
+    output: 'StopCalculationExecutionResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "GetCalculationExecution": {
-    "input": "GetCalculationExecutionRequest",
-    "output": "GetCalculationExecutionResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetCalculationExecution: {
+    input: 'GetCalculationExecutionRequest',
+    output: 'GetCalculationExecutionResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "GetCalculationExecutionStatus": {
-    "input": "GetCalculationExecutionStatusRequest",
-    "output": "GetCalculationExecutionStatusResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetCalculationExecutionStatus: {
+    input: 'GetCalculationExecutionStatusRequest',
+    output: 'GetCalculationExecutionStatusResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "GetCalculationExecutionCode": {
-    "input": "GetCalculationExecutionCodeRequest",
-    "output": "GetCalculationExecutionCodeResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  GetCalculationExecutionCode: {
+    input: 'GetCalculationExecutionCodeRequest',
+    output: 'GetCalculationExecutionCodeResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "ListCalculationExecutions": {
-    "input": "ListCalculationExecutionsRequest",
-    "output": "ListCalculationExecutionsResponse",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException",
-      "ResourceNotFoundException"
-    ]
+  ListCalculationExecutions: {
+    input: 'ListCalculationExecutionsRequest',
+    output: 'ListCalculationExecutionsResponse',
+    errors: ['InternalServerException', 'InvalidRequestException', 'ResourceNotFoundException'],
   },
-  "ListWorkGroups": {
-    "input": "ListWorkGroupsInput",
-    "output": "ListWorkGroupsOutput",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException"
-    ]
+  ListWorkGroups: {
+    input: 'ListWorkGroupsInput',
+    output: 'ListWorkGroupsOutput',
+    errors: ['InternalServerException', 'InvalidRequestException'],
   },
-  "GetWorkGroup": {
-    "input": "GetWorkGroupInput",
-    "output": "GetWorkGroupOutput",
-    "errors": [
-      "InternalServerException",
-      "InvalidRequestException"
-    ]
-  }
+  GetWorkGroup: {
+    input: 'GetWorkGroupInput',
+    output: 'GetWorkGroupOutput',
+    errors: ['InternalServerException', 'InvalidRequestException'],
+  },
 } as const satisfies Record<string, OperationModel>;

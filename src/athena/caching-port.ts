@@ -14,6 +14,7 @@
 //   each request must get its own from Athena.
 // Every cache is an LRU with a fixed number of entries, so memory is bounded whatever the traffic.
 import { LRUCache } from 'lru-cache';
+import { MAX_CACHED_PAGES, MAX_CACHED_SESSIONS } from '../security/limits.js';
 import {
   AthenaError,
   type AthenaOperation,
@@ -34,8 +35,7 @@ import {
   type WorkGroupPage,
   type WorkGroupSummary,
 } from './port.js';
-import { MAX_CACHED_PAGES, MAX_CACHED_SESSIONS } from '../security/limits.js';
-import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
+import { type ImmutableSessionFields, immutableFieldsOf } from './session-fields.js';
 
 export type CacheName =
   | 'details'
@@ -148,7 +148,8 @@ export class CachingAthenaPort implements AthenaPort {
   >;
 
   constructor(inner: AthenaPort, options: CachingPortOptions) {
-    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) throw new RangeError(`ttlMs must be >= 0, got ${options.ttlMs}`);
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0)
+      throw new RangeError(`ttlMs must be >= 0, got ${options.ttlMs}`);
     this.#inner = inner;
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? (() => performance.now());
@@ -162,13 +163,19 @@ export class CachingAthenaPort implements AthenaPort {
     this.#calculationStatuses = new LRUCache({ max: maxSessions });
     this.#calculationSessions = new LRUCache({ max: maxSessions });
     this.#calculationPages = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
-    this.#calculationCode = new LRUCache({ maxSize: MAX_CACHED_CODE_CHARACTERS, sizeCalculation: (code) => Math.max(1, code.length) });
+    this.#calculationCode = new LRUCache({
+      maxSize: MAX_CACHED_CODE_CHARACTERS,
+      sizeCalculation: (code) => Math.max(1, code.length),
+    });
     this.#workGroups = new LRUCache({ max: options.maxPages ?? MAX_CACHED_PAGES });
   }
 
   /** Counts of cache outcomes since start, and how many entries each cache holds now. */
   stats(): CacheStats {
-    const counts = Object.fromEntries(CACHE_NAMES.map((name) => [name, { ...this.#counts[name] }])) as Record<CacheName, Record<CacheOutcome, number>>;
+    const counts = Object.fromEntries(CACHE_NAMES.map((name) => [name, { ...this.#counts[name] }])) as Record<
+      CacheName,
+      Record<CacheOutcome, number>
+    >;
     return {
       ...counts,
       entries: {
@@ -207,8 +214,13 @@ export class CachingAthenaPort implements AthenaPort {
       this.#record('details', 'hit');
       return Promise.resolve(cached);
     }
-    return this.#share('details', 'GetSession', sessionId, options, (signal) => this.#inner.getSession(sessionId, { signal }), (details, sentAt) =>
-      this.#rememberDetails(details, sentAt),
+    return this.#share(
+      'details',
+      'GetSession',
+      sessionId,
+      options,
+      (signal) => this.#inner.getSession(sessionId, { signal }),
+      (details, sentAt) => this.#rememberDetails(details, sentAt),
     );
   }
 
@@ -218,9 +230,16 @@ export class CachingAthenaPort implements AthenaPort {
       this.#record('status', 'hit');
       return Promise.resolve(cached);
     }
-    return this.#share('status', 'GetSessionStatus', sessionId, options, (signal) => this.#inner.getSessionStatus(sessionId, { signal }), (result, sentAt) => {
-      if (this.#ttlMs > 0) this.#statuses.set(sessionId, { value: result, sentAt });
-    });
+    return this.#share(
+      'status',
+      'GetSessionStatus',
+      sessionId,
+      options,
+      (signal) => this.#inner.getSessionStatus(sessionId, { signal }),
+      (result, sentAt) => {
+        if (this.#ttlMs > 0) this.#statuses.set(sessionId, { value: result, sentAt });
+      },
+    );
   }
 
   getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
@@ -234,7 +253,12 @@ export class CachingAthenaPort implements AthenaPort {
   }
 
   listSessions(input: ListSessionsInput, options?: CallOptions): Promise<SessionPage> {
-    const key = JSON.stringify([input.workGroup, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']);
+    const key = JSON.stringify([
+      input.workGroup,
+      input.stateFilter ?? '',
+      input.maxResults ?? '',
+      input.nextToken ?? '',
+    ]);
     const cached = this.#fresh(this.#pages, key);
     if (cached !== undefined) {
       this.#record('list', 'hit');
@@ -298,16 +322,23 @@ export class CachingAthenaPort implements AthenaPort {
       options,
       (signal) => this.#inner.getCalculationExecution(calculationExecutionId, { signal }),
       (calculation, sentAt) => {
-        if (calculation.sessionId !== undefined) this.#calculationSessions.set(calculationExecutionId, calculation.sessionId);
+        if (calculation.sessionId !== undefined)
+          this.#calculationSessions.set(calculationExecutionId, calculation.sessionId);
         if (this.#ttlMs === 0) return;
         this.#calculationDetails.set(calculationExecutionId, { value: calculation, sentAt });
         const { status, statistics } = calculation;
-        this.#calculationStatuses.set(calculationExecutionId, { value: { calculationExecutionId, status, statistics }, sentAt });
+        this.#calculationStatuses.set(calculationExecutionId, {
+          value: { calculationExecutionId, status, statistics },
+          sentAt,
+        });
       },
     );
   }
 
-  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions): Promise<CalculationStatusResult> {
+  getCalculationExecutionStatus(
+    calculationExecutionId: string,
+    options?: CallOptions,
+  ): Promise<CalculationStatusResult> {
     const cached = this.#fresh(this.#calculationStatuses, calculationExecutionId);
     if (cached !== undefined) {
       this.#record('calculation-status', 'hit');
@@ -345,7 +376,12 @@ export class CachingAthenaPort implements AthenaPort {
   }
 
   listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage> {
-    const key = JSON.stringify([input.sessionId, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']);
+    const key = JSON.stringify([
+      input.sessionId,
+      input.stateFilter ?? '',
+      input.maxResults ?? '',
+      input.nextToken ?? '',
+    ]);
     const cached = this.#fresh(this.#calculationPages, key);
     if (cached !== undefined) {
       this.#record('calculation-list', 'hit');
@@ -358,7 +394,8 @@ export class CachingAthenaPort implements AthenaPort {
       options,
       (signal) => this.#inner.listCalculationExecutions(input, { signal }),
       (page, sentAt) => {
-        for (const calculation of page.calculations) this.#calculationSessions.set(calculation.calculationExecutionId, input.sessionId);
+        for (const calculation of page.calculations)
+          this.#calculationSessions.set(calculation.calculationExecutionId, input.sessionId);
         if (this.#ttlMs > 0) this.#calculationPages.set(key, { value: page, sentAt, sessionId: input.sessionId });
       },
       input.sessionId,
@@ -382,11 +419,15 @@ export class CachingAthenaPort implements AthenaPort {
 
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
     const key = JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']);
-    return this.#readWorkGroups('ListWorkGroups', key, options, (signal) => this.#inner.listWorkGroups(input, { signal }));
+    return this.#readWorkGroups('ListWorkGroups', key, options, (signal) =>
+      this.#inner.listWorkGroups(input, { signal }),
+    );
   }
 
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
-    return this.#readWorkGroups('GetWorkGroup', JSON.stringify(['get', name]), options, (signal) => this.#inner.getWorkGroup(name, { signal }));
+    return this.#readWorkGroups('GetWorkGroup', JSON.stringify(['get', name]), options, (signal) =>
+      this.#inner.getWorkGroup(name, { signal }),
+    );
   }
 
   /** No write of this gateway changes a work group, so these answers only age out. */
@@ -472,7 +513,12 @@ export class CachingAthenaPort implements AthenaPort {
     return this.#wait(shared, flightKey, operation, signal) as Promise<T>;
   }
 
-  #wait(shared: SharedCall, flightKey: string, operation: AthenaOperation, signal: AbortSignal | undefined): Promise<unknown> {
+  #wait(
+    shared: SharedCall,
+    flightKey: string,
+    operation: AthenaOperation,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     // A caller without a signal can never leave, so the call is never aborted under it.
     shared.waiters += 1;
     if (signal === undefined) return shared.promise;
@@ -507,7 +553,9 @@ export class CachingAthenaPort implements AthenaPort {
   #forgetSession(sessionId: string, workGroup: string | undefined): void {
     this.#details.delete(sessionId);
     this.#statuses.delete(sessionId);
-    this.#detachInFlight((key) => key === `GetSession\u0000${sessionId}` || key === `GetSessionStatus\u0000${sessionId}`);
+    this.#detachInFlight(
+      (key) => key === `GetSession\u0000${sessionId}` || key === `GetSessionStatus\u0000${sessionId}`,
+    );
     this.#forgetPages(workGroup);
     // A session's state changes its calculations' too (a terminate stops them), and its list of them.
     for (const [calculationExecutionId, owner] of this.#calculationSessions.entries()) {
@@ -532,7 +580,9 @@ export class CachingAthenaPort implements AthenaPort {
     this.#calculationDetails.delete(calculationExecutionId);
     this.#calculationStatuses.delete(calculationExecutionId);
     this.#detachInFlight(
-      (key) => key === `GetCalculationExecution\u0000${calculationExecutionId}` || key === `GetCalculationExecutionStatus\u0000${calculationExecutionId}`,
+      (key) =>
+        key === `GetCalculationExecution\u0000${calculationExecutionId}` ||
+        key === `GetCalculationExecutionStatus\u0000${calculationExecutionId}`,
     );
   }
 
@@ -541,10 +591,12 @@ export class CachingAthenaPort implements AthenaPort {
     if (sessionId === undefined) {
       this.#calculationPages.clear();
     } else {
-      for (const [key, page] of this.#calculationPages.entries()) if (page.sessionId === sessionId) this.#calculationPages.delete(key);
+      for (const [key, page] of this.#calculationPages.entries())
+        if (page.sessionId === sessionId) this.#calculationPages.delete(key);
     }
     this.#detachInFlight(
-      (key, call) => key.startsWith('ListCalculationExecutions\u0000') && (sessionId === undefined || call.workGroup === sessionId),
+      (key, call) =>
+        key.startsWith('ListCalculationExecutions\u0000') && (sessionId === undefined || call.workGroup === sessionId),
     );
   }
 
@@ -565,7 +617,9 @@ export class CachingAthenaPort implements AthenaPort {
     } else {
       for (const [key, page] of this.#pages.entries()) if (page.workGroup === workGroup) this.#pages.delete(key);
     }
-    this.#detachInFlight((key, call) => key.startsWith('ListSessions\u0000') && (workGroup === undefined || call.workGroup === workGroup));
+    this.#detachInFlight(
+      (key, call) => key.startsWith('ListSessions\u0000') && (workGroup === undefined || call.workGroup === workGroup),
+    );
   }
 
   #detachInFlight(matches: (key: string, call: SharedCall) => boolean): void {
@@ -576,7 +630,6 @@ export class CachingAthenaPort implements AthenaPort {
       this.#inFlight.delete(key);
     }
   }
-
 
   #record(cache: CacheName, outcome: CacheOutcome): void {
     this.#counts[cache][outcome] += 1;
@@ -589,5 +642,7 @@ export class CachingAthenaPort implements AthenaPort {
 }
 
 function callerLeft(operation: AthenaOperation, signal: AbortSignal): AthenaError {
-  return new AthenaError('aborted', operation, `${operation} abandoned: the caller went away before Athena answered`, { cause: signal.reason });
+  return new AthenaError('aborted', operation, `${operation} abandoned: the caller went away before Athena answered`, {
+    cause: signal.reason,
+  });
 }

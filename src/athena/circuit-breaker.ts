@@ -95,7 +95,10 @@ export class CircuitBreaker {
     this.#consecutiveFailures += 1;
     // A failed trial reopens at once; calls admitted before the breaker opened may still be
     // finishing, and their failures must not push the reopening further out.
-    if ((trial && this.#state === 'half-open') || (this.#state === 'closed' && this.#consecutiveFailures >= this.#failureThreshold)) {
+    if (
+      (trial && this.#state === 'half-open') ||
+      (this.#state === 'closed' && this.#consecutiveFailures >= this.#failureThreshold)
+    ) {
       this.#openedAt = this.#now();
       this.#transition('open');
     }

@@ -17,11 +17,14 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { GatewayTelemetry } from '../observability/telemetry.js';
 import { CachingAthenaPort, type CachingPortOptions } from './caching-port.js';
 import type { AthenaPort } from './port.js';
-import { ResilientAthenaPort, type ResilienceSettings } from './resilient-port.js';
+import { type ResilienceSettings, ResilientAthenaPort } from './resilient-port.js';
 import { SdkAthenaAdapter, type UpstreamCallEvent } from './sdk-adapter.js';
 
 /** The settings the stack reads from the gateway's configuration. */
-export type PortStackConfig = Pick<GatewayConfig, 'cacheTtlMs' | 'upstreamConcurrency' | 'upstreamQueueLimit' | 'breakerFailureThreshold' | 'breakerOpenMs'> & {
+export type PortStackConfig = Pick<
+  GatewayConfig,
+  'cacheTtlMs' | 'upstreamConcurrency' | 'upstreamQueueLimit' | 'breakerFailureThreshold' | 'breakerOpenMs'
+> & {
   athena: AthenaClientSettings;
 };
 
@@ -84,11 +87,25 @@ export function createPortStack(config: PortStackConfig, options: PortStackOptio
   });
   const wrapped = options.wrapAdapter ? options.wrapAdapter(adapter) : adapter;
   const upstream = options.fleet ? options.fleet.upstream(wrapped) : wrapped;
-  const resilient = new ResilientAthenaPort(upstream, { ...resilienceSettingsOf(config), onEvent: telemetry?.onResilienceEvent });
+  const resilient = new ResilientAthenaPort(upstream, {
+    ...resilienceSettingsOf(config),
+    onEvent: telemetry?.onResilienceEvent,
+  });
   telemetry?.watchResilience(resilient);
-  const makeCache = () => new CachingAthenaPort(resilient, { ttlMs: config.cacheTtlMs, now: options.now, onCacheEvent: telemetry?.onCacheEvent });
+  const makeCache = () =>
+    new CachingAthenaPort(resilient, {
+      ttlMs: config.cacheTtlMs,
+      now: options.now,
+      onCacheEvent: telemetry?.onCacheEvent,
+    });
   if (options.fleet !== undefined && !options.withoutCache) {
-    return { port: options.fleet.port(resilient, makeCache), adapter, resilient, cache: undefined, destroy: () => adapter.destroy() };
+    return {
+      port: options.fleet.port(resilient, makeCache),
+      adapter,
+      resilient,
+      cache: undefined,
+      destroy: () => adapter.destroy(),
+    };
   }
   const cache = options.withoutCache ? undefined : makeCache();
   return { port: cache ?? resilient, adapter, resilient, cache, destroy: () => adapter.destroy() };

@@ -1,7 +1,7 @@
 // The gateway's view of Athena's session API: camelCase domain types and one interface.
 // Nothing here imports the AWS SDK, so the schema, the loaders and the caches never see
 // PascalCase wire shapes, and any Athena-compatible backend can sit behind the interface.
-import { immutableFieldsOf, type ImmutableSessionFields } from './session-fields.js';
+import { type ImmutableSessionFields, immutableFieldsOf } from './session-fields.js';
 
 export const SESSION_STATES = [
   'CREATING',
@@ -230,7 +230,10 @@ export type WorkGroupState = (typeof WORK_GROUP_STATES)[number];
  * The engine versions of work groups with Apache Spark enabled, as Athena names them (Spark 3.2.1
  * and Spark 3.5). Every other engine version is a SQL engine, whose work groups have no sessions.
  */
-export const SPARK_ENGINE_VERSIONS: ReadonlySet<string> = new Set(['PySpark engine version 3', 'Apache Spark version 3.5']);
+export const SPARK_ENGINE_VERSIONS: ReadonlySet<string> = new Set([
+  'PySpark engine version 3',
+  'Apache Spark version 3.5',
+]);
 
 /** Whether a work group's engine is Spark: the version it runs on, else the one selected. */
 export function isSparkEngine(engineVersion: EngineVersion | undefined): boolean {
@@ -284,7 +287,10 @@ export interface AthenaPort {
   startCalculationExecution(input: StartCalculationInput, options?: CallOptions): Promise<StartCalculationResult>;
   // Calculations (PySpark engine version 3 sessions) and the Spark Connect endpoint (Spark 3.5).
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation>;
-  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions): Promise<CalculationStatusResult>;
+  getCalculationExecutionStatus(
+    calculationExecutionId: string,
+    options?: CallOptions,
+  ): Promise<CalculationStatusResult>;
   getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string>;
   listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage>;
   stopCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<StopCalculationResult>;
@@ -311,7 +317,11 @@ export type AthenaOperation =
   | 'GetWorkGroup';
 
 /** getImmutableSession for a port that keeps nothing: one GetSession, whose answer goes back too. */
-export async function immutableViaGetSession(port: Pick<AthenaPort, 'getSession'>, sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
+export async function immutableViaGetSession(
+  port: Pick<AthenaPort, 'getSession'>,
+  sessionId: string,
+  options?: CallOptions,
+): Promise<ImmutableSessionRead> {
   const details = await port.getSession(sessionId, options);
   return { fields: immutableFieldsOf(details), details };
 }

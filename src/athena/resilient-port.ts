@@ -3,20 +3,21 @@
 // here: the SDK's standard strategy already retries throttling, 5xx and dropped connections with
 // backoff and jitter, and stops when the caller's signal aborts; retrying again on top of it would
 // multiply the attempts a struggling Athena receives.
+
+import { type BreakerPermit, type BreakerState, CircuitBreaker } from './circuit-breaker.js';
 import {
   AthenaError,
-  immutableViaGetSession,
-  isAthenaError,
   type AthenaOperation,
   type AthenaPort,
   type CallOptions,
+  immutableViaGetSession,
+  isAthenaError,
   type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
   type StartCalculationInput,
   type StartSessionInput,
 } from './port.js';
-import { CircuitBreaker, type BreakerPermit, type BreakerState } from './circuit-breaker.js';
 
 export type { BreakerState };
 
@@ -103,7 +104,9 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
   }
 
   getSessionStatus(sessionId: string, options?: CallOptions) {
-    return this.#call('GetSessionStatus', options, (callOptions) => this.#inner.getSessionStatus(sessionId, callOptions));
+    return this.#call('GetSessionStatus', options, (callOptions) =>
+      this.#inner.getSessionStatus(sessionId, callOptions),
+    );
   }
 
   listSessions(input: ListSessionsInput, options?: CallOptions) {
@@ -111,7 +114,9 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
   }
 
   terminateSession(sessionId: string, options?: CallOptions) {
-    return this.#call('TerminateSession', options, (callOptions) => this.#inner.terminateSession(sessionId, callOptions));
+    return this.#call('TerminateSession', options, (callOptions) =>
+      this.#inner.terminateSession(sessionId, callOptions),
+    );
   }
 
   startSession(input: StartSessionInput, options?: CallOptions) {
@@ -119,7 +124,9 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
   }
 
   startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
-    return this.#call('StartCalculationExecution', options, (callOptions) => this.#inner.startCalculationExecution(input, callOptions));
+    return this.#call('StartCalculationExecution', options, (callOptions) =>
+      this.#inner.startCalculationExecution(input, callOptions),
+    );
   }
 
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
@@ -141,7 +148,9 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
   }
 
   listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
-    return this.#call('ListCalculationExecutions', options, (callOptions) => this.#inner.listCalculationExecutions(input, callOptions));
+    return this.#call('ListCalculationExecutions', options, (callOptions) =>
+      this.#inner.listCalculationExecutions(input, callOptions),
+    );
   }
 
   stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
@@ -151,7 +160,9 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
   }
 
   getSessionEndpoint(sessionId: string, options?: CallOptions) {
-    return this.#call('GetSessionEndpoint', options, (callOptions) => this.#inner.getSessionEndpoint(sessionId, callOptions));
+    return this.#call('GetSessionEndpoint', options, (callOptions) =>
+      this.#inner.getSessionEndpoint(sessionId, callOptions),
+    );
   }
 
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
@@ -162,7 +173,11 @@ export class ResilientAthenaPort implements AthenaPort, ResilienceState {
     return this.#call('GetWorkGroup', options, (callOptions) => this.#inner.getWorkGroup(name, callOptions));
   }
 
-  async #call<T>(operation: AthenaOperation, options: CallOptions | undefined, send: (options: CallOptions | undefined) => Promise<T>): Promise<T> {
+  async #call<T>(
+    operation: AthenaOperation,
+    options: CallOptions | undefined,
+    send: (options: CallOptions | undefined) => Promise<T>,
+  ): Promise<T> {
     const signal = options?.signal;
     if (signal?.aborted) throw aborted(operation, signal);
     this.#failFastWhileOpen(operation);

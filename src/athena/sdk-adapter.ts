@@ -15,40 +15,40 @@ import {
   ListCalculationExecutionsCommand,
   ListSessionsCommand,
   ListWorkGroupsCommand,
-  StartCalculationExecutionCommand,
-  StartSessionCommand,
-  StopCalculationExecutionCommand,
-  TerminateSessionCommand,
   type CalculationStatistics as SdkCalculationStatistics,
   type CalculationStatus as SdkCalculationStatus,
   type EngineConfiguration as SdkEngineConfiguration,
   type EngineVersion as SdkEngineVersion,
   type SessionStatus as SdkSessionStatus,
+  StartCalculationExecutionCommand,
+  StartSessionCommand,
+  StopCalculationExecutionCommand,
+  TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AthenaClientSettings } from '../config.js';
 import {
   AthenaError,
-  CALCULATION_STATES,
-  immutableViaGetSession,
-  SESSION_STATES,
-  WORK_GROUP_STATES,
   type AthenaErrorKind,
   type AthenaOperation,
   type AthenaPort,
+  CALCULATION_STATES,
   type CalculationState,
   type CalculationStatistics,
   type CalculationStatus,
   type CallOptions,
   type EngineConfiguration,
+  type EngineVersion,
+  immutableViaGetSession,
   type ListCalculationsInput,
   type ListSessionsInput,
   type ListWorkGroupsInput,
-  type StartCalculationInput,
-  type StartSessionInput,
+  SESSION_STATES,
   type SessionState,
   type SessionStatus,
-  type EngineVersion,
+  type StartCalculationInput,
+  type StartSessionInput,
+  WORK_GROUP_STATES,
   type WorkGroupState,
   type WorkGroupSummary,
 } from './port.js';
@@ -111,8 +111,10 @@ export class SdkAthenaAdapter implements AthenaPort {
   }
 
   async getSession(sessionId: string, options?: CallOptions) {
-    const output = await this.#call('GetSession', options, (abortSignal) =>
-      this.client.send(new GetSessionCommand({ SessionId: sessionId }), { abortSignal }),
+    const output = await this.#call(
+      'GetSession',
+      options,
+      (abortSignal) => this.client.send(new GetSessionCommand({ SessionId: sessionId }), { abortSignal }),
       { sessionId },
     );
     return {
@@ -142,21 +144,29 @@ export class SdkAthenaAdapter implements AthenaPort {
   }
 
   async getSessionStatus(sessionId: string, options?: CallOptions) {
-    const output = await this.#call('GetSessionStatus', options, (abortSignal) =>
-      this.client.send(new GetSessionStatusCommand({ SessionId: sessionId }), { abortSignal }),
+    const output = await this.#call(
+      'GetSessionStatus',
+      options,
+      (abortSignal) => this.client.send(new GetSessionStatusCommand({ SessionId: sessionId }), { abortSignal }),
       { sessionId },
     );
     return { sessionId: output.SessionId ?? sessionId, status: toStatus(output.Status) };
   }
 
   async listSessions(input: ListSessionsInput, options?: CallOptions) {
-    const output = await this.#call('ListSessions', options, (abortSignal) =>
-      this.client.send(new ListSessionsCommand({
-        WorkGroup: input.workGroup,
-        StateFilter: input.stateFilter,
-        MaxResults: input.maxResults,
-        NextToken: input.nextToken,
-      }), { abortSignal }),
+    const output = await this.#call(
+      'ListSessions',
+      options,
+      (abortSignal) =>
+        this.client.send(
+          new ListSessionsCommand({
+            WorkGroup: input.workGroup,
+            StateFilter: input.stateFilter,
+            MaxResults: input.maxResults,
+            NextToken: input.nextToken,
+          }),
+          { abortSignal },
+        ),
       { workGroup: input.workGroup },
     );
     return {
@@ -176,8 +186,10 @@ export class SdkAthenaAdapter implements AthenaPort {
   }
 
   async terminateSession(sessionId: string, options?: CallOptions) {
-    const output = await this.#call('TerminateSession', options, (abortSignal) =>
-      this.client.send(new TerminateSessionCommand({ SessionId: sessionId }), { abortSignal }),
+    const output = await this.#call(
+      'TerminateSession',
+      options,
+      (abortSignal) => this.client.send(new TerminateSessionCommand({ SessionId: sessionId }), { abortSignal }),
       { sessionId },
     );
     return { state: toSessionState(output.State) };
@@ -188,16 +200,22 @@ export class SdkAthenaAdapter implements AthenaPort {
     // the first attempt may have started a session already. With one token for every attempt,
     // Athena answers the retry with that session instead of starting a second one.
     const clientRequestToken = input.clientRequestToken ?? randomUUID();
-    const output = await this.#call('StartSession', options, (abortSignal) =>
-      this.client.send(new StartSessionCommand({
-        WorkGroup: input.workGroup,
-        Description: input.description,
-        EngineConfiguration: fromEngineConfiguration(input.engineConfiguration),
-        ExecutionRole: input.executionRole,
-        NotebookVersion: input.notebookVersion,
-        SessionIdleTimeoutInMinutes: input.sessionIdleTimeoutInMinutes,
-        ClientRequestToken: clientRequestToken,
-      }), { abortSignal }),
+    const output = await this.#call(
+      'StartSession',
+      options,
+      (abortSignal) =>
+        this.client.send(
+          new StartSessionCommand({
+            WorkGroup: input.workGroup,
+            Description: input.description,
+            EngineConfiguration: fromEngineConfiguration(input.engineConfiguration),
+            ExecutionRole: input.executionRole,
+            NotebookVersion: input.notebookVersion,
+            SessionIdleTimeoutInMinutes: input.sessionIdleTimeoutInMinutes,
+            ClientRequestToken: clientRequestToken,
+          }),
+          { abortSignal },
+        ),
       { workGroup: input.workGroup },
     );
     if (output.SessionId === undefined) {
@@ -209,24 +227,36 @@ export class SdkAthenaAdapter implements AthenaPort {
   async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
     // Same reason as StartSession: retried attempts must not run the code twice.
     const clientRequestToken = input.clientRequestToken ?? randomUUID();
-    const output = await this.#call('StartCalculationExecution', options, (abortSignal) =>
-      this.client.send(new StartCalculationExecutionCommand({
-        SessionId: input.sessionId,
-        CodeBlock: input.codeBlock,
-        Description: input.description,
-        ClientRequestToken: clientRequestToken,
-      }), { abortSignal }),
+    const output = await this.#call(
+      'StartCalculationExecution',
+      options,
+      (abortSignal) =>
+        this.client.send(
+          new StartCalculationExecutionCommand({
+            SessionId: input.sessionId,
+            CodeBlock: input.codeBlock,
+            Description: input.description,
+            ClientRequestToken: clientRequestToken,
+          }),
+          { abortSignal },
+        ),
       { sessionId: input.sessionId },
     );
     if (output.CalculationExecutionId === undefined) {
-      throw new AthenaError('unavailable', 'StartCalculationExecution', 'StartCalculationExecution answered without a calculation id');
+      throw new AthenaError(
+        'unavailable',
+        'StartCalculationExecution',
+        'StartCalculationExecution answered without a calculation id',
+      );
     }
     return { calculationExecutionId: output.CalculationExecutionId, state: toCalculationState(output.State) };
   }
 
   async getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
     const output = await this.#call('GetCalculationExecution', options, (abortSignal) =>
-      this.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+      this.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), {
+        abortSignal,
+      }),
     );
     return {
       calculationExecutionId: output.CalculationExecutionId ?? calculationExecutionId,
@@ -246,7 +276,9 @@ export class SdkAthenaAdapter implements AthenaPort {
 
   async getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
     const output = await this.#call('GetCalculationExecutionStatus', options, (abortSignal) =>
-      this.client.send(new GetCalculationExecutionStatusCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+      this.client.send(new GetCalculationExecutionStatusCommand({ CalculationExecutionId: calculationExecutionId }), {
+        abortSignal,
+      }),
     );
     return {
       calculationExecutionId,
@@ -257,19 +289,24 @@ export class SdkAthenaAdapter implements AthenaPort {
 
   async getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
     const output = await this.#call('GetCalculationExecutionCode', options, (abortSignal) =>
-      this.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+      this.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: calculationExecutionId }), {
+        abortSignal,
+      }),
     );
     return output.CodeBlock ?? '';
   }
 
   async listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
     const output = await this.#call('ListCalculationExecutions', options, (abortSignal) =>
-      this.client.send(new ListCalculationExecutionsCommand({
-        SessionId: input.sessionId,
-        StateFilter: input.stateFilter,
-        MaxResults: input.maxResults,
-        NextToken: input.nextToken,
-      }), { abortSignal }),
+      this.client.send(
+        new ListCalculationExecutionsCommand({
+          SessionId: input.sessionId,
+          StateFilter: input.stateFilter,
+          MaxResults: input.maxResults,
+          NextToken: input.nextToken,
+        }),
+        { abortSignal },
+      ),
     );
     return {
       calculations: (output.Calculations ?? []).map((summary) => ({
@@ -283,7 +320,9 @@ export class SdkAthenaAdapter implements AthenaPort {
 
   async stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
     const output = await this.#call('StopCalculationExecution', options, (abortSignal) =>
-      this.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), { abortSignal }),
+      this.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: calculationExecutionId }), {
+        abortSignal,
+      }),
     );
     return { state: toCalculationState(output.State) };
   }
@@ -293,14 +332,24 @@ export class SdkAthenaAdapter implements AthenaPort {
       this.client.send(new GetSessionEndpointCommand({ SessionId: sessionId }), { abortSignal }),
     );
     if (output.EndpointUrl === undefined || output.AuthToken === undefined) {
-      throw new AthenaError('unavailable', 'GetSessionEndpoint', 'GetSessionEndpoint answered without an endpoint URL or token');
+      throw new AthenaError(
+        'unavailable',
+        'GetSessionEndpoint',
+        'GetSessionEndpoint answered without an endpoint URL or token',
+      );
     }
-    return { endpointUrl: output.EndpointUrl, authToken: output.AuthToken, authTokenExpirationTime: output.AuthTokenExpirationTime };
+    return {
+      endpointUrl: output.EndpointUrl,
+      authToken: output.AuthToken,
+      authTokenExpirationTime: output.AuthTokenExpirationTime,
+    };
   }
 
   async listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions) {
     const output = await this.#call('ListWorkGroups', options, (abortSignal) =>
-      this.client.send(new ListWorkGroupsCommand({ MaxResults: input.maxResults, NextToken: input.nextToken }), { abortSignal }),
+      this.client.send(new ListWorkGroupsCommand({ MaxResults: input.maxResults, NextToken: input.nextToken }), {
+        abortSignal,
+      }),
     );
     return {
       workGroups: (output.WorkGroups ?? []).map(
@@ -343,7 +392,13 @@ export class SdkAthenaAdapter implements AthenaPort {
     const started = performance.now();
     try {
       const output = await send(options?.signal);
-      this.#onCall?.({ operation, outcome: 'ok', durationMs: performance.now() - started, attempts: output.$metadata.attempts ?? 1, ...target });
+      this.#onCall?.({
+        operation,
+        outcome: 'ok',
+        durationMs: performance.now() - started,
+        attempts: output.$metadata.attempts ?? 1,
+        ...target,
+      });
       return output;
     } catch (error) {
       const mapped = toAthenaError(operation, error);
@@ -385,7 +440,9 @@ export function toAthenaError(operation: AthenaOperation, error: unknown): Athen
  */
 function isWorkGroupNotFound(name: string, error: unknown): boolean {
   if (name !== 'InvalidRequestException' || !(error instanceof Error)) return false;
-  return /\bWorkGroup\b.*\bis not found\b/i.test(error.message) || /\bEngineVersion is not Spark\b/i.test(error.message);
+  return (
+    /\bWorkGroup\b.*\bis not found\b/i.test(error.message) || /\bEngineVersion is not Spark\b/i.test(error.message)
+  );
 }
 
 function toWorkGroupState(value: string | undefined): WorkGroupState | undefined {

@@ -46,7 +46,9 @@ export const IMMUTABLE_SESSION_FIELDS: readonly ImmutableSessionField[] = FIELDS
 );
 
 /** Fields GetSessionStatus cannot answer: selecting any of them on one session costs its GetSession. */
-export const DETAIL_CALL_FIELDS: ReadonlySet<string> = new Set(FIELDS.filter((field) => !SESSION_FIELD_SOURCES[field].statusCall));
+export const DETAIL_CALL_FIELDS: ReadonlySet<string> = new Set(
+  FIELDS.filter((field) => !SESSION_FIELD_SOURCES[field].statusCall),
+);
 
 export function immutableFieldsOf(details: SessionDetails): ImmutableSessionFields {
   const fields: Partial<ImmutableSessionFields> = {};

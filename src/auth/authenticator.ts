@@ -2,10 +2,10 @@
 // undefined when auth is off, in which case the gateway grants full access.
 import type { AuthSettings } from '../config.js';
 import type { Logger } from '../observability/logger.js';
-import type { Viewer } from './viewer.js';
 import { bearerToken } from './bearer-token.js';
 import { viewerFromClaims } from './claims.js';
 import { createJwtVerifier } from './jwt-verifier.js';
+import type { Viewer } from './viewer.js';
 
 /** RFC 7518 section 3.2: an HS256 key must have at least 256 bits. */
 const MIN_SECRET_BYTES = 32;
@@ -22,18 +22,27 @@ export interface AuthenticatorOptions {
   now?: (() => Date) | undefined;
 }
 
-export function createAuthenticator(settings: AuthSettings, options: AuthenticatorOptions = {}): Authenticator | undefined {
+export function createAuthenticator(
+  settings: AuthSettings,
+  options: AuthenticatorOptions = {},
+): Authenticator | undefined {
   if (settings.disabled) return undefined;
   const { logger } = options;
   if (settings.jwtSecret !== undefined && Buffer.byteLength(settings.jwtSecret, 'utf8') < MIN_SECRET_BYTES) {
-    logger?.warn(`AUTH_JWT_SECRET is shorter than ${MIN_SECRET_BYTES} bytes: HS256 tokens signed with it can be brute-forced. Use a longer random secret.`);
+    logger?.warn(
+      `AUTH_JWT_SECRET is shorter than ${MIN_SECRET_BYTES} bytes: HS256 tokens signed with it can be brute-forced. Use a longer random secret.`,
+    );
   }
   const verify = createJwtVerifier(settings, {
     now: options.now,
     onKeySourceError: (error) =>
-      logger?.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'JWKS could not be fetched; answering 503'),
+      logger?.warn(
+        { err: error instanceof Error ? { name: error.name, message: error.message } : String(error) },
+        'JWKS could not be fetched; answering 503',
+      ),
   });
-  const viewerForAuthorization = async (authorization: string | null | undefined) => viewerFromClaims(await verify(bearerToken(authorization)));
+  const viewerForAuthorization = async (authorization: string | null | undefined) =>
+    viewerFromClaims(await verify(bearerToken(authorization)));
   return {
     viewerForAuthorization,
     viewerFor: (request) => viewerForAuthorization(request.headers.get('authorization')),

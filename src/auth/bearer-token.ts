@@ -22,11 +22,17 @@ export function invalidTokenError(description: string): UnauthenticatedError {
 /** The token of `Authorization: Bearer <token>`; UNAUTHENTICATED when it is missing or not a bearer token. */
 export function bearerToken(authorization: string | null | undefined): string {
   if (authorization === null || authorization === undefined || authorization.trim() === '') {
-    throw new UnauthenticatedError('Authentication required: send `Authorization: Bearer <JWT>`.', MISSING_TOKEN_CHALLENGE);
+    throw new UnauthenticatedError(
+      'Authentication required: send `Authorization: Bearer <JWT>`.',
+      MISSING_TOKEN_CHALLENGE,
+    );
   }
   const token = BEARER.exec(authorization)?.[1];
   if (token === undefined) {
-    throw new UnauthenticatedError('Authentication required: the Authorization header must use the Bearer scheme.', MISSING_TOKEN_CHALLENGE);
+    throw new UnauthenticatedError(
+      'Authentication required: the Authorization header must use the Bearer scheme.',
+      MISSING_TOKEN_CHALLENGE,
+    );
   }
   if (token.length > MAX_TOKEN_LENGTH || !B64_TOKEN.test(token)) {
     throw invalidTokenError('the bearer token is malformed');

@@ -2,9 +2,9 @@
 // contract's: `scope` is a space-separated string, `workgroups` an array of names or ["*"],
 // `sub` the subject that audit lines name.
 import type { JWTPayload } from 'jose';
-import type { Viewer } from './viewer.js';
 import { invalidTokenError } from './bearer-token.js';
 import { CLOCK_TOLERANCE_SECONDS } from './jwt-verifier.js';
+import type { Viewer } from './viewer.js';
 
 /** Work groups are at most 128 characters, so a longer list entry is not a work group name. */
 const MAX_WORK_GROUP_NAME = 128;

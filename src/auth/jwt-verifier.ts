@@ -1,11 +1,12 @@
 // Verifies bearer JWTs with jose: HS256 with AUTH_JWT_SECRET, or RS256/ES256 with keys from
 // AUTH_JWKS_URL. The algorithms are pinned per key source, so a token cannot pick its own (no
 // `alg: none`, no HS256 signed with a public key), and `exp` is required.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+
 import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyOptions, jwtVerify } from 'jose';
 import type { AuthSettings } from '../config.js';
-import { invalidTokenError } from './bearer-token.js';
 import { ERROR_CODES } from '../errors.js';
+import { invalidTokenError } from './bearer-token.js';
 
 /**
  * Allowed clock skew between the token issuer and this process, applied to `exp` and `nbf`.
@@ -114,7 +115,8 @@ function toClientError(error: unknown): GraphQLError {
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return invalidTokenError('the token algorithm is not accepted');
-  if (error instanceof errors.JWSSignatureVerificationFailed) return invalidTokenError('the token signature is invalid');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return invalidTokenError('the token signature is invalid');
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return invalidTokenError('no signing key matches the token');
   }

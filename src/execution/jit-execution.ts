@@ -4,8 +4,16 @@
 // on its second execution: an application's queries run compiled from their second request,
 // while a stream of one-off documents (GraphiQL typing, a scanner) never pays for compilation.
 // Mutations and subscriptions keep graphql-js: they are rare, or long-lived and cheap per event.
-import { getOperationAST, getVariableValues, GraphQLError, type DocumentNode, type ExecutionArgs, type ExecutionResult, type Source } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  getOperationAST,
+  getVariableValues,
+  type Source,
+} from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 
 /** null: graphql-jit could not compile it, so graphql-js runs it. */
@@ -31,7 +39,9 @@ export function useJitForRepeatedQueries<Context extends Record<string, unknown>
     const operationKey = args.operationName ?? '';
     let entry = byOperation.get(operationKey);
     if (entry === undefined) {
-      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, { disablingCapturingStackErrors: true });
+      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined, {
+        disablingCapturingStackErrors: true,
+      });
       entry = isCompiledQuery(result) ? result : null;
       byOperation.set(operationKey, entry);
     }
@@ -47,7 +57,9 @@ export function useJitForRepeatedQueries<Context extends Record<string, unknown>
         // The executor of the first run: the same answer, status and words as then.
         if (variables === INVALID) return executeFn(executionArgs);
         const result = query.query(executionArgs.rootValue, executionArgs.contextValue, variables);
-        return isPromiseLike(result) ? result.then((settled) => locateErrors(settled, executionArgs.document)) : locateErrors(result, executionArgs.document);
+        return isPromiseLike(result)
+          ? result.then((settled) => locateErrors(settled, executionArgs.document))
+          : locateErrors(result, executionArgs.document);
       });
     },
   };
@@ -68,10 +80,13 @@ function withDefaults(args: ExecutionArgs): ExecutionArgs['variableValues'] | ty
   if (definitions.length === 0) return args.variableValues;
   const coerced = getVariableValues(args.schema, definitions, args.variableValues ?? {});
   if (coerced.errors !== undefined) return INVALID;
-  return definitions.some((definition) => definition.defaultValue !== undefined) ? coerced.coerced : args.variableValues;
+  return definitions.some((definition) => definition.defaultValue !== undefined)
+    ? coerced.coerced
+    : args.variableValues;
 }
 
-const isPromiseLike = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as { then?: unknown }).then === 'function';
+const isPromiseLike = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown }).then === 'function';
 
 /**
  * graphql-jit's errors carry `locations` but not the source positions that graphql-js errors
@@ -82,7 +97,13 @@ function locateErrors(result: ExecutionResult, document: DocumentNode): Executio
   const source = document.loc?.source;
   if (result.errors === undefined) return result;
   const errors = result.errors.map((error) => {
-    if (source === undefined || error.nodes !== undefined || error.positions !== undefined || error.locations === undefined) return error;
+    if (
+      source === undefined ||
+      error.nodes !== undefined ||
+      error.positions !== undefined ||
+      error.locations === undefined
+    )
+      return error;
     return new GraphQLError(error.message, {
       source,
       positions: error.locations.map((location) => offsetOf(source, location.line, location.column)),

@@ -2,7 +2,7 @@
 // writes make what they change stale on every replica before they answer. Whenever Redis cannot
 // help, the same call goes to this process's own caching port, the one a single replica uses, so
 // a replica without Redis behaves exactly as a gateway without REDIS_URL.
-import { immutableFieldsOf, type ImmutableSessionFields } from '../athena/session-fields.js';
+
 import type {
   AthenaPort,
   CallOptions,
@@ -18,6 +18,7 @@ import type {
   WorkGroupPage,
   WorkGroupSummary,
 } from '../athena/port.js';
+import { type ImmutableSessionFields, immutableFieldsOf } from '../athena/session-fields.js';
 import type { RedisLink } from './redis-link.js';
 import type { SharedReads } from './shared-reads.js';
 
@@ -103,7 +104,9 @@ export class FleetAthenaPort implements AthenaPort {
           return details;
         },
         // A GetSession answers the session's status as well.
-        alsoCaches: (details) => [[`status:${sessionId}`, { sessionId, status: details.status } satisfies SessionStatusResult]],
+        alsoCaches: (details) => [
+          [`status:${sessionId}`, { sessionId, status: details.status } satisfies SessionStatusResult],
+        ],
       },
       options?.signal,
       () => this.#local.getSession(sessionId, options),

@@ -2,7 +2,7 @@
 // nothing (one process, everything in memory), except the per-process ATHENA_RATE_LIMIT budget.
 import type { CachingAthenaPort } from '../athena/caching-port.js';
 import type { AthenaPort } from '../athena/port.js';
-import { redactRedisUrl, type FleetSettings } from '../config.js';
+import { type FleetSettings, redactRedisUrl } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { PollCoordination } from '../subscriptions/status-poller.js';
@@ -42,18 +42,28 @@ export class Fleet {
     this.link =
       redisUrl === undefined
         ? undefined
-        : new RedisLink({ url: redisUrl, keyPrefix, logger: options.logger, slowThresholdMs: () => this.#fleetPort?.slowRedisMs() ?? 250 });
+        : new RedisLink({
+            url: redisUrl,
+            keyPrefix,
+            logger: options.logger,
+            slowThresholdMs: () => this.#fleetPort?.slowRedisMs() ?? 250,
+          });
     if (this.link !== undefined && redisUrl !== undefined) {
       options.metrics?.watchRedis(() => this.link!.state, redactRedisUrl(redisUrl));
       this.pollCoordination = new RedisPollLeases(this.link, {
         intervalMs: options.subscriptionPollMs,
-        onError: (error) => options.logger?.debug({ err: error }, 'poller lease: Redis failed; this replica polls on its own'),
+        onError: (error) =>
+          options.logger?.debug({ err: error }, 'poller lease: Redis failed; this replica polls on its own'),
       });
     }
     this.#budget =
       rateLimitPerSecond === undefined
         ? undefined
-        : new UpstreamBudget({ perSecond: rateLimitPerSecond, link: this.link, onWait: options.metrics?.recordBudgetWait });
+        : new UpstreamBudget({
+            perSecond: rateLimitPerSecond,
+            link: this.link,
+            onWait: options.metrics?.recordBudgetWait,
+          });
   }
 
   /** The SDK adapter held to ATHENA_RATE_LIMIT, when set (under the resilient port, so every real call counts). */
@@ -73,7 +83,13 @@ export class Fleet {
       lookupBudgetMs: LOOKUP_BACKSTOP_MS,
       onEvent: this.#options.metrics?.recordSharedCacheEvent,
     });
-    this.#fleetPort = new FleetAthenaPort({ link: this.link, reads, direct: resilient, local: makeLocal, ttlMs: this.#options.cacheTtlMs });
+    this.#fleetPort = new FleetAthenaPort({
+      link: this.link,
+      reads,
+      direct: resilient,
+      local: makeLocal,
+      ttlMs: this.#options.cacheTtlMs,
+    });
     return this.#fleetPort;
   }
 

@@ -61,7 +61,9 @@ export class RedisPollLeases implements PollCoordination {
 
   publish(key: string, status: unknown): void {
     if (this.#link.state !== 'up') return;
-    this.#link.commands.publish(this.#link.key('poll', key), encode(status)).catch((error: unknown) => this.#onError?.(error));
+    this.#link.commands
+      .publish(this.#link.key('poll', key), encode(status))
+      .catch((error: unknown) => this.#onError?.(error));
   }
 
   listen(key: string, onStatus: (status: unknown) => void): () => void {
@@ -73,6 +75,8 @@ export class RedisPollLeases implements PollCoordination {
 
   resign(key: string): void {
     if (this.#link.state !== 'up') return;
-    this.#commands.fleetResign(this.#link.key('lease', key), this.#holder).catch((error: unknown) => this.#onError?.(error));
+    this.#commands
+      .fleetResign(this.#link.key('lease', key), this.#holder)
+      .catch((error: unknown) => this.#onError?.(error));
   }
 }

@@ -63,7 +63,11 @@ export class RedisLink {
       lazyConnect: false,
     };
     this.commands = new Redis(options.url, { ...settings, connectionName: 'athena-gateway' });
-    this.#subscriber = new Redis(options.url, { ...settings, connectionName: 'athena-gateway-sub', commandTimeout: undefined });
+    this.#subscriber = new Redis(options.url, {
+      ...settings,
+      connectionName: 'athena-gateway-sub',
+      commandTimeout: undefined,
+    });
     for (const connection of [this.commands, this.#subscriber]) {
       connection.on('ready', () => this.#update());
       connection.on('close', () => this.#update());
@@ -109,7 +113,10 @@ export class RedisLink {
     if (this.#lateInARow < SLOW_ANSWERS_BEFORE_BYPASS || performance.now() < this.#bypassUntil) return;
     this.#lateInARow = 0;
     this.#bypassUntil = performance.now() + this.#slowBypassMs;
-    this.#logger?.warn({ redis: this.#target, bypassMs: this.#slowBypassMs }, 'Redis is slow: this replica works on its own for a while');
+    this.#logger?.warn(
+      { redis: this.#target, bypassMs: this.#slowBypassMs },
+      'Redis is slow: this replica works on its own for a while',
+    );
   }
 
   key(...parts: string[]): string {
@@ -187,9 +194,17 @@ export class RedisLink {
     this.#state = next;
     // One line per transition, never per failed command.
     if (next === 'up') {
-      this.#logger?.info({ redis: this.#target }, previous === 'down' ? 'Redis is reachable again: replicas share their work' : 'Redis connected: replicas share their work');
+      this.#logger?.info(
+        { redis: this.#target },
+        previous === 'down'
+          ? 'Redis is reachable again: replicas share their work'
+          : 'Redis connected: replicas share their work',
+      );
     } else if (next === 'down' && !this.#closed) {
-      this.#logger?.warn({ redis: this.#target }, 'Redis is unreachable: this replica works on its own (in-process sharing and pollers) until it returns');
+      this.#logger?.warn(
+        { redis: this.#target },
+        'Redis is unreachable: this replica works on its own (in-process sharing and pollers) until it returns',
+      );
     }
     for (const listener of this.#listeners) listener(next);
   }

@@ -10,7 +10,7 @@
 //   was in flight still reaches those waiting for it, but is not cached.
 // - Whenever Redis cannot help (down, slow, an error), the read takes the caller's in-process path.
 import { randomUUID } from 'node:crypto';
-import { AthenaError, isAthenaError, type AthenaErrorKind, type AthenaOperation } from '../athena/port.js';
+import { AthenaError, type AthenaErrorKind, type AthenaOperation, isAthenaError } from '../athena/port.js';
 import { decode, encode } from './codec.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -117,10 +117,13 @@ export class SharedReads {
       const token = randomUUID();
       let reply: LookupReply;
       try {
-        reply = await this.#withinBudget(this.#commands.fleetLookup(gens.length, ...gens, base, this.#options.lockTtlMs, token), (late) => {
-          // Redis answered after the read went its own way: give up the lock it may have granted.
-          if (late?.[0] === 'lead') void this.#settle(gens, late[2], token, base, RETRY, []).catch(() => undefined);
-        });
+        reply = await this.#withinBudget(
+          this.#commands.fleetLookup(gens.length, ...gens, base, this.#options.lockTtlMs, token),
+          (late) => {
+            // Redis answered after the read went its own way: give up the lock it may have granted.
+            if (late?.[0] === 'lead') void this.#settle(gens, late[2], token, base, RETRY, []).catch(() => undefined);
+          },
+        );
       } catch {
         this.#record(read.cache, 'error');
         return fallback();
@@ -184,7 +187,14 @@ export class SharedReads {
     this.#link.commands.set(this.#link.key(cache, key), encode(value), 'PX', ttlMs).catch(() => undefined);
   }
 
-  async #lead<T>(read: SharedRead<T>, gens: string[], base: string, suffix: string, token: string, signal: AbortSignal | undefined): Promise<T> {
+  async #lead<T>(
+    read: SharedRead<T>,
+    gens: string[],
+    base: string,
+    suffix: string,
+    token: string,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     let value: T;
     try {
       value = await read.fetch(signal);
@@ -204,13 +214,35 @@ export class SharedReads {
     return value;
   }
 
-  #settle(gens: string[], suffix: string, token: string, base: string, message: string, entries: string[]): Promise<number> {
+  #settle(
+    gens: string[],
+    suffix: string,
+    token: string,
+    base: string,
+    message: string,
+    entries: string[],
+  ): Promise<number> {
     const channel = this.#link.key('done', token);
-    return this.#commands.fleetSettle(gens.length, ...gens, suffix, this.#options.ttlMs, token, base, channel, channel, message, ...entries);
+    return this.#commands.fleetSettle(
+      gens.length,
+      ...gens,
+      suffix,
+      this.#options.ttlMs,
+      token,
+      base,
+      channel,
+      channel,
+      message,
+      ...entries,
+    );
   }
 
   /** The message of the call `holder` leads; undefined when it did not come in time (the leader may have died). */
-  async #await(holder: string, operation: AthenaOperation, signal: AbortSignal | undefined): Promise<string | undefined> {
+  async #await(
+    holder: string,
+    operation: AthenaOperation,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
     if (holder === '') return undefined;
     const channel = this.#link.key('done', holder);
     let resolveMessage!: (message: string | undefined) => void;
@@ -228,7 +260,12 @@ export class SharedReads {
       throw new RedisUnusable('subscribe failed');
     }
     const timer = setTimeout(() => resolveMessage(undefined), this.#options.lockTtlMs);
-    const onAbort = () => rejectMessage(new AthenaError('aborted', operation, `${operation} abandoned: the caller went away before Athena answered`, { cause: signal?.reason }));
+    const onAbort = () =>
+      rejectMessage(
+        new AthenaError('aborted', operation, `${operation} abandoned: the caller went away before Athena answered`, {
+          cause: signal?.reason,
+        }),
+      );
     signal?.addEventListener('abort', onAbort, { once: true });
     const offState = this.#link.onStateChange((state) => {
       if (state !== 'up') rejectMessage(new RedisUnusable('Redis went away while waiting'));

@@ -3,7 +3,7 @@
 // by every replica; while Redis is unreachable each replica keeps to it alone (its insurance
 // limiter). A call over budget waits for the next free slot, within its caller's deadline, rather
 // than fail.
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AthenaError, type AthenaOperation, type AthenaPort, type CallOptions } from '../athena/port.js';
 import type { RedisLink } from './redis-link.js';
 
@@ -88,9 +88,14 @@ function operationOf(method: string): AthenaOperation {
 }
 
 function abandoned(operation: AthenaOperation, signal: AbortSignal): AthenaError {
-  return new AthenaError('aborted', operation, `${operation} abandoned while waiting for the upstream call budget (ATHENA_RATE_LIMIT)`, {
-    cause: signal.reason,
-  });
+  return new AthenaError(
+    'aborted',
+    operation,
+    `${operation} abandoned while waiting for the upstream call budget (ATHENA_RATE_LIMIT)`,
+    {
+      cause: signal.reason,
+    },
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined, operation: AthenaOperation): Promise<void> {

@@ -9,8 +9,8 @@
 // heap shares this process's RSS, which then peaked ~80 MB higher and stayed ~35 MB higher
 // (freed memory that the allocator keeps).
 import { spawn } from 'node:child_process';
-import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 
 /** Under the GraphQL path, so a proxy that forwards /graphql forwards the assets too. */
@@ -88,7 +88,14 @@ export class GraphiQLAssets {
         Object.fromEntries(
           (Object.keys(ASSETS) as AssetName[]).map((name) => {
             const { file, type, extension } = ASSETS[name];
-            return [name, { ...compressed[name], type, path: `${GRAPHIQL_ASSETS_PATH}${file}-${compressed[name].hash}.${extension}` }];
+            return [
+              name,
+              {
+                ...compressed[name],
+                type,
+                path: `${GRAPHIQL_ASSETS_PATH}${file}-${compressed[name].hash}.${extension}`,
+              },
+            ];
           }),
         ) as Record<AssetName, Asset>,
       (error: unknown) => {
@@ -104,7 +111,11 @@ export class GraphiQLAssets {
     const assets = await this.#load();
     // `<` escaped, so no option value can close the script element.
     const script = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
-    const workers = { editorWorkerService: assets.editorWorkerService.path, json: assets.jsonWorker.path, graphql: assets.graphqlWorker.path };
+    const workers = {
+      editorWorkerService: assets.editorWorkerService.path,
+      json: assets.jsonWorker.path,
+      graphql: assets.graphqlWorker.path,
+    };
     return `<!doctype html>
 <html lang="en">
   <head>
@@ -153,7 +164,12 @@ export class GraphiQLAssets {
           'x-content-type-options': 'nosniff',
         };
         if (encoding !== undefined) headers['content-encoding'] = encoding;
-        endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), { status: 200, headers }));
+        endResponse(
+          new fetchAPI.Response(request.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), {
+            status: 200,
+            headers,
+          }),
+        );
       },
     };
   }

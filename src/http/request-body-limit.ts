@@ -9,7 +9,10 @@ import { ERROR_CODES } from '../errors.js';
 
 const CONTENT_LENGTH = /^\d+$/;
 
-const tooLarge = () => new GraphQLError('Request body too large', { extensions: { http: { status: 413 }, code: ERROR_CODES.REQUEST_ENTITY_TOO_LARGE } });
+const tooLarge = () =>
+  new GraphQLError('Request body too large', {
+    extensions: { http: { status: 413 }, code: ERROR_CODES.REQUEST_ENTITY_TOO_LARGE },
+  });
 
 export function useRequestBodyLimit<Context extends Record<string, unknown>>(limitBytes: number): Plugin<Context> {
   return {
@@ -18,7 +21,9 @@ export function useRequestBodyLimit<Context extends Record<string, unknown>>(lim
       if (contentLength !== null) {
         // One non-negative integer only: a list of values is a request-smuggling attempt.
         if (!CONTENT_LENGTH.test(contentLength)) {
-          throw new GraphQLError('Content-Length header is invalid.', { extensions: { http: { status: 400 }, code: ERROR_CODES.BAD_REQUEST } });
+          throw new GraphQLError('Content-Length header is invalid.', {
+            extensions: { http: { status: 400 }, code: ERROR_CODES.BAD_REQUEST },
+          });
         }
         if (Number(contentLength) > limitBytes) throw tooLarge();
         return;
@@ -36,7 +41,15 @@ export function useRequestBodyLimit<Context extends Record<string, unknown>>(lim
             },
           }),
         );
-        return parse(new fetchAPI.Request(unlimited.url, { method: unlimited.method, headers: unlimited.headers, signal: unlimited.signal, body, duplex: 'half' } as RequestInit));
+        return parse(
+          new fetchAPI.Request(unlimited.url, {
+            method: unlimited.method,
+            headers: unlimited.headers,
+            signal: unlimited.signal,
+            body,
+            duplex: 'half',
+          } as RequestInit),
+        );
       });
     },
   };

@@ -13,7 +13,10 @@ export function createHttpServer(listener: RequestListener, timeouts: HttpServer
       keepAliveTimeout: timeouts.idleTimeoutMs,
       // How often Node looks for requests past their timeouts: often enough that a timeout holds
       // to within a fraction of itself, instead of up to 30 s late.
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4))),
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4)),
+      ),
     },
     listener,
   );

@@ -14,14 +14,20 @@
 // and the socket closes when the token expires), the message size, and how many operations one
 // socket may keep running.
 import type { IncomingMessage, Server } from 'node:http';
-import { GraphQLError, parse, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import {
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  parse,
+} from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
-import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { MAX_REQUEST_BODY_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../security/limits.js';
-import { getSchema } from '../schema/index.js';
-import { viewerForOf, type Gateway } from '../gateway.js';
 import { ERROR_CODES } from '../errors.js';
+import { type Gateway, viewerForOf } from '../gateway.js';
+import { getSchema } from '../schema/index.js';
+import { MAX_REQUEST_BODY_BYTES, MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../security/limits.js';
 
 export interface WebSocketOptions {
   /**
@@ -94,9 +100,15 @@ const NOT_FORWARDED = new Set([
   'accept',
 ]);
 
-export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options: WebSocketOptions = {}): AttachedWebSocketServer {
+export function attachWebSocketServer(
+  httpServer: Server,
+  yoga: Gateway,
+  options: WebSocketOptions = {},
+): AttachedWebSocketServer {
   const anyOrigin = (options.allowedOrigins ?? []).includes('*');
-  const allowedOrigins = new Set((options.allowedOrigins ?? []).filter((origin) => origin !== '*').map(normalizeOrigin));
+  const allowedOrigins = new Set(
+    (options.allowedOrigins ?? []).filter((origin) => origin !== '*').map(normalizeOrigin),
+  );
   const viewerFor = viewerForOf(yoga);
   const webSocketServer = new WebSocketServer({
     server: httpServer,
@@ -128,7 +140,9 @@ export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options
         if (viewerFor === undefined) return true;
         const state = stateOf(ctx);
         try {
-          const viewer = await viewerFor(new Request(requestUrl(ctx.extra.request), requestInit(ctx, 'connection', new AbortController().signal)));
+          const viewer = await viewerFor(
+            new Request(requestUrl(ctx.extra.request), requestInit(ctx, 'connection', new AbortController().signal)),
+          );
           if (viewer.expiresAt !== undefined) {
             const close = () => ctx.extra.socket.close(WEBSOCKET_CLOSE.unauthorized, 'Token expired');
             const remainingMs = viewer.expiresAt.getTime() - Date.now();
@@ -161,11 +175,16 @@ export function attachWebSocketServer(httpServer: Server, yoga: Gateway, options
           variables: payload.variables ?? undefined,
           extensions: payload.extensions ?? undefined,
         });
-        const operation: RelayedOperation = { url: requestUrl(ctx.extra.request), init: requestInit(ctx, 'operation', controller.signal, body), controller };
+        const operation: RelayedOperation = {
+          url: requestUrl(ctx.extra.request),
+          init: requestInit(ctx, 'operation', controller.signal, body),
+          controller,
+        };
         return { schema: getSchema(), document: RELAY_DOCUMENT, contextValue: operation };
       },
       // The relayed results are already formatted (onNext below sends them unchanged), hence the cast.
-      subscribe: (args) => relay(yoga, args.contextValue as RelayedOperation) as unknown as AsyncGenerator<ExecutionResult>,
+      subscribe: (args) =>
+        relay(yoga, args.contextValue as RelayedOperation) as unknown as AsyncGenerator<ExecutionResult>,
       onComplete: (ctx, id) => finish(ctx, id),
       onClose: (ctx) => {
         const state = sockets.get(ctx);
@@ -252,7 +271,9 @@ function relay(yoga: Gateway, operation: RelayedOperation): AsyncIterableIterato
           // Refused before any stream (401, 403, 413...): yoga answered JSON errors.
           const body = (await response.json().catch(() => ({}))) as { errors?: GraphQLFormattedError[] };
           await end();
-          throw new OperationRefused(body.errors ?? [{ message: 'Unexpected error.', extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } }]);
+          throw new OperationRefused(
+            body.errors ?? [{ message: 'Unexpected error.', extensions: { code: ERROR_CODES.INTERNAL_SERVER_ERROR } }],
+          );
         }
         reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         if (done) await reader.cancel().catch(() => undefined);
@@ -263,7 +284,7 @@ function relay(yoga: Gateway, operation: RelayedOperation): AsyncIterableIterato
         if (event.event !== 'next') continue;
         const result = JSON.parse(event.data) as FormattedExecutionResult;
         // Refused before execution (auth, parse, validation, limits): no data, and no error at a field.
-        if (first && !('data' in result) && result.errors !== undefined && result.errors.every((error) => error.path === undefined)) {
+        if (first && !('data' in result) && result.errors?.every((error) => error.path === undefined)) {
           await end();
           throw new OperationRefused(result.errors);
         }
@@ -303,7 +324,12 @@ function normalizeOrigin(origin: string): string {
  * token, since they cannot set headers on a WebSocket) taking precedence, and a signal that aborts
  * when the operation completes or the socket closes.
  */
-function requestInit(ctx: SocketContext, kind: 'connection' | 'operation', signal: AbortSignal, body?: string): RequestInit {
+function requestInit(
+  ctx: SocketContext,
+  kind: 'connection' | 'operation',
+  signal: AbortSignal,
+  body?: string,
+): RequestInit {
   const upgrade = ctx.extra.request;
   const headers = new Headers();
   for (const [name, value] of Object.entries(upgrade.headers)) {

@@ -19,7 +19,8 @@ export class OperationDeadlines {
   readonly #armed = new WeakMap<Request, Armed>();
 
   constructor(timeoutMs: number) {
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+      throw new RangeError(`timeoutMs must be positive, got ${timeoutMs}`);
     this.timeoutMs = timeoutMs;
   }
 
@@ -41,9 +42,13 @@ export class OperationDeadlines {
       controller.abort(client.reason);
       return controller.signal;
     }
-    client?.addEventListener('abort', () => controller.abort(client.reason ?? new DOMException('The client went away', 'AbortError')), {
-      once: true,
-    });
+    client?.addEventListener(
+      'abort',
+      () => controller.abort(client.reason ?? new DOMException('The client went away', 'AbortError')),
+      {
+        once: true,
+      },
+    );
     const timer = setTimeout(() => {
       this.#armed.delete(request);
       controller.abort(deadlineExceeded(this.timeoutMs));

@@ -55,9 +55,7 @@ export function workGroupNotFound(workGroup: string): AthenaError {
 }
 
 export function calculationNotFound(calculationExecutionId: string): AthenaError {
-  return new AthenaError(
-    'ResourceNotFoundException',
-    `Calculation ${calculationExecutionId} not found`,
-    { ResourceName: calculationExecutionId },
-  );
+  return new AthenaError('ResourceNotFoundException', `Calculation ${calculationExecutionId} not found`, {
+    ResourceName: calculationExecutionId,
+  });
 }

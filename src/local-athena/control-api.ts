@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 import type { CallCounter } from './call-counter.js';
-import { INJECTED_ERRORS } from './fault-injector.js';
 import type { FaultInjector, FaultSpec, FaultTarget } from './fault-injector.js';
+import { INJECTED_ERRORS } from './fault-injector.js';
 import { ATHENA_OPERATION_NAMES } from './operation-names.js';
 
 /**

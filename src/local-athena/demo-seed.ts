@@ -1,7 +1,11 @@
 import { createSeededRandom } from './prng.js';
-import { PYSPARK_3_ENGINE_VERSION, SPARK_35_ENGINE_VERSION, SQL_ENGINE_VERSION } from './session-model.js';
-import { isSparkConnectEngineVersion } from './session-model.js';
 import type { SessionState, SessionView, WorkGroupState } from './session-model.js';
+import {
+  isSparkConnectEngineVersion,
+  PYSPARK_3_ENGINE_VERSION,
+  SPARK_35_ENGINE_VERSION,
+  SQL_ENGINE_VERSION,
+} from './session-model.js';
 import type { SessionSeed, SessionStore } from './session-store.js';
 
 /**
@@ -301,10 +305,16 @@ export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): Dem
 
 const CALCULATION_CHOICES: readonly { description: string; code: string }[] = [
   { description: 'Row count of the raw events', code: "spark.table('raw.events').count()" },
-  { description: 'Daily revenue aggregate', code: "df = spark.table('sales.orders')\ndf.groupBy('order_date').sum('amount').show()" },
+  {
+    description: 'Daily revenue aggregate',
+    code: "df = spark.table('sales.orders')\ndf.groupBy('order_date').sum('amount').show()",
+  },
   { description: 'Write features to Iceberg', code: "features.writeTo('ml.features').overwritePartitions()" },
   { description: 'Schema check', code: "spark.table('raw.events').printSchema()" },
-  { description: 'Deduplicate customers', code: "customers.dropDuplicates(['email']).write.mode('overwrite').saveAsTable('clean.customers')" },
+  {
+    description: 'Deduplicate customers',
+    code: "customers.dropDuplicates(['email']).write.mode('overwrite').saveAsTable('clean.customers')",
+  },
   { description: 'Validate input', code: "if df.count() == 0:\n    raise ValueError('no input rows')" },
 ];
 

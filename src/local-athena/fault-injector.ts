@@ -1,5 +1,5 @@
-import { isAthenaOperationName } from './operation-names.js';
 import type { AthenaOperationName } from './operation-names.js';
+import { isAthenaOperationName } from './operation-names.js';
 import { createSeededRandom } from './prng.js';
 
 /**
@@ -96,8 +96,7 @@ export class FaultInjector {
   decide(operation: string): FaultDecision {
     const own = isAthenaOperationName(operation) ? this.faultsByTarget.get(operation) : undefined;
     const everyOperation = this.faultsByTarget.get('*');
-    const latencyMs =
-      this.globalLatency + (everyOperation?.latencyMs ?? 0) + (own?.latencyMs ?? 0);
+    const latencyMs = this.globalLatency + (everyOperation?.latencyMs ?? 0) + (own?.latencyMs ?? 0);
     for (const fault of [own, everyOperation]) {
       if (fault && this.fires(fault)) {
         return { latencyMs, error: fault.error, message: fault.message };

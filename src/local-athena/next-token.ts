@@ -1,8 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import { invalidRequest } from './athena-error.js';
-import { SESSION_STATES } from './session-model.js';
 import type { SessionState } from './session-model.js';
+import { SESSION_STATES } from './session-model.js';
 import type { SessionPosition } from './session-store.js';
 
 /**
@@ -42,8 +42,7 @@ interface TokenPayload {
 const processTokenKey = randomBytes(32);
 
 export const INVALID_NEXT_TOKEN_MESSAGE = 'The NextToken provided is invalid';
-export const MISMATCHED_NEXT_TOKEN_MESSAGE =
-  'The NextToken was issued for a different WorkGroup or StateFilter';
+export const MISMATCHED_NEXT_TOKEN_MESSAGE = 'The NextToken was issued for a different WorkGroup or StateFilter';
 
 export class NextTokenCodec {
   private readonly key: Buffer;
@@ -88,7 +87,14 @@ export class NextTokenCodec {
 
   /** ListCalculationExecutions: a (submission time, id) position bound to the session and filter. */
   encodeCalculationPosition(scope: CalculationTokenScope, position: CalculationPosition): string {
-    return this.seal({ v: 1, k: 'calculations', s: scope.sessionId, f: scope.stateFilter ?? null, t: position.submittedAt, i: position.calculationExecutionId });
+    return this.seal({
+      v: 1,
+      k: 'calculations',
+      s: scope.sessionId,
+      f: scope.stateFilter ?? null,
+      t: position.submittedAt,
+      i: position.calculationExecutionId,
+    });
   }
 
   decodeCalculationPosition(token: string, scope: CalculationTokenScope): CalculationPosition {

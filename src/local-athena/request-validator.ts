@@ -1,5 +1,5 @@
-import { OPERATIONS, violations } from '../athena-model/index.js';
 import type { OperationName, ShapeName, Violation } from '../athena-model/index.js';
+import { OPERATIONS, violations } from '../athena-model/index.js';
 import { invalidRequest } from './athena-error.js';
 
 /**
@@ -40,8 +40,7 @@ export function formatViolation({ path, value, constraint }: Violation): string 
 
 export function throwIfViolations(found: readonly Violation[]): void {
   if (found.length === 0) return;
-  const heading =
-    found.length === 1 ? '1 validation error detected: ' : `${found.length} validation errors detected: `;
+  const heading = found.length === 1 ? '1 validation error detected: ' : `${found.length} validation errors detected: `;
   throw invalidRequest(heading + found.map(formatViolation).join('; '));
 }
 

@@ -44,27 +44,27 @@
  * - Demo sessions are pinned (no timer-driven transitions) and never idle out.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { AthenaError } from './athena-error.js';
 import { CallCounter } from './call-counter.js';
-import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { handleControlRequest } from './control-api.js';
 import { seedDemoData } from './demo-seed.js';
-import { FaultInjector } from './fault-injector.js';
 import type { FaultDecision } from './fault-injector.js';
+import { FaultInjector } from './fault-injector.js';
 import { NextTokenCodec } from './next-token.js';
-import { isAthenaOperationName } from './operation-names.js';
 import type { AthenaOperationName } from './operation-names.js';
+import { isAthenaOperationName } from './operation-names.js';
+import { getCalculationExecutionOperation } from './operations/get-calculation-execution.js';
 import { getCalculationExecutionCodeOperation } from './operations/get-calculation-execution-code.js';
 import { getCalculationExecutionStatusOperation } from './operations/get-calculation-execution-status.js';
-import { getCalculationExecutionOperation } from './operations/get-calculation-execution.js';
+import { getSessionOperation } from './operations/get-session.js';
 import { getSessionEndpointOperation } from './operations/get-session-endpoint.js';
 import { getSessionStatusOperation } from './operations/get-session-status.js';
-import { getSessionOperation } from './operations/get-session.js';
 import { getWorkGroupOperation } from './operations/get-work-group.js';
 import { listCalculationExecutionsOperation } from './operations/list-calculation-executions.js';
 import { listSessionsOperation } from './operations/list-sessions.js';
@@ -151,12 +151,7 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   const payload = JSON.stringify(body);
   response.writeHead(status, {
@@ -168,7 +163,11 @@ function sendJson(
   response.end(payload);
 }
 
-function sendAthenaError(response: ServerResponse, error: AthenaError, extraHeaders: Record<string, string> = {}): void {
+function sendAthenaError(
+  response: ServerResponse,
+  error: AthenaError,
+  extraHeaders: Record<string, string> = {},
+): void {
   sendJson(response, error.httpStatus, error.toWireBody(), {
     'x-amzn-errortype': error.type,
     ...extraHeaders,
@@ -232,9 +231,7 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
       sendAthenaError(response, new AthenaError('UnknownOperationException', 'Missing X-Amz-Target header'));
       return;
     }
-    const operationName = targetText.startsWith(TARGET_PREFIX)
-      ? targetText.slice(TARGET_PREFIX.length)
-      : targetText;
+    const operationName = targetText.startsWith(TARGET_PREFIX) ? targetText.slice(TARGET_PREFIX.length) : targetText;
     // Counted on arrival: by the time the client sees any answer, the count includes this call.
     calls.record(operationName);
 
@@ -243,10 +240,15 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
       bodyText = await readBody(request);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendJson(response, 413, { __type: 'SerializationException', Message: 'Request body is too large' }, {
-          'x-amzn-errortype': 'SerializationException',
-          connection: 'close',
-        });
+        sendJson(
+          response,
+          413,
+          { __type: 'SerializationException', Message: 'Request body is too large' },
+          {
+            'x-amzn-errortype': 'SerializationException',
+            connection: 'close',
+          },
+        );
       } else {
         request.socket.destroy();
       }
@@ -258,10 +260,7 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
         ? OPERATIONS.get(operationName)
         : undefined;
     if (!operation) {
-      sendAthenaError(
-        response,
-        new AthenaError('UnknownOperationException', `Unknown operation ${targetText}`),
-      );
+      sendAthenaError(response, new AthenaError('UnknownOperationException', `Unknown operation ${targetText}`));
       return;
     }
 
@@ -289,10 +288,7 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
       return;
     }
     if (!isJsonObject(input)) {
-      sendAthenaError(
-        response,
-        new AthenaError('SerializationException', 'The request body must be a JSON object'),
-      );
+      sendAthenaError(response, new AthenaError('SerializationException', 'The request body must be a JSON object'));
       return;
     }
     const result = operation.handle(input, context);
@@ -339,9 +335,14 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
       sendJson(response, 200, { service: 'local-athena', protocol: 'awsJson1_1', targetPrefix: TARGET_PREFIX });
       return;
     }
-    sendJson(response, 404, { __type: 'UnknownOperationException', Message: `No route for ${request.method} ${url.pathname}` }, {
-      'x-amzn-errortype': 'UnknownOperationException',
-    });
+    sendJson(
+      response,
+      404,
+      { __type: 'UnknownOperationException', Message: `No route for ${request.method} ${url.pathname}` },
+      {
+        'x-amzn-errortype': 'UnknownOperationException',
+      },
+    );
   }
 
   const server: Server = createServer((request, response) => {

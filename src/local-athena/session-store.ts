@@ -7,6 +7,7 @@ import {
   sessionNotFound,
   workGroupNotFound,
 } from './athena-error.js';
+import type { CalculationRecord } from './calculation-record.js';
 import {
   calculationDpuMillis,
   calculationEndsAt,
@@ -16,19 +17,8 @@ import {
   outcomeOfCode,
   TERMINAL_CALCULATION_STATES,
 } from './calculation-record.js';
-import type { CalculationRecord } from './calculation-record.js';
-import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
-import {
-  ACTIVE_SESSION_STATES,
-  DEFAULT_LIFECYCLE_TIMINGS,
-  INACTIVE_SESSION_STATES,
-  isSparkConnectEngineVersion,
-  isSparkEngineVersion,
-  PYSPARK_3_ENGINE_VERSION,
-  SESSION_STATES,
-  SPARK_35_ENGINE_VERSION,
-} from './session-model.js';
+import { systemClock } from './clock.js';
 import type {
   CalculationState,
   CalculationView,
@@ -43,6 +33,16 @@ import type {
   Tag,
   WorkGroupSettings,
   WorkGroupView,
+} from './session-model.js';
+import {
+  ACTIVE_SESSION_STATES,
+  DEFAULT_LIFECYCLE_TIMINGS,
+  INACTIVE_SESSION_STATES,
+  isSparkConnectEngineVersion,
+  isSparkEngineVersion,
+  PYSPARK_3_ENGINE_VERSION,
+  SESSION_STATES,
+  SPARK_35_ENGINE_VERSION,
 } from './session-model.js';
 
 /**
@@ -317,8 +317,7 @@ export class SessionStore {
       creationTime: settings.creationTime ?? this.clock.now(),
       engineVersion: settings.engineVersion ?? DEFAULT_ENGINE_VERSION,
       executionRole:
-        settings.executionRole ??
-        `arn:aws:iam::123456789012:role/service-role/AWSAthenaSparkExecutionRole-${name}`,
+        settings.executionRole ?? `arn:aws:iam::123456789012:role/service-role/AWSAthenaSparkExecutionRole-${name}`,
       outputLocation: settings.outputLocation ?? `s3://local-athena-results/${name}/`,
       encryptionConfiguration: settings.encryptionConfiguration,
     };
@@ -389,9 +388,7 @@ export class SessionStore {
         sessionIdleTimeoutInMinutes: idleMinutes,
         encryptionConfiguration: seed.encryptionConfiguration ?? workGroup.encryptionConfiguration,
       },
-      monitoringConfiguration: seed.monitoringConfiguration
-        ? structuredClone(seed.monitoringConfiguration)
-        : undefined,
+      monitoringConfiguration: seed.monitoringConfiguration ? structuredClone(seed.monitoringConfiguration) : undefined,
       tags: (seed.tags ?? []).map((tag) => ({ ...tag })),
       state,
       stateChangeReason: seed.stateChangeReason,
@@ -489,8 +486,7 @@ export class SessionStore {
     const last = page[page.length - 1];
     return {
       sessions: page.map((record) => this.toView(record)),
-      nextPosition:
-        hasMore && last ? { startDateTime: last.startDateTime, sessionId: last.sessionId } : undefined,
+      nextPosition: hasMore && last ? { startDateTime: last.startDateTime, sessionId: last.sessionId } : undefined,
     };
   }
 
@@ -533,8 +529,7 @@ export class SessionStore {
     const now = this.clock.now();
     const workGroup = workGroupEntry.view;
     const sessionId = this.newId();
-    const idleMinutes =
-      parameters.sessionIdleTimeoutInMinutes ?? this.timings.defaultIdleTimeoutMinutes;
+    const idleMinutes = parameters.sessionIdleTimeoutInMinutes ?? this.timings.defaultIdleTimeoutMinutes;
     const engine = parameters.engineConfiguration;
     const record: SessionRecord = {
       sessionId,
@@ -638,9 +633,7 @@ export class SessionStore {
       runningAt,
       completesAt: runningAt + this.timings.calculationMs,
       outcome: outcomeOfCode(parameters.codeBlock),
-      dpus:
-        session.engineConfiguration.coordinatorDpuSize +
-        session.engineConfiguration.defaultExecutorDpuSize,
+      dpus: session.engineConfiguration.coordinatorDpuSize + session.engineConfiguration.defaultExecutorDpuSize,
       canceledAt: undefined,
       cancelEndsAt: undefined,
       stoppedAt: undefined,
@@ -684,7 +677,8 @@ export class SessionStore {
     let index = 0;
     if (query.after) {
       const after = query.after;
-      while (index < ordered.length && compareCalculationOrder(ordered[index] as CalculationRecord, after) <= 0) index += 1;
+      while (index < ordered.length && compareCalculationOrder(ordered[index] as CalculationRecord, after) <= 0)
+        index += 1;
     }
     const page: CalculationRecord[] = [];
     let hasMore = false;
@@ -718,7 +712,8 @@ export class SessionStore {
       throw new Error(`addCalculation: calculation ${calculationExecutionId} already exists`);
     }
     const submittedAt = toMillis(seed.submittedAt);
-    const runningAt = submittedAt + (seed.waitMs ?? this.timings.calculationCreatingMs + this.timings.calculationQueuedMs);
+    const runningAt =
+      submittedAt + (seed.waitMs ?? this.timings.calculationCreatingMs + this.timings.calculationQueuedMs);
     const calculation: CalculationRecord = {
       calculationExecutionId,
       sessionId: session.sessionId,
@@ -797,9 +792,7 @@ export class SessionStore {
   }
 
   private matchesFilter(record: SessionRecord, stateFilter: SessionState | undefined): boolean {
-    return stateFilter === undefined
-      ? ACTIVE_SESSION_STATES.has(record.state)
-      : record.state === stateFilter;
+    return stateFilter === undefined ? ACTIVE_SESSION_STATES.has(record.state) : record.state === stateFilter;
   }
 
   private nextTransition(record: SessionRecord): PendingTransition | undefined {
@@ -845,12 +838,7 @@ export class SessionStore {
     }
   }
 
-  private enterState(
-    record: SessionRecord,
-    state: SessionState,
-    at: number,
-    reason: string | undefined,
-  ): void {
+  private enterState(record: SessionRecord, state: SessionState, at: number, reason: string | undefined): void {
     // TERMINATING -> TERMINATED keeps the reason that started the termination.
     const keepReason = state === 'TERMINATED' && record.state === 'TERMINATING';
     record.stateChangeReason = reason ?? (keepReason ? record.stateChangeReason : undefined);
@@ -945,7 +933,5 @@ export class SessionStore {
 
 function definedOnly<T extends object>(partial: Partial<T> | undefined): Partial<T> {
   if (!partial) return {};
-  return Object.fromEntries(
-    Object.entries(partial).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

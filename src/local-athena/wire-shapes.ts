@@ -1,4 +1,3 @@
-import { isSparkEngineVersion } from './session-model.js';
 import type {
   CalculationView,
   EngineConfiguration,
@@ -7,6 +6,7 @@ import type {
   SessionView,
   WorkGroupView,
 } from './session-model.js';
+import { isSparkEngineVersion } from './session-model.js';
 
 /**
  * Domain views -> AWS JSON 1.1 response members (PascalCase). Timestamps go out as epoch

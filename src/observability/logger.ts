@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { LogLevel } from '../config.js';
 
 export type { Logger };
@@ -9,20 +9,38 @@ export interface LoggerOptions {
 }
 
 /** Structured JSON logs on stdout. Authorization headers and tokens are never logged. */
-export function createLogger(level: LogLevel, destination?: DestinationStream, loggerOptions: LoggerOptions = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  loggerOptions: LoggerOptions = {},
+): Logger {
   const options = {
     level,
     base: { service: 'athena-sessions-gateway' },
     timestamp: pino.stdTimeFunctions.isoTime,
     // authToken: the Spark Connect endpoint's token (Session.endpoint), should any object carrying it be logged.
-    redact: { paths: ['*.authorization', '*.headers.authorization', 'token', '*.token', 'authToken', '*.authToken', '*.AuthToken'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        '*.authorization',
+        '*.headers.authorization',
+        'token',
+        '*.token',
+        'authToken',
+        '*.authToken',
+        '*.AuthToken',
+      ],
+      censor: '[redacted]',
+    },
   };
   if (loggerOptions.pretty === true && destination === undefined) {
     // The per-operation lines carry their facts as fields; pretty-printed, they read as one line each.
     return pino({
       ...options,
       base: undefined,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true },
+      },
     });
   }
   // Tests pass a destination to read the lines the gateway really writes.

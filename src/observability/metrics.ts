@@ -1,6 +1,6 @@
 // Prometheus metrics of one gateway, in a registry of its own: several gateways in one process
 // (tests, embedding) never collide, and nothing depends on prom-client's global registry.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AthenaOperation } from '../athena/port.js';
 import type { BreakerState, RejectionReason, ResilienceState } from '../athena/resilient-port.js';
 import type { UpstreamCallEvent } from '../athena/sdk-adapter.js';
@@ -146,7 +146,7 @@ export class GatewayMetrics {
     });
     this.#sharedCacheEvents = new Counter({
       name: 'gateway_shared_cache_events_total',
-      help: 'Reads through Redis shared by the replicas: hit (answered from Redis), miss (this replica called Athena), shared (joined another replica\'s call in flight), error (Redis failed or was too slow; the in-process path answered).',
+      help: "Reads through Redis shared by the replicas: hit (answered from Redis), miss (this replica called Athena), shared (joined another replica's call in flight), error (Redis failed or was too slow; the in-process path answered).",
       labelNames: ['cache', 'outcome'],
       registers,
     });

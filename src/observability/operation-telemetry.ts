@@ -2,12 +2,12 @@
 // that the client may choose (x-request-id) and always gets back. Headers, variables and the query
 // text are never logged: they may carry bearer tokens and other secrets.
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { type ExecutionResult, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 import type { Logger } from './logger.js';
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from './metrics.js';
-import { runInRequestScope, type RequestScope } from './request-scope.js';
-import { ERROR_CODES } from '../errors.js';
+import { type RequestScope, runInRequestScope } from './request-scope.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -97,17 +97,31 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
       if (record !== undefined) record.graphql = true;
     },
     onExecute({ args }) {
-      describeOperation(records.get((args.contextValue as { request: Request }).request), args.document, args.operationName);
+      describeOperation(
+        records.get((args.contextValue as { request: Request }).request),
+        args.document,
+        args.operationName,
+      );
     },
     onSubscribe({ args }) {
-      describeOperation(records.get((args.contextValue as { request: Request }).request), args.document, args.operationName);
+      describeOperation(
+        records.get((args.contextValue as { request: Request }).request),
+        args.document,
+        args.operationName,
+      );
     },
     onResultProcess({ request, result, setResult }) {
       const record = records.get(request);
       if (record === undefined) return;
       if (isAsyncIterable(result)) {
         record.streaming = true;
-        setResult(tap(result, (value) => collect(record, value), () => finish(record)));
+        setResult(
+          tap(
+            result,
+            (value) => collect(record, value),
+            () => finish(record),
+          ),
+        );
         return;
       }
       for (const single of Array.isArray(result) ? result : [result]) collect(record, single);
@@ -123,7 +137,11 @@ export function useOperationTelemetry(options: OperationTelemetryOptions): Plugi
   };
 }
 
-function describeOperation(record: OperationRecord | undefined, document: Parameters<typeof getOperationAST>[0], operationName: string | null | undefined): void {
+function describeOperation(
+  record: OperationRecord | undefined,
+  document: Parameters<typeof getOperationAST>[0],
+  operationName: string | null | undefined,
+): void {
   if (record === undefined) return;
   // Named by the operation that runs, and only once it validated: a name a client merely claims
   // (`operationName` of a document that does not define it, or one that does not validate) would

@@ -32,7 +32,12 @@ export function useOperationalEndpoints(options: OperationalEndpointsOptions): P
         return;
       }
       return options.metrics.render().then(({ contentType, body }) => {
-        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' } }));
+        endResponse(
+          new fetchAPI.Response(body, {
+            status: 200,
+            headers: { 'content-type': contentType, 'cache-control': 'no-store' },
+          }),
+        );
       });
     },
   };

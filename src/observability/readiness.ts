@@ -1,7 +1,7 @@
 // Whether this instance should get traffic: it accepts work (not shutting down), its circuit
 // breaker is not open, and, when probing is on, the last probe reached Athena. Liveness (/health)
 // is separate on purpose: a gateway cut off from Athena is alive and must not be restarted for it.
-import { isAthenaError, type AthenaPort } from '../athena/port.js';
+import { type AthenaPort, isAthenaError } from '../athena/port.js';
 import type { BreakerState } from '../athena/resilient-port.js';
 
 export type UpstreamReachability = 'unknown' | 'reachable' | 'unreachable';
@@ -128,7 +128,12 @@ export function athenaProbe(port: AthenaPort): (signal: AbortSignal) => Promise<
     try {
       await port.getSessionStatus(PROBE_SESSION_ID, { signal });
     } catch (error) {
-      if (isAthenaError(error, 'not-found') || isAthenaError(error, 'invalid-request') || isAthenaError(error, 'throttled')) return;
+      if (
+        isAthenaError(error, 'not-found') ||
+        isAthenaError(error, 'invalid-request') ||
+        isAthenaError(error, 'throttled')
+      )
+        return;
       throw error;
     }
   };

@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { ResilienceEvent, ResilienceState } from '../athena/resilient-port.js';
 import type { UpstreamCallEvent } from '../athena/sdk-adapter.js';
 import type { Logger } from './logger.js';
-import { GatewayMetrics, type CacheEvent, type GatewayMetricsOptions } from './metrics.js';
+import { type CacheEvent, GatewayMetrics, type GatewayMetricsOptions } from './metrics.js';
 import { useOperationTelemetry } from './operation-telemetry.js';
 import { currentRequestScope } from './request-scope.js';
 import type { Tracing } from './tracing.js';
@@ -45,7 +45,8 @@ export class GatewayTelemetry {
     }
     this.metrics.countBreakerTransition(event.state);
     const line = { breaker: event.state, previous: event.previous };
-    if (event.state === 'open') this.#logger?.warn(line, 'circuit breaker opened: Athena keeps failing, calls fail fast for a while');
+    if (event.state === 'open')
+      this.#logger?.warn(line, 'circuit breaker opened: Athena keeps failing, calls fail fast for a while');
     else this.#logger?.info(line, `circuit breaker ${event.state}`);
   };
 

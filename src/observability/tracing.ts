@@ -35,16 +35,24 @@ const headerGetter: TextMapGetter<Headers> = {
 };
 
 export async function startTracing(settings: TracingSettings, options: TracingOptions = {}): Promise<Tracing> {
-  const [api, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, sdk, { resourceFromAttributes }, { useOpenTelemetry }] =
-    await Promise.all([
-      import('@opentelemetry/api'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/resources'),
-      import('@envelop/opentelemetry'),
-    ]);
-  const exporter = options.exporter ?? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: settings.url });
+  const [
+    api,
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    sdk,
+    { resourceFromAttributes },
+    { useOpenTelemetry },
+  ] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/resources'),
+    import('@envelop/opentelemetry'),
+  ]);
+  const exporter =
+    options.exporter ??
+    new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: settings.url });
   const provider = new sdk.TracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
     // Batched: a request never waits for the collector, and a slow collector costs dropped spans, not latency.
@@ -108,7 +116,11 @@ function upstreamSpan(tracer: Tracer, api: typeof import('@opentelemetry/api'), 
   if (event.sessionId !== undefined) attributes['athena.session_id'] = event.sessionId;
   if (event.workGroup !== undefined) attributes['athena.work_group'] = event.workGroup;
   const parent: Context = api.context.active();
-  const span: Span = tracer.startSpan(`Athena.${event.operation}`, { kind: api.SpanKind.CLIENT, startTime: end - event.durationMs, attributes }, parent);
+  const span: Span = tracer.startSpan(
+    `Athena.${event.operation}`,
+    { kind: api.SpanKind.CLIENT, startTime: end - event.durationMs, attributes },
+    parent,
+  );
   if (event.outcome !== 'ok') span.setStatus({ code: api.SpanStatusCode.ERROR, message: event.outcome });
   span.end(end);
 }

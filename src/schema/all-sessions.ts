@@ -9,14 +9,14 @@
 // its next page to learn its head, and every other lane costs nothing. The first page reads one
 // ListSessions per work group, at once.
 import type { SessionState, SessionSummary } from '../athena/port.js';
+import { allowsWorkGroup } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { allowsWorkGroup } from '../auth/viewer.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
-import { refFromSummary, type SessionRef } from './session-ref.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { SessionConnection } from './session-connection.js';
+import { refFromSummary, type SessionRef } from './session-ref.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 import { isVisibleWorkGroup, seesNoWorkGroup } from './work-group.js';
@@ -78,33 +78,58 @@ function validateArgs(context: GatewayContext, args: AllSessionsArgs): ValidArgs
   }
   const state = args.state ?? undefined;
   const first = validateIntRange(args.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
-  const lanes = args.after === null || args.after === undefined ? undefined : decodeCursor(context, args.after, named, state);
+  const lanes =
+    args.after === null || args.after === undefined ? undefined : decodeCursor(context, args.after, named, state);
   return { named, state, first, lanes };
 }
 
-function encodeCursor(context: GatewayContext, named: string[] | undefined, state: SessionState | undefined, lanes: readonly LanePosition[]): string {
+function encodeCursor(
+  context: GatewayContext,
+  named: string[] | undefined,
+  state: SessionState | undefined,
+  lanes: readonly LanePosition[],
+): string {
   return context.cursors.seal(CURSOR_KIND, [
     named ?? null,
     state ?? '',
-    lanes.map((lane) => [lane.workGroup, lane.pageToken ?? '', lane.index, lane.sessionId ?? '', lane.head, lane.done ? 1 : 0]),
+    lanes.map((lane) => [
+      lane.workGroup,
+      lane.pageToken ?? '',
+      lane.index,
+      lane.sessionId ?? '',
+      lane.head,
+      lane.done ? 1 : 0,
+    ]),
   ]);
 }
 
 /** A cursor issued for exactly these arguments (the same names, or the default; the same state). */
-function decodeCursor(context: GatewayContext, cursor: string, named: string[] | undefined, state: SessionState | undefined): LanePosition[] {
-  const invalid = () => new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
+function decodeCursor(
+  context: GatewayContext,
+  cursor: string,
+  named: string[] | undefined,
+  state: SessionState | undefined,
+): LanePosition[] {
+  const invalid = () =>
+    new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
   const fields = context.cursors.open(CURSOR_KIND, cursor, MAX_CURSOR_LENGTH);
   if (fields?.length !== 3) throw invalid();
   const [cursorNamed, cursorState, lanes] = fields;
-  if (cursorNamed !== null && !(Array.isArray(cursorNamed) && cursorNamed.every((name) => typeof name === 'string'))) throw invalid();
-  if (typeof cursorState !== 'string' || !Array.isArray(lanes) || lanes.length > MAX_MERGED_WORK_GROUPS) throw invalid();
+  if (cursorNamed !== null && !(Array.isArray(cursorNamed) && cursorNamed.every((name) => typeof name === 'string')))
+    throw invalid();
+  if (typeof cursorState !== 'string' || !Array.isArray(lanes) || lanes.length > MAX_MERGED_WORK_GROUPS)
+    throw invalid();
   if (JSON.stringify(cursorNamed) !== JSON.stringify(named ?? null) || cursorState !== (state ?? '')) {
-    throw new BadUserInputError('The cursor belongs to a different workGroups list or state filter than this query.', 'after');
+    throw new BadUserInputError(
+      'The cursor belongs to a different workGroups list or state filter than this query.',
+      'after',
+    );
   }
   return lanes.map((lane: unknown) => {
     if (!Array.isArray(lane) || lane.length !== 6) throw invalid();
     const [workGroup, pageToken, index, sessionId, head, done] = lane as unknown[];
-    if (typeof workGroup !== 'string' || typeof pageToken !== 'string' || typeof sessionId !== 'string') throw invalid();
+    if (typeof workGroup !== 'string' || typeof pageToken !== 'string' || typeof sessionId !== 'string')
+      throw invalid();
     if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) throw invalid();
     if (head !== null && !(typeof head === 'number' && Number.isSafeInteger(head))) throw invalid();
     if (done !== 0 && done !== 1) throw invalid();
@@ -139,7 +164,14 @@ async function firstLanes(context: GatewayContext, named: string[] | undefined):
     }
     names.sort();
   }
-  return names.map((workGroup) => ({ workGroup, pageToken: undefined, index: -1, sessionId: undefined, head: null, done: false }));
+  return names.map((workGroup) => ({
+    workGroup,
+    pageToken: undefined,
+    index: -1,
+    sessionId: undefined,
+    head: null,
+    done: false,
+  }));
 }
 
 const startTimeOf = (row: SessionSummary): number => row.status.startDateTime?.getTime() ?? NO_START_TIME;
@@ -166,7 +198,14 @@ function settle(lane: Lane, rows: readonly SessionSummary[]): void {
   if (next !== undefined) {
     lane.head = startTimeOf(next);
   } else if (lane.nextToken !== undefined) {
-    Object.assign(lane, { pageToken: lane.nextToken, index: -1, sessionId: undefined, head: null, rows: undefined, nextToken: undefined });
+    Object.assign(lane, {
+      pageToken: lane.nextToken,
+      index: -1,
+      sessionId: undefined,
+      head: null,
+      rows: undefined,
+      nextToken: undefined,
+    });
   } else {
     Object.assign(lane, { head: null, done: true, rows: undefined });
   }
@@ -191,10 +230,15 @@ async function resolveAllSessions(context: GatewayContext, args: AllSessionsArgs
   const { named, state, first, lanes: fromCursor } = validateArgs(context, args);
   // Checked on every page: a cursor carries no right to a work group the caller has lost (or
   // never had: a named work group outside the caller's list is left out, exactly like a missing one).
-  const lanes: Lane[] = (fromCursor ?? (await firstLanes(context, named))).filter((lane) => allowsWorkGroup(context.viewer, lane.workGroup));
+  const lanes: Lane[] = (fromCursor ?? (await firstLanes(context, named))).filter((lane) =>
+    allowsWorkGroup(context.viewer, lane.workGroup),
+  );
 
   // `first: 0` reads what a first page would, so that hasNextPage is true only when rows exist.
-  if (first === 0) await Promise.all(lanes.filter((lane) => !lane.done && lane.head === null).map((lane) => read(context, lane, state)));
+  if (first === 0)
+    await Promise.all(
+      lanes.filter((lane) => !lane.done && lane.head === null).map((lane) => read(context, lane, state)),
+    );
   const edges: Edge[] = [];
   const cursorAt = (positions: LanePosition[]) => {
     // Encoded when read: a client that selects only pageInfo signs one cursor, not one per edge.
@@ -221,7 +265,12 @@ async function resolveAllSessions(context: GatewayContext, args: AllSessionsArgs
     newest.sessionId = row.sessionId;
     settle(newest, newest.rows);
     const cursor = cursorAt(lanes.map(positionOf));
-    edges.push({ get cursor() { return cursor(); }, node: refFromSummary(row, newest.workGroup) });
+    edges.push({
+      get cursor() {
+        return cursor();
+      },
+      node: refFromSummary(row, newest.workGroup),
+    });
   }
   const end = edges.at(-1);
   return {
@@ -249,10 +298,17 @@ builder.queryField('allSessions', (t) =>
       'A named work group that does not exist or is not yours to see is left out, with no error. ' +
       `Pages hold \`first\` sessions (0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}); follow \`pageInfo.endCursor\` with \`after\` while \`hasNextPage\`.`,
     args: {
-      workGroups: t.arg.stringList({ description: `Work group names (each matching [a-zA-Z0-9._-]{1,128}), at most ${MAX_MERGED_WORK_GROUPS}.` }),
-      state: t.arg({ type: SessionStateEnum, description: 'Only sessions in this state (Athena lists active sessions by default).' }),
+      workGroups: t.arg.stringList({
+        description: `Work group names (each matching [a-zA-Z0-9._-]{1,128}), at most ${MAX_MERGED_WORK_GROUPS}.`,
+      }),
+      state: t.arg({
+        type: SessionStateEnum,
+        description: 'Only sessions in this state (Athena lists active sessions by default).',
+      }),
       first: t.arg.int({ description: `How many sessions, 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
-      after: t.arg.string({ description: 'A cursor from this connection (same workGroups and state): the page starts after it.' }),
+      after: t.arg.string({
+        description: 'A cursor from this connection (same workGroups and state): the page starts after it.',
+      }),
     },
     resolve: (_root, args, context) => resolveAllSessions(context, args),
   }),

@@ -3,26 +3,26 @@
 // position inside a page is stable, and a GraphQL page may span upstream pages. Its cursors are
 // the sessions' codec with a scope of their own (see calculationCursorScope).
 import {
+  type ExecutionArgs,
+  type GraphQLError,
   getArgumentValues,
   getOperationAST,
   getVariableValues,
   TypeInfo,
   visit,
   visitWithTypeInfo,
-  type ExecutionArgs,
-  type GraphQLError,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { CalculationState } from '../athena/port.js';
 import type { GatewayContext } from '../context.js';
-import type { CursorPosition } from './cursors.js';
 import { BadUserInputError } from '../errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { builder } from './builder.js';
-import { CalculationObject, refFromCalculationSummary, type CalculationRef } from './calculation.js';
+import { CalculationObject, type CalculationRef, refFromCalculationSummary } from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';
+import type { CursorPosition } from './cursors.js';
 import { requireScope } from './scope.js';
 import { SessionObject } from './session.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { validateIntRange } from './validation.js';
 
 export const CalculationConnection = builder.connectionObject(
@@ -52,7 +52,12 @@ interface CalculationPosition {
   calculationId: string | undefined;
 }
 
-function encodeCursor(context: GatewayContext, sessionId: string, state: CalculationState | undefined, position: CalculationPosition): string {
+function encodeCursor(
+  context: GatewayContext,
+  sessionId: string,
+  state: CalculationState | undefined,
+  position: CalculationPosition,
+): string {
   return context.cursors.encode({
     workGroup: calculationCursorScope(sessionId),
     // The codec compares the state filter as a string; calculation states are strings too.
@@ -63,13 +68,24 @@ function encodeCursor(context: GatewayContext, sessionId: string, state: Calcula
   });
 }
 
-function decodeCursor(context: GatewayContext, sessionId: string, state: CalculationState | undefined, cursor: string): CalculationPosition {
+function decodeCursor(
+  context: GatewayContext,
+  sessionId: string,
+  state: CalculationState | undefined,
+  cursor: string,
+): CalculationPosition {
   try {
-    const position = context.cursors.decode(cursor, { workGroup: calculationCursorScope(sessionId), state: state as CursorPosition['state'] });
+    const position = context.cursors.decode(cursor, {
+      workGroup: calculationCursorScope(sessionId),
+      state: state as CursorPosition['state'],
+    });
     return { pageToken: position.pageToken, index: position.index, calculationId: position.sessionId };
   } catch (error) {
     if (!(error instanceof BadUserInputError)) throw error;
-    throw new BadUserInputError("The cursor is invalid: use a cursor from this session's calculations with the same state filter, unchanged.", 'after');
+    throw new BadUserInputError(
+      "The cursor is invalid: use a cursor from this session's calculations with the same state filter, unchanged.",
+      'after',
+    );
   }
 }
 
@@ -79,7 +95,8 @@ export interface CalculationsArgs {
   after?: string | null | undefined;
 }
 
-const validateFirst = (first: number | null | undefined) => validateIntRange(first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+const validateFirst = (first: number | null | undefined) =>
+  validateIntRange(first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
 
 /**
  * `calculations` sits below a session, whose own upstream call runs first; so that a bad `first`
@@ -90,7 +107,11 @@ const validateFirst = (first: number | null | undefined) => validateIntRange(fir
 export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | undefined {
   const operation = getOperationAST(args.document, args.operationName);
   if (operation === null || operation === undefined) return undefined;
-  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
   // Bad variables are graphql-js's to report, in its own words.
   if (coerced.errors !== undefined) return undefined;
   const typeInfo = new TypeInfo(args.schema);
@@ -124,12 +145,18 @@ export function useCalculationsArgumentCheck<Context extends Record<string, unkn
   };
 }
 
-export async function resolveCalculationConnection(context: GatewayContext, sessionId: string, args: CalculationsArgs): Promise<ConnectionResult> {
+export async function resolveCalculationConnection(
+  context: GatewayContext,
+  sessionId: string,
+  args: CalculationsArgs,
+): Promise<ConnectionResult> {
   requireScope(context, 'sessions:read');
   const state = args.state ?? undefined;
   const first = validateFirst(args.first);
   const start: CalculationPosition =
-    args.after === null || args.after === undefined ? { pageToken: undefined, index: -1, calculationId: undefined } : decodeCursor(context, sessionId, state, args.after);
+    args.after === null || args.after === undefined
+      ? { pageToken: undefined, index: -1, calculationId: undefined }
+      : decodeCursor(context, sessionId, state, args.after);
 
   const edges: ConnectionResult['edges'] = [];
   let pageToken = start.pageToken;
@@ -145,7 +172,10 @@ export async function resolveCalculationConnection(context: GatewayContext, sess
         index === page.calculations.length - 1 && page.nextToken !== undefined
           ? { pageToken: page.nextToken, index: -1, calculationId: undefined }
           : { pageToken, index, calculationId: summary.calculationExecutionId };
-      edges.push({ cursor: encodeCursor(context, sessionId, state, position), node: refFromCalculationSummary(summary, sessionId) });
+      edges.push({
+        cursor: encodeCursor(context, sessionId, state, position),
+        node: refFromCalculationSummary(summary, sessionId),
+      });
     }
     const moreInPage = index < page.calculations.length;
     if (edges.length >= first || moreInPage || page.nextToken === undefined) {
@@ -160,9 +190,14 @@ export async function resolveCalculationConnection(context: GatewayContext, sess
 }
 
 /** After the calculation the cursor names if it is still in the page (new ones shift the first page), else after the index. */
-function resumeIndex(calculations: readonly { calculationExecutionId: string }[], position: CalculationPosition): number {
+function resumeIndex(
+  calculations: readonly { calculationExecutionId: string }[],
+  position: CalculationPosition,
+): number {
   if (position.calculationId !== undefined) {
-    const found = calculations.findIndex((calculation) => calculation.calculationExecutionId === position.calculationId);
+    const found = calculations.findIndex(
+      (calculation) => calculation.calculationExecutionId === position.calculationId,
+    );
     if (found >= 0) return found;
   }
   return position.index;
@@ -171,7 +206,12 @@ function resumeIndex(calculations: readonly { calculationExecutionId: string }[]
 function connection(edges: ConnectionResult['edges'], hasNextPage: boolean): ConnectionResult {
   return {
     edges,
-    pageInfo: { hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
@@ -185,7 +225,9 @@ builder.objectField(SessionObject, 'calculations', (t) =>
     args: {
       state: t.arg({ type: CalculationStateEnum, description: 'Only calculations in this state.' }),
       first: t.arg.int({ description: `How many calculations, 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
-      after: t.arg.string({ description: "A cursor from this session's calculations (same state): the page starts after it." }),
+      after: t.arg.string({
+        description: "A cursor from this session's calculations (same state): the page starts after it.",
+      }),
     },
     resolve: (session, args, context) => resolveCalculationConnection(context, session.sessionId, args),
   }),

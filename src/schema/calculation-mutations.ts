@@ -1,23 +1,34 @@
 // startCalculation and stopCalculation: one StartCalculationExecution / StopCalculationExecution
 // each, under the sessions' rules: `sessions:write`, an audit line per attempt, and a caller limited
 // to some work groups has the session's work group checked first (a hidden one is NOT_FOUND).
+
+import type { CalculationState } from '../athena/port.js';
 import { isAthenaError } from '../athena/port.js';
+import { hasScope, isRestricted } from '../auth/viewer.js';
 import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { hasScope, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
-import { calculationSelection, CalculationObject, loadCalculationRef, sessionIsVisible, type CalculationRef } from './calculation.js';
+import {
+  CalculationObject,
+  type CalculationRef,
+  calculationSelection,
+  loadCalculationRef,
+  sessionIsVisible,
+} from './calculation.js';
 import { CalculationStateEnum } from './calculation-status.js';
 import { requireScope } from './scope.js';
 import { validateCalculationId, validateMember, validateSessionId } from './validation.js';
-import type { CalculationState } from '../athena/port.js';
 
 /** Athena's reasons are short sentences; a longer one is clipped rather than passed on whole. */
 const MAX_REASON_LENGTH = 1024;
 
 type Outcome = AuditEvent['outcome'];
 
-function auditor(context: GatewayContext, action: 'startCalculation' | 'stopCalculation', ids: { sessionId?: string; calculationId?: string }) {
+function auditor(
+  context: GatewayContext,
+  action: 'startCalculation' | 'stopCalculation',
+  ids: { sessionId?: string; calculationId?: string },
+) {
   const clip = (value: string | undefined) => value?.slice(0, 256);
   return (outcome: Outcome, more: { sessionId?: string | undefined; calculationId?: string | undefined } = {}) =>
     context.audit?.({
@@ -40,11 +51,15 @@ function requireWriteScope(context: GatewayContext, audit: (outcome: Outcome) =>
 
 const StartCalculationInput = builder.inputType('StartCalculationInput', {
   fields: (t) => ({
-    sessionId: t.string({ required: true, description: 'The session to run the code in: an IDLE session of PySpark engine version 3.' }),
+    sessionId: t.string({
+      required: true,
+      description: 'The session to run the code in: an IDLE session of PySpark engine version 3.',
+    }),
     codeBlock: t.string({ required: true, description: 'The code to run (at most 68,000 characters).' }),
     description: t.string({ description: 'The calculation description (1 to 1024 characters).' }),
     clientRequestToken: t.string({
-      description: 'Makes the start idempotent: retrying with the same token returns the same calculation instead of running the code twice (32 to 128 characters).',
+      description:
+        'Makes the start idempotent: retrying with the same token returns the same calculation instead of running the code twice (32 to 128 characters).',
     }),
     clientMutationId: t.string({ description: 'Echoed back in the payload.' }),
   }),
@@ -58,7 +73,8 @@ const StartCalculationPayload = builder
       calculation: t.field({
         type: CalculationObject,
         nullable: false,
-        description: 'The new calculation: its id and state come from the start, its session and description from the input.',
+        description:
+          'The new calculation: its id and state come from the start, its session and description from the input.',
         resolve: (payload) => payload.calculation,
       }),
     }),
@@ -70,7 +86,7 @@ builder.mutationField('startCalculation', (t) =>
     nullable: false,
     description:
       'Runs a block of code in an IDLE session (PySpark engine version 3). Athena refuses it on other sessions, such as ' +
-      'Spark 3.5 ones (which run code through Spark Connect, see `Session.endpoint`): BAD_USER_INPUT with Athena\'s reason. ' +
+      "Spark 3.5 ones (which run code through Spark Connect, see `Session.endpoint`): BAD_USER_INPUT with Athena's reason. " +
       'Pass `clientRequestToken` so that a retried start does not run the code twice.',
     args: { input: t.arg({ type: StartCalculationInput, required: true }) },
     resolve: async (_root, { input }, context) => {
@@ -79,7 +95,11 @@ builder.mutationField('startCalculation', (t) =>
       const sessionId = validateSessionId(input.sessionId, 'input.sessionId');
       const codeBlock = validateMember('CodeBlock', input.codeBlock, 'input.codeBlock') as string;
       const description = validateMember('DescriptionString', input.description, 'input.description');
-      const clientRequestToken = validateMember('IdempotencyToken', input.clientRequestToken, 'input.clientRequestToken');
+      const clientRequestToken = validateMember(
+        'IdempotencyToken',
+        input.clientRequestToken,
+        'input.clientRequestToken',
+      );
       const notFound = () => new NotFoundError(`Session ${sessionId} not found.`);
       // StartCalculationExecution takes only a session id: a caller limited to some work groups is checked first.
       if (!(await sessionIsVisible(context, sessionId))) {
@@ -87,7 +107,10 @@ builder.mutationField('startCalculation', (t) =>
         throw notFound();
       }
       try {
-        const started = await context.port.startCalculationExecution({ sessionId, codeBlock, description, clientRequestToken }, { signal: context.signal });
+        const started = await context.port.startCalculationExecution(
+          { sessionId, codeBlock, description, clientRequestToken },
+          { signal: context.signal },
+        );
         // The session is busy now: a session field later in this operation must not read the old state.
         context.loaders.forgetSession(sessionId);
         audit('ok', { calculationId: started.calculationExecutionId });
@@ -137,13 +160,15 @@ const StopCalculationPayload = builder.objectRef<StopCalculationResult>('StopCal
     state: t.field({
       type: CalculationStateEnum,
       nullable: false,
-      description: 'The state Athena reported when it accepted the request (CANCELING, or the final state of a calculation that had already ended).',
+      description:
+        'The state Athena reported when it accepted the request (CANCELING, or the final state of a calculation that had already ended).',
       resolve: (payload) => payload.state,
     }),
     calculation: t.field({
       type: CalculationObject,
       description: 'The calculation as it is now, fetched after the stop.',
-      resolve: (payload, _args, context, info) => loadCalculationRef(context, payload.calculationId, calculationSelection(info)),
+      resolve: (payload, _args, context, info) =>
+        loadCalculationRef(context, payload.calculationId, calculationSelection(info)),
     }),
   }),
 });

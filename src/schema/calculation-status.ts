@@ -1,6 +1,12 @@
 // The status, statistics and result of a calculation: plain objects over the port's types, shared
 // by the Calculation type, its mutations and the `calculationStatus` subscription.
-import { CALCULATION_STATES, type CalculationResult, type CalculationState, type CalculationStatistics, type CalculationStatus } from '../athena/port.js';
+import {
+  CALCULATION_STATES,
+  type CalculationResult,
+  type CalculationState,
+  type CalculationStatistics,
+  type CalculationStatus,
+} from '../athena/port.js';
 import { builder } from './builder.js';
 // The status fields use DateTime: its definition comes first in the schema, whoever imports this module first.
 import './scalars.js';
@@ -19,19 +25,27 @@ const STATE_DESCRIPTIONS: Record<CalculationState, string> = {
 
 export const CalculationStateEnum = builder.enumType('CalculationState', {
   description: 'The state of a calculation in an Athena Spark session.',
-  values: Object.fromEntries(CALCULATION_STATES.map((state) => [state, { value: state, description: STATE_DESCRIPTIONS[state] }])) as Record<
-    CalculationState,
-    { value: CalculationState; description: string }
-  >,
+  values: Object.fromEntries(
+    CALCULATION_STATES.map((state) => [state, { value: state, description: STATE_DESCRIPTIONS[state] }]),
+  ) as Record<CalculationState, { value: CalculationState; description: string }>,
 });
 
 export const CalculationStatusObject = builder.objectRef<CalculationStatus>('CalculationStatus').implement({
   description: 'Where a calculation is in its lifecycle.',
   fields: (t) => ({
     state: t.field({ type: CalculationStateEnum, nullable: false, resolve: (status) => status.state }),
-    stateChangeReason: t.exposeString('stateChangeReason', { description: 'The reason for the calculation state change (for example, the calculation was canceled because the session was terminated).' }),
-    submissionDateTime: t.expose('submissionDateTime', { type: 'DateTime', description: 'The date and time the calculation was submitted for processing.' }),
-    completionDateTime: t.expose('completionDateTime', { type: 'DateTime', description: 'The date and time the calculation completed processing.' }),
+    stateChangeReason: t.exposeString('stateChangeReason', {
+      description:
+        'The reason for the calculation state change (for example, the calculation was canceled because the session was terminated).',
+    }),
+    submissionDateTime: t.expose('submissionDateTime', {
+      type: 'DateTime',
+      description: 'The date and time the calculation was submitted for processing.',
+    }),
+    completionDateTime: t.expose('completionDateTime', {
+      type: 'DateTime',
+      description: 'The date and time the calculation completed processing.',
+    }),
   }),
 });
 
@@ -50,9 +64,17 @@ export const CalculationStatisticsObject = builder.objectRef<CalculationStatisti
 export const CalculationResultObject = builder.objectRef<CalculationResult>('CalculationResult').implement({
   description: 'Where the output of a calculation is stored.',
   fields: (t) => ({
-    stdOutS3Uri: t.exposeString('stdOutS3Uri', { description: 'The Amazon S3 location of the stdout file for the calculation.' }),
-    stdErrorS3Uri: t.exposeString('stdErrorS3Uri', { description: 'The Amazon S3 location of the stderr error messages file for the calculation.' }),
-    resultS3Uri: t.exposeString('resultS3Uri', { description: 'The Amazon S3 location of the folder for the calculation results.' }),
-    resultType: t.exposeString('resultType', { description: 'The data format of the calculation result (a MIME type).' }),
+    stdOutS3Uri: t.exposeString('stdOutS3Uri', {
+      description: 'The Amazon S3 location of the stdout file for the calculation.',
+    }),
+    stdErrorS3Uri: t.exposeString('stdErrorS3Uri', {
+      description: 'The Amazon S3 location of the stderr error messages file for the calculation.',
+    }),
+    resultS3Uri: t.exposeString('resultS3Uri', {
+      description: 'The Amazon S3 location of the folder for the calculation results.',
+    }),
+    resultType: t.exposeString('resultType', {
+      description: 'The data format of the calculation result (a MIME type).',
+    }),
   }),
 });

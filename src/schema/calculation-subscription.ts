@@ -1,9 +1,9 @@
 // The `calculationStatus` subscription: the same design as `sessionStatus` (one shared upstream
 // poller per calculation, the current status at once, then each change, then the end) over
 // GetCalculationExecutionStatus.
-import { isAthenaError, type CalculationStatus } from '../athena/port.js';
+import { type CalculationStatus, isAthenaError } from '../athena/port.js';
 import { NotFoundError } from '../errors.js';
-import { statusEvents, type StatusEvent } from '../subscriptions/status-events.js';
+import { type StatusEvent, statusEvents } from '../subscriptions/status-events.js';
 import { isFinalCalculationStatus } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
 import { loadCalculationRef } from './calculation.js';
@@ -19,15 +19,27 @@ builder.subscriptionField('calculationStatus', (t) =>
       'The status of one calculation: the current status at once, then each change, and the subscription completes ' +
       'after COMPLETED, FAILED or CANCELED. An unknown calculation is a NOT_FOUND error. The gateway polls Athena for it ' +
       'every SUBSCRIPTION_POLL_MS, once per calculation however many clients watch.',
-    args: { calculationId: t.arg.string({ required: true, description: 'The calculation execution id (1 to 36 characters).' }) },
+    args: {
+      calculationId: t.arg.string({
+        required: true,
+        description: 'The calculation execution id (1 to 36 characters).',
+      }),
+    },
     subscribe: async (_root, args, context) => {
       requireScope(context, 'sessions:read');
       const calculationId = validateCalculationId(args.calculationId);
       // The same entry point as `calculation`: the cheapest call, and work-group visibility for restricted callers.
       const calculation = await loadCalculationRef(context, calculationId, { details: false, codeOnly: false });
       if (calculation?.status === undefined) throw new NotFoundError(`Calculation ${calculationId} not found.`);
-      return statusEvents(context.calculationStatusPoller, calculationId, calculation.status, isFinalCalculationStatus, (error) =>
-        isAthenaError(error, 'not-found') ? new NotFoundError(`Calculation ${calculationId} no longer exists.`) : error,
+      return statusEvents(
+        context.calculationStatusPoller,
+        calculationId,
+        calculation.status,
+        isFinalCalculationStatus,
+        (error) =>
+          isAthenaError(error, 'not-found')
+            ? new NotFoundError(`Calculation ${calculationId} no longer exists.`)
+            : error,
       );
     },
     resolve: (event: StatusEvent<CalculationStatus>) => {

@@ -4,13 +4,13 @@
 // result one GetCalculationExecution; `code` one GetCalculationExecutionCode, only when selected.
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Calculation, CalculationStatistics, CalculationStatus, CalculationSummary } from '../athena/port.js';
+import { allowsWorkGroup, isRestricted } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
-import { allowsWorkGroup, isRestricted } from '../auth/viewer.js';
 import { builder } from './builder.js';
 import { CalculationResultObject, CalculationStatisticsObject, CalculationStatusObject } from './calculation-status.js';
-import { selectedFieldNames } from './selection.js';
 import { requireScope } from './scope.js';
+import { selectedFieldNames } from './selection.js';
 import { SessionObject } from './session.js';
 import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateCalculationId } from './validation.js';
@@ -157,7 +157,8 @@ builder.node(CalculationObject, {
     }),
     statistics: t.field({
       type: CalculationStatisticsObject,
-      description: 'DPU time and progress (from GetCalculationExecutionStatus, or GetCalculationExecution when the request asks for that anyway).',
+      description:
+        'DPU time and progress (from GetCalculationExecutionStatus, or GetCalculationExecution when the request asks for that anyway).',
       resolve: async (calculation, _args, context) => {
         if (calculation.details) return calculation.details.statistics;
         if (calculation.statistics) return calculation.statistics.value;
@@ -179,8 +180,14 @@ builder.node(CalculationObject, {
 builder.queryField('calculation', (t) =>
   t.field({
     type: CalculationObject,
-    description: 'One calculation by its id; null, with no error, when there is no such calculation (or it is not yours to see).',
-    args: { calculationId: t.arg.string({ required: true, description: 'The calculation execution id (1 to 36 characters).' }) },
+    description:
+      'One calculation by its id; null, with no error, when there is no such calculation (or it is not yours to see).',
+    args: {
+      calculationId: t.arg.string({
+        required: true,
+        description: 'The calculation execution id (1 to 36 characters).',
+      }),
+    },
     resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');
       return loadCalculationRef(context, validateCalculationId(args.calculationId), calculationSelection(info));

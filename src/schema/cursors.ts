@@ -36,7 +36,14 @@ export class CursorCodec {
   }
 
   encode(position: CursorPosition): string {
-    const fields = JSON.stringify([VERSION, position.workGroup, position.state ?? '', position.pageToken ?? '', position.index, position.sessionId ?? '']);
+    const fields = JSON.stringify([
+      VERSION,
+      position.workGroup,
+      position.state ?? '',
+      position.pageToken ?? '',
+      position.index,
+      position.sessionId ?? '',
+    ]);
     let cursor = this.#issued.get(fields);
     if (cursor === undefined) {
       const payload = Buffer.from(fields, 'utf8').toString('base64url');
@@ -48,7 +55,8 @@ export class CursorCodec {
 
   /** Decodes a cursor issued for exactly this work group and state; anything else is BAD_USER_INPUT. */
   decode(cursor: string, expected: { workGroup: string; state: SessionState | undefined }): CursorPosition {
-    const invalid = () => new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
+    const invalid = () =>
+      new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
     if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
     const [payload, mac, ...rest] = cursor.split('.');
     if (payload === undefined || mac === undefined || rest.length > 0) throw invalid();
@@ -62,11 +70,27 @@ export class CursorCodec {
       throw invalid();
     }
     if (!Array.isArray(fields) || fields.length !== 6 || fields[0] !== VERSION) throw invalid();
-    const [, workGroup, state, pageToken, index, sessionId] = fields as [number, unknown, unknown, unknown, unknown, unknown];
-    if (typeof workGroup !== 'string' || typeof state !== 'string' || typeof pageToken !== 'string' || typeof sessionId !== 'string') throw invalid();
+    const [, workGroup, state, pageToken, index, sessionId] = fields as [
+      number,
+      unknown,
+      unknown,
+      unknown,
+      unknown,
+      unknown,
+    ];
+    if (
+      typeof workGroup !== 'string' ||
+      typeof state !== 'string' ||
+      typeof pageToken !== 'string' ||
+      typeof sessionId !== 'string'
+    )
+      throw invalid();
     if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) throw invalid();
     if (workGroup !== expected.workGroup || state !== (expected.state ?? '')) {
-      throw new BadUserInputError('The cursor belongs to a different workGroup or state filter than this query.', 'after');
+      throw new BadUserInputError(
+        'The cursor belongs to a different workGroup or state filter than this query.',
+        'after',
+      );
     }
     return {
       workGroup,

@@ -5,7 +5,7 @@
 // Entity references go through the same entry points as `session`, `workGroup`, `node` and `nodes`:
 // the per-request loaders (so references to one session cost one call, whatever their number),
 // the cheapest call for the selection, the same argument rules and the same visibility rules.
-import { executeSync, isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { executeSync, type GraphQLFieldResolver, type GraphQLSchema, isUnionType, parse } from 'graphql';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { MAX_REPRESENTATIONS } from '../security/limits.js';
@@ -16,11 +16,11 @@ import { SessionObject } from './session.js';
 // printed schema's type order (schema.graphql) is the same from every entry point.
 import './terminate-session.js';
 import './start-session.js';
+// After work-group.js, as in node.ts: the same registration order whichever module loads first.
+import { CalculationObject, calculationSelection, loadCalculationRef } from './calculation.js';
 import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
 import { loadWorkGroupRef, WorkGroupObject } from './work-group.js';
-// After work-group.js, as in node.ts: the same registration order whichever module loads first.
-import { calculationSelection, CalculationObject, loadCalculationRef } from './calculation.js';
 
 /**
  * Federation 2.3 has everything this subgraph uses (`@key`, `@shareable`) and every federation
@@ -53,13 +53,18 @@ builder.asEntity(SessionObject, {
 builder.asEntity(CalculationObject, {
   key: builder.selection<{ calculationId: string }>('calculationId'),
   resolveReference: async (representation, context, info) =>
-    loadCalculationRef(context, keyOf(representation, 'calculationId', validateCalculationId), calculationSelection(info)),
+    loadCalculationRef(
+      context,
+      keyOf(representation, 'calculationId', validateCalculationId),
+      calculationSelection(info),
+    ),
 });
 
 builder.asEntity(WorkGroupObject, {
   key: builder.selection<{ name: string }>('name'),
   // loadWorkGroupRef checks the arguments of a selected `sessions` connection before its call too.
-  resolveReference: async (representation, context, info) => loadWorkGroupRef(context, keyOf(representation, 'name', validateWorkGroup), info),
+  resolveReference: async (representation, context, info) =>
+    loadWorkGroupRef(context, keyOf(representation, 'name', validateWorkGroup), info),
 });
 
 /**
@@ -73,7 +78,9 @@ function checkRepresentation(representation: unknown, index: number, entityTypes
   if (typeof representation !== 'object' || representation === null || Array.isArray(representation)) {
     throw new BadUserInputError(`${at} must be an object with __typename and the entity's key.`, at);
   }
-  const typename: unknown = Object.hasOwn(representation, '__typename') ? (representation as { __typename: unknown }).__typename : undefined;
+  const typename: unknown = Object.hasOwn(representation, '__typename')
+    ? (representation as { __typename: unknown }).__typename
+    : undefined;
   if (typeof typename !== 'string' || !entityTypes.has(typename)) {
     throw new BadUserInputError(`${at}.__typename must be one of ${[...entityTypes].join(', ')}.`, `${at}.__typename`);
   }
@@ -85,23 +92,37 @@ function checkRepresentation(representation: unknown, index: number, entityTypes
  * of `_entities`, once per list, as `nodes` checks them once per list of ids.
  */
 export function buildSubgraphSchema(): GraphQLSchema {
-  const schema = builder.toSubGraphSchema({ linkUrl: FEDERATION_SPEC_URL, federationDirectives: ['@key', '@shareable'] });
+  const schema = builder.toSubGraphSchema({
+    linkUrl: FEDERATION_SPEC_URL,
+    federationDirectives: ['@key', '@shareable'],
+  });
   const entityUnion = schema.getType('_Entity');
   const entities = schema.getQueryType()?.getFields()._entities;
-  if (!isUnionType(entityUnion) || entities?.resolve === undefined) throw new Error('The subgraph schema has no entities.');
+  if (!isUnionType(entityUnion) || entities?.resolve === undefined)
+    throw new Error('The subgraph schema has no entities.');
   const entityTypes = new Set(entityUnion.getTypes().map((type) => type.name));
-  const resolveEntities = entities.resolve as GraphQLFieldResolver<unknown, GatewayContext, { representations: readonly unknown[] }>;
+  const resolveEntities = entities.resolve as GraphQLFieldResolver<
+    unknown,
+    GatewayContext,
+    { representations: readonly unknown[] }
+  >;
 
   // The schema was built just now and nothing holds it yet: wrapping the resolver in place is the
   // whole change, where rebuilding the schema around a new Query type would copy every type.
-  entities.description = 'Entities by their keys, for a federation router; null for each one that does not exist (or is not yours to see).';
+  entities.description =
+    'Entities by their keys, for a federation router; null for each one that does not exist (or is not yours to see).';
   entities.resolve = (root, args: { representations: readonly unknown[] }, context: GatewayContext, info) => {
     // One FORBIDDEN for the field, like every other entry point, not one per reference.
     requireScope(context, 'sessions:read');
     if (args.representations.length > MAX_REPRESENTATIONS) {
-      throw new BadUserInputError(`At most ${MAX_REPRESENTATIONS} representations per _entities call.`, 'representations');
+      throw new BadUserInputError(
+        `At most ${MAX_REPRESENTATIONS} representations per _entities call.`,
+        'representations',
+      );
     }
-    args.representations.forEach((representation, index) => checkRepresentation(representation, index, entityTypes));
+    for (const [index, representation] of args.representations.entries()) {
+      checkRepresentation(representation, index, entityTypes);
+    }
     return resolveEntities(root, args, context, info);
   };
   return schema;
@@ -111,6 +132,7 @@ export function buildSubgraphSchema(): GraphQLSchema {
 export function readServiceSdl(subgraph: GraphQLSchema): string {
   const result = executeSync({ schema: subgraph, document: parse('{ _service { sdl } }') });
   const sdl = (result.data as { _service?: { sdl?: unknown } } | null | undefined)?._service?.sdl;
-  if (result.errors !== undefined || typeof sdl !== 'string') throw new Error('The subgraph schema does not answer _service { sdl }.');
+  if (result.errors !== undefined || typeof sdl !== 'string')
+    throw new Error('The subgraph schema does not answer _service { sdl }.');
   return sdl;
 }

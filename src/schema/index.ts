@@ -20,7 +20,9 @@ import './session-endpoint.js';
 import { buildSubgraphSchema, readServiceSdl } from './federation.js';
 
 builder.queryType({ description: 'Read Athena Spark sessions and work groups.' });
-builder.mutationType({ description: 'Start and terminate Athena Spark sessions, and start and stop calculations in them.' });
+builder.mutationType({
+  description: 'Start and terminate Athena Spark sessions, and start and stop calculations in them.',
+});
 
 let schema: GraphQLSchema | undefined;
 let clientSchema: GraphQLSchema | undefined;

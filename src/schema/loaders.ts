@@ -3,13 +3,13 @@
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
 import {
-  isAthenaError,
   type AthenaPort,
   type Calculation,
   type CalculationPage,
   type CalculationState,
   type CalculationStatusResult,
   type CallOptions,
+  isAthenaError,
   type SessionDetails,
   type SessionEndpoint,
   type SessionPage,
@@ -131,7 +131,12 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
         keys.map((key) =>
           notFoundAsNull(
             port.listSessions(
-              { workGroup: key.workGroup, stateFilter: key.state, maxResults: UPSTREAM_PAGE_SIZE, nextToken: key.pageToken },
+              {
+                workGroup: key.workGroup,
+                stateFilter: key.state,
+                maxResults: UPSTREAM_PAGE_SIZE,
+                nextToken: key.pageToken,
+              },
               callOptions,
             ),
           ),
@@ -150,9 +155,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     settle(
       ids.map((id) =>
         calculationDetailsRequested.has(id)
-          ? calculationDetails
-              .load(id)
-              .then((calculation) => calculation && { calculationExecutionId: id, status: calculation.status, statistics: calculation.statistics })
+          ? calculationDetails.load(id).then(
+              (calculation) =>
+                calculation && {
+                  calculationExecutionId: id,
+                  status: calculation.status,
+                  statistics: calculation.statistics,
+                },
+            )
           : limit(() => notFoundAsNull(port.getCalculationExecutionStatus(id, callOptions))),
       ),
     ),
@@ -166,7 +176,12 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
         keys.map((key) =>
           notFoundAsNull(
             port.listCalculationExecutions(
-              { sessionId: key.sessionId, stateFilter: key.state, maxResults: UPSTREAM_PAGE_SIZE, nextToken: key.pageToken },
+              {
+                sessionId: key.sessionId,
+                stateFilter: key.state,
+                maxResults: UPSTREAM_PAGE_SIZE,
+                nextToken: key.pageToken,
+              },
               callOptions,
             ),
           ),
@@ -180,7 +195,14 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
   );
   // Keyed by NextToken, '' for the first page (DataLoader takes no undefined key).
   const workGroupPage = new DataLoader<string, WorkGroupPage>(async (pageTokens) =>
-    settle(pageTokens.map((token) => port.listWorkGroups({ maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token }, callOptions))),
+    settle(
+      pageTokens.map((token) =>
+        port.listWorkGroups(
+          { maxResults: WORK_GROUP_PAGE_SIZE, nextToken: token === '' ? undefined : token },
+          callOptions,
+        ),
+      ),
+    ),
   );
   const workGroup = new DataLoader<string, WorkGroupSummary | null>(async (names) =>
     settle(names.map((name) => notFoundAsNull(port.getWorkGroup(name, callOptions)))),
@@ -222,7 +244,11 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
 async function settle<T>(promises: Promise<T>[]): Promise<(T | Error)[]> {
   const results = await Promise.allSettled(promises);
   return results.map((result) =>
-    result.status === 'fulfilled' ? result.value : result.reason instanceof Error ? result.reason : new Error(String(result.reason)),
+    result.status === 'fulfilled'
+      ? result.value
+      : result.reason instanceof Error
+        ? result.reason
+        : new Error(String(result.reason)),
   );
 }
 

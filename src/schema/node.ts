@@ -5,13 +5,13 @@ import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
 import { MAX_NODES } from '../security/limits.js';
 import { builder, decodeGlobalId } from './builder.js';
-import { requireScope } from './scope.js';
-import { loadSessionRef, selectsSessionDetails, type SessionRef } from './session-ref.js';
-import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
-import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
 // After work-group.js: whichever module loads the schema first (index.ts, or operation-cost.ts
 // through this one), types and fields register in the same order, so the printed schema is stable.
-import { calculationSelection, loadCalculationRef, type CalculationRef } from './calculation.js';
+import { type CalculationRef, calculationSelection, loadCalculationRef } from './calculation.js';
+import { requireScope } from './scope.js';
+import { loadSessionRef, type SessionRef, selectsSessionDetails } from './session-ref.js';
+import { validateCalculationId, validateSessionId, validateWorkGroup } from './validation.js';
+import { loadWorkGroupRef, type WorkGroupRef } from './work-group.js';
 
 function decodeAndValidate(globalId: string): { typename: string; id: string } {
   const decoded = decodeGlobalId(globalId);

@@ -11,10 +11,19 @@ export function requireScope(context: GatewayContext, scope: Scope): void {
 }
 
 /** A mutation refused for want of scope is still an attempt the audit trail must show. */
-export function requireWriteScope(context: GatewayContext, attempt: Pick<AuditEvent, 'action' | 'sessionId' | 'workGroup'>): void {
+export function requireWriteScope(
+  context: GatewayContext,
+  attempt: Pick<AuditEvent, 'action' | 'sessionId' | 'workGroup'>,
+): void {
   if (!hasScope(context.viewer, 'sessions:write')) {
     const clip = (value: string | undefined) => value?.slice(0, 256);
-    context.audit?.({ ...attempt, sessionId: clip(attempt.sessionId), workGroup: clip(attempt.workGroup), subject: context.viewer.subject, outcome: 'forbidden' });
+    context.audit?.({
+      ...attempt,
+      sessionId: clip(attempt.sessionId),
+      workGroup: clip(attempt.workGroup),
+      subject: context.viewer.subject,
+      outcome: 'forbidden',
+    });
   }
   requireScope(context, 'sessions:write');
 }

@@ -23,7 +23,9 @@ const KeyValuePairObject = builder.objectRef<KeyValuePair>('KeyValuePair').imple
 });
 
 export const EngineVersionObject = builder
-  .objectRef<{ selectedEngineVersion?: string | undefined; effectiveEngineVersion?: string | undefined }>('EngineVersion')
+  .objectRef<{ selectedEngineVersion?: string | undefined; effectiveEngineVersion?: string | undefined }>(
+    'EngineVersion',
+  )
   .implement({
     description:
       'The Athena engine version of a session. From ListSessions both members come as Athena reports them. ' +
@@ -53,11 +55,15 @@ export const EngineConfigurationObject = builder.objectRef<EngineConfiguration>(
   description: 'The engine configuration of a session: DPU sizing and Spark settings.',
   fields: (t) => ({
     coordinatorDpuSize: t.exposeInt('coordinatorDpuSize', {
-      description: 'The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session.',
+      description:
+        'The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates processing work and manages other executors in a notebook session.',
     }),
-    maxConcurrentDpus: t.exposeInt('maxConcurrentDpus', { description: 'The maximum number of DPUs that can run concurrently.' }),
+    maxConcurrentDpus: t.exposeInt('maxConcurrentDpus', {
+      description: 'The maximum number of DPUs that can run concurrently.',
+    }),
     defaultExecutorDpuSize: t.exposeInt('defaultExecutorDpuSize', {
-      description: 'The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena.',
+      description:
+        'The default number of DPUs to use for executors. An executor is the smallest unit of compute that a notebook session can request from Athena.',
     }),
     additionalConfigs: t.field({
       type: [KeyValuePairObject],
@@ -94,7 +100,9 @@ export const SessionConfigurationObject = builder.objectRef<SessionConfiguration
   description: 'The work group configuration the session runs with.',
   fields: (t) => ({
     executionRole: t.exposeString('executionRole', { description: 'The ARN of the execution role the session uses.' }),
-    workingDirectory: t.exposeString('workingDirectory', { description: 'The Amazon S3 location that stores information for the notebook.' }),
+    workingDirectory: t.exposeString('workingDirectory', {
+      description: 'The Amazon S3 location that stores information for the notebook.',
+    }),
     idleTimeoutSeconds: t.field({
       type: 'SafeInt',
       description: 'The idle timeout in seconds for the session.',
@@ -110,13 +118,15 @@ export const SessionConfigurationObject = builder.objectRef<SessionConfiguration
   }),
 });
 
-export const SessionStatisticsObject = builder.objectRef<NonNullable<SessionDetails['statistics']>>('SessionStatistics').implement({
-  description: 'Usage statistics of a session.',
-  fields: (t) => ({
-    dpuExecutionInMillis: t.field({
-      type: 'SafeInt',
-      description: 'The data processing unit execution time for the session, in milliseconds.',
-      resolve: (statistics) => statistics.dpuExecutionInMillis,
+export const SessionStatisticsObject = builder
+  .objectRef<NonNullable<SessionDetails['statistics']>>('SessionStatistics')
+  .implement({
+    description: 'Usage statistics of a session.',
+    fields: (t) => ({
+      dpuExecutionInMillis: t.field({
+        type: 'SafeInt',
+        description: 'The data processing unit execution time for the session, in milliseconds.',
+        resolve: (statistics) => statistics.dpuExecutionInMillis,
+      }),
     }),
-  }),
-});
+  });

@@ -2,11 +2,11 @@
 // gateway always asks for full upstream pages (UPSTREAM_PAGE_SIZE), so a position inside a page is
 // stable, and a GraphQL page may span several upstream pages.
 import type { SessionState } from '../athena/port.js';
-import type { GatewayContext } from '../context.js';
-import type { CursorPosition } from './cursors.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
+import type { GatewayContext } from '../context.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { builder } from './builder.js';
+import type { CursorPosition } from './cursors.js';
 import { requireScope } from './scope.js';
 import { SessionObject } from './session.js';
 import { refFromSummary, type SessionRef } from './session-ref.js';
@@ -125,9 +125,14 @@ builder.queryField('sessions', (t) =>
       'A work group that does not exist gives an empty connection.',
     args: {
       workGroup: t.arg.string({ required: true, description: 'The work group, matching [a-zA-Z0-9._-]{1,128}.' }),
-      state: t.arg({ type: SessionStateEnum, description: 'Only sessions in this state (Athena lists active sessions by default).' }),
+      state: t.arg({
+        type: SessionStateEnum,
+        description: 'Only sessions in this state (Athena lists active sessions by default).',
+      }),
       first: t.arg.int({ description: `How many sessions, 0 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` }),
-      after: t.arg.string({ description: 'A cursor from this connection (same workGroup and state): the page starts after it.' }),
+      after: t.arg.string({
+        description: 'A cursor from this connection (same workGroup and state): the page starts after it.',
+      }),
     },
     resolve: (_root, args, context) => resolveSessionConnection(context, args),
   }),

@@ -11,10 +11,19 @@ import { SessionObject } from './session.js';
 import './scalars.js';
 
 const SessionEndpointObject = builder.objectRef<SessionEndpoint>('SessionEndpoint').implement({
-  description: 'Where and how to reach a session with a Spark Connect client. The token is a secret: it is never cached or logged by the gateway.',
+  description:
+    'Where and how to reach a session with a Spark Connect client. The token is a secret: it is never cached or logged by the gateway.',
   fields: (t) => ({
-    url: t.string({ nullable: false, description: 'The Spark Connect endpoint URL.', resolve: (endpoint) => endpoint.endpointUrl }),
-    authToken: t.string({ nullable: false, description: 'The token that authenticates a Spark Connect client to the endpoint.', resolve: (endpoint) => endpoint.authToken }),
+    url: t.string({
+      nullable: false,
+      description: 'The Spark Connect endpoint URL.',
+      resolve: (endpoint) => endpoint.endpointUrl,
+    }),
+    authToken: t.string({
+      nullable: false,
+      description: 'The token that authenticates a Spark Connect client to the endpoint.',
+      resolve: (endpoint) => endpoint.authToken,
+    }),
     authTokenExpiresAt: t.field({
       type: 'DateTime',
       description: 'When the token expires; ask again for a new one.',

@@ -51,7 +51,11 @@ export function selectsSessionDetails(info: GraphQLResolveInfo): boolean {
  * and GetSession for callers limited to some work groups, whose session's work group must be
  * checked first. A session the caller may not see is null, exactly like a missing one.
  */
-export async function loadSessionRef(context: GatewayContext, sessionId: string, needsDetails: boolean): Promise<SessionRef | null> {
+export async function loadSessionRef(
+  context: GatewayContext,
+  sessionId: string,
+  needsDetails: boolean,
+): Promise<SessionRef | null> {
   if (needsDetails || isRestricted(context.viewer)) {
     const details = await context.loaders.loadDetails(sessionId);
     if (details === null || !allowsWorkGroup(context.viewer, details.workGroup)) return null;

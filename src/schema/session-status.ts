@@ -16,10 +16,9 @@ const STATE_DESCRIPTIONS: Record<(typeof SESSION_STATES)[number], string> = {
 
 export const SessionStateEnum = builder.enumType('SessionState', {
   description: 'The state of an Athena Spark session.',
-  values: Object.fromEntries(SESSION_STATES.map((state) => [state, { value: state, description: STATE_DESCRIPTIONS[state] }])) as Record<
-    (typeof SESSION_STATES)[number],
-    { value: (typeof SESSION_STATES)[number]; description: string }
-  >,
+  values: Object.fromEntries(
+    SESSION_STATES.map((state) => [state, { value: state, description: STATE_DESCRIPTIONS[state] }]),
+  ) as Record<(typeof SESSION_STATES)[number], { value: (typeof SESSION_STATES)[number]; description: string }>,
 });
 
 export const SessionStatusObject = builder.objectRef<SessionStatus>('SessionStatus').implement({
@@ -27,14 +26,21 @@ export const SessionStatusObject = builder.objectRef<SessionStatus>('SessionStat
   fields: (t) => ({
     state: t.field({ type: SessionStateEnum, nullable: false, resolve: (status) => status.state }),
     stateChangeReason: t.exposeString('stateChangeReason', {
-      description: 'The reason for the session state change (for example, canceled because the session was terminated).',
+      description:
+        'The reason for the session state change (for example, canceled because the session was terminated).',
     }),
-    startDateTime: t.expose('startDateTime', { type: 'DateTime', description: 'The date and time that the session started.' }),
+    startDateTime: t.expose('startDateTime', {
+      type: 'DateTime',
+      description: 'The date and time that the session started.',
+    }),
     lastModifiedDateTime: t.expose('lastModifiedDateTime', {
       type: 'DateTime',
       description: 'The most recent date and time that the session was modified.',
     }),
-    endDateTime: t.expose('endDateTime', { type: 'DateTime', description: 'The date and time that the session ended.' }),
+    endDateTime: t.expose('endDateTime', {
+      type: 'DateTime',
+      description: 'The date and time that the session ended.',
+    }),
     idleSinceDateTime: t.expose('idleSinceDateTime', {
       type: 'DateTime',
       description: 'The date and time starting at which the session became idle. Null while the session is not idle.',

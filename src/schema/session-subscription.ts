@@ -2,7 +2,7 @@
 // Transports (SSE, graphql-ws) are the server's business; this module only makes the event stream.
 import { isAthenaError, type SessionStatus } from '../athena/port.js';
 import { NotFoundError } from '../errors.js';
-import { statusEvents, type StatusEvent } from '../subscriptions/status-events.js';
+import { type StatusEvent, statusEvents } from '../subscriptions/status-events.js';
 import { isFinalStatus } from '../subscriptions/status-poller.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';

@@ -2,11 +2,16 @@
 // athena/session-fields.ts, read through session-ref.ts; the value types under a session are in
 // session-configuration.ts, the mutations in start-session.ts and terminate-session.ts.
 import { builder } from './builder.js';
+import { requireScope } from './scope.js';
+import {
+  EngineConfigurationObject,
+  EngineVersionObject,
+  SessionConfigurationObject,
+  SessionStatisticsObject,
+} from './session-configuration.js';
+import { listRowField, loadSessionRef, type SessionRef, selectsSessionDetails, sessionField } from './session-ref.js';
 // Before the value types: the printed schema lists SessionState and SessionStatus first, from every entry point.
 import { SessionStatusObject } from './session-status.js';
-import { EngineConfigurationObject, EngineVersionObject, SessionConfigurationObject, SessionStatisticsObject } from './session-configuration.js';
-import { listRowField, loadSessionRef, selectsSessionDetails, sessionField, type SessionRef } from './session-ref.js';
-import { requireScope } from './scope.js';
 import { validateSessionId } from './validation.js';
 
 export const SessionObject = builder.objectRef<SessionRef>('Session');
@@ -31,7 +36,8 @@ builder.node(SessionObject, {
     }),
     engineVersion: t.field({
       type: EngineVersionObject,
-      description: 'The engine version used by the session (for example, PySpark engine version 3). See the type for how it is filled.',
+      description:
+        'The engine version used by the session (for example, PySpark engine version 3). See the type for how it is filled.',
       resolve: async (session, _args, context) => {
         // A list row has both versions; GetSession has one string, the version the session runs on.
         if (session.summary) return session.summary.engineVersion;

@@ -20,10 +20,15 @@ const KeyValuePairInput = builder.inputType('KeyValuePairInput', {
 const StartSessionEngineConfigurationInput = builder.inputType('StartSessionEngineConfigurationInput', {
   description: 'DPU sizing and Spark properties for a new session.',
   fields: (t) => ({
-    maxConcurrentDpus: t.int({ description: 'The maximum number of DPUs that can run concurrently (2 to 5000; default 20).' }),
+    maxConcurrentDpus: t.int({
+      description: 'The maximum number of DPUs that can run concurrently (2 to 5000; default 20).',
+    }),
     coordinatorDpuSize: t.int({ description: 'DPUs for the coordinator (1).' }),
     defaultExecutorDpuSize: t.int({ description: 'DPUs per executor (1).' }),
-    sparkProperties: t.field({ type: [KeyValuePairInput], description: 'Spark properties, such as spark.executor.memory.' }),
+    sparkProperties: t.field({
+      type: [KeyValuePairInput],
+      description: 'Spark properties, such as spark.executor.memory.',
+    }),
   }),
 });
 
@@ -34,7 +39,8 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
     engineConfiguration: t.field({ type: StartSessionEngineConfigurationInput }),
     idleTimeoutMinutes: t.int({ description: 'Minutes of idleness after which Athena ends the session (1 to 480).' }),
     clientRequestToken: t.string({
-      description: 'Makes the start idempotent: retrying with the same token returns the same session instead of starting another (1 to 36 characters).',
+      description:
+        'Makes the start idempotent: retrying with the same token returns the same session instead of starting another (1 to 36 characters).',
     }),
     clientMutationId: t.string({ description: 'Echoed back in the payload.' }),
   }),
@@ -56,7 +62,8 @@ builder.mutationField('startSession', (t) =>
   t.field({
     type: StartSessionPayload,
     nullable: false,
-    description: 'Starts a session in a work group. Pass `clientRequestToken` so that a retried start does not start two sessions.',
+    description:
+      'Starts a session in a work group. Pass `clientRequestToken` so that a retried start does not start two sessions.',
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       requireWriteScope(context, { action: 'startSession', sessionId: undefined, workGroup: input.workGroup });
@@ -65,7 +72,10 @@ builder.mutationField('startSession', (t) =>
       const engine = input.engineConfiguration;
       const sparkProperties = engine?.sparkProperties ?? [];
       if (sparkProperties.length > MAX_SPARK_PROPERTIES) {
-        throw new BadUserInputError(`At most ${MAX_SPARK_PROPERTIES} Spark properties.`, 'input.engineConfiguration.sparkProperties');
+        throw new BadUserInputError(
+          `At most ${MAX_SPARK_PROPERTIES} Spark properties.`,
+          'input.engineConfiguration.sparkProperties',
+        );
       }
       for (const { key, value } of sparkProperties) {
         validateMember('KeyString', key, 'input.engineConfiguration.sparkProperties.key');
@@ -76,12 +86,31 @@ builder.mutationField('startSession', (t) =>
         description,
         engineConfiguration: {
           maxConcurrentDpus:
-            validateMember('MaxConcurrentDpus', engine?.maxConcurrentDpus, 'input.engineConfiguration.maxConcurrentDpus') ?? DEFAULT_MAX_CONCURRENT_DPUS,
-          coordinatorDpuSize: validateMember('CoordinatorDpuSize', engine?.coordinatorDpuSize, 'input.engineConfiguration.coordinatorDpuSize'),
-          defaultExecutorDpuSize: validateMember('DefaultExecutorDpuSize', engine?.defaultExecutorDpuSize, 'input.engineConfiguration.defaultExecutorDpuSize'),
-          sparkProperties: sparkProperties.length > 0 ? Object.fromEntries(sparkProperties.map(({ key, value }) => [key, value])) : undefined,
+            validateMember(
+              'MaxConcurrentDpus',
+              engine?.maxConcurrentDpus,
+              'input.engineConfiguration.maxConcurrentDpus',
+            ) ?? DEFAULT_MAX_CONCURRENT_DPUS,
+          coordinatorDpuSize: validateMember(
+            'CoordinatorDpuSize',
+            engine?.coordinatorDpuSize,
+            'input.engineConfiguration.coordinatorDpuSize',
+          ),
+          defaultExecutorDpuSize: validateMember(
+            'DefaultExecutorDpuSize',
+            engine?.defaultExecutorDpuSize,
+            'input.engineConfiguration.defaultExecutorDpuSize',
+          ),
+          sparkProperties:
+            sparkProperties.length > 0
+              ? Object.fromEntries(sparkProperties.map(({ key, value }) => [key, value]))
+              : undefined,
         },
-        sessionIdleTimeoutInMinutes: validateMember('SessionIdleTimeoutInMinutes', input.idleTimeoutMinutes, 'input.idleTimeoutMinutes'),
+        sessionIdleTimeoutInMinutes: validateMember(
+          'SessionIdleTimeoutInMinutes',
+          input.idleTimeoutMinutes,
+          'input.idleTimeoutMinutes',
+        ),
         clientRequestToken: validateMember('IdempotencyToken', input.clientRequestToken, 'input.clientRequestToken'),
       };
       const audit = (outcome: 'ok' | 'not-found' | 'error', sessionId?: string) =>
@@ -108,7 +137,10 @@ builder.mutationField('startSession', (t) =>
         }
         audit('error');
         if (isAthenaError(error, 'invalid-request')) {
-          throw new BadUserInputError('Athena rejected the start request: check the work group and the engine configuration.', 'input');
+          throw new BadUserInputError(
+            'Athena rejected the start request: check the work group and the engine configuration.',
+            'input',
+          );
         }
         throw error;
       }

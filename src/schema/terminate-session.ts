@@ -29,13 +29,15 @@ const TerminateSessionPayload = builder.objectRef<TerminateSessionResult>('Termi
     state: t.field({
       type: SessionStateEnum,
       nullable: false,
-      description: 'The state Athena reported when it accepted the request (usually TERMINATING; an inactive session keeps its state).',
+      description:
+        'The state Athena reported when it accepted the request (usually TERMINATING; an inactive session keeps its state).',
       resolve: (payload) => payload.state,
     }),
     session: t.field({
       type: SessionObject,
       description: 'The session as it is now, fetched after the terminate.',
-      resolve: (payload, _args, context, info) => loadSessionRef(context, payload.sessionId, selectsSessionDetails(info)),
+      resolve: (payload, _args, context, info) =>
+        loadSessionRef(context, payload.sessionId, selectsSessionDetails(info)),
     }),
   }),
 });

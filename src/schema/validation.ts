@@ -1,7 +1,8 @@
 // Argument rules, checked before any upstream call. Those that mirror an Athena member come from
 // AWS's model (src/athena-model), so the gateway refuses exactly what Athena would refuse.
-import { describeShape, violation } from '../athena-model/index.js';
+
 import type { ShapeName } from '../athena-model/index.js';
+import { describeShape, violation } from '../athena-model/index.js';
 import { BadUserInputError } from '../errors.js';
 
 /** Checks an optional argument against a model shape; absent (null/undefined) passes as undefined. */
@@ -26,7 +27,12 @@ export function validateWorkGroup(workGroup: string, argumentName = 'workGroup')
 }
 
 /** For the gateway's own limits (e.g. `first`), which the model does not know. */
-export function validateIntRange(value: number | null | undefined, argumentName: string, min: number, max: number): number | undefined {
+export function validateIntRange(
+  value: number | null | undefined,
+  argumentName: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new BadUserInputError(`${argumentName} must be an integer from ${min} to ${max}.`, argumentName);

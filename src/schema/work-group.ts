@@ -1,14 +1,19 @@
-import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
-import { isSparkEngine, WORK_GROUP_STATES, type WorkGroupPage, type WorkGroupSummary } from '../athena/port.js';
+import { type GraphQLObjectType, type GraphQLResolveInfo, getArgumentValues } from 'graphql';
+import { isSparkEngine, type WORK_GROUP_STATES, type WorkGroupPage, type WorkGroupSummary } from '../athena/port.js';
+import { allowsWorkGroup, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { allowsWorkGroup, type Viewer } from '../auth/viewer.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
-import { EngineVersionObject } from './session-configuration.js';
 import { selectedFieldNames, selectedFields } from './selection.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
-import { resolveSessionConnection, SessionConnection, validateSessionsArgs, type SessionsArgs } from './session-connection.js';
+import { EngineVersionObject } from './session-configuration.js';
+import {
+  resolveSessionConnection,
+  SessionConnection,
+  type SessionsArgs,
+  validateSessionsArgs,
+} from './session-connection.js';
 import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 
@@ -42,10 +47,15 @@ export function seesNoWorkGroup(viewer: Viewer): boolean {
  * first page costs one call; only when that page is empty, which a new Spark work group's and a
  * SQL work group's both are, does GetWorkGroup tell them apart.
  */
-export async function loadWorkGroupRef(context: GatewayContext, name: string, info: GraphQLResolveInfo): Promise<WorkGroupRef | null> {
+export async function loadWorkGroupRef(
+  context: GatewayContext,
+  name: string,
+  info: GraphQLResolveInfo,
+): Promise<WorkGroupRef | null> {
   validateNestedSessionsArgs(context, name, info);
   if (!allowsWorkGroup(context.viewer, name)) return null;
-  if ([...selectedFieldNames(info)].some((field) => WORK_GROUP_DETAIL_FIELDS.has(field))) return loadSparkWorkGroup(context, name);
+  if ([...selectedFieldNames(info)].some((field) => WORK_GROUP_DETAIL_FIELDS.has(field)))
+    return loadSparkWorkGroup(context, name);
   const page = await context.loaders.loadPage({ workGroup: name, state: undefined, pageToken: undefined });
   if (page === null) return null;
   return page.sessions.length > 0 ? { __typename: 'WorkGroup', name } : loadSparkWorkGroup(context, name);
@@ -113,7 +123,10 @@ builder.node(WorkGroupObject, {
       nullable: false,
       description: `Sessions of this work group, newest first; the same connection as \`Query.sessions\`.`,
       args: {
-        state: t.arg({ type: SessionStateEnum, description: 'Only sessions in this state (active sessions by default).' }),
+        state: t.arg({
+          type: SessionStateEnum,
+          description: 'Only sessions in this state (active sessions by default).',
+        }),
         first: t.arg.int({ description: `How many sessions, 0 to ${MAX_PAGE_SIZE}.` }),
         after: t.arg.string({ description: 'A cursor from this connection: the page starts after it.' }),
       },
@@ -127,7 +140,9 @@ builder.queryField('workGroup', (t) =>
     type: WorkGroupObject,
     description:
       'A Spark work group by name; null when it does not exist, is not yours to see, or runs a SQL engine (no sessions there).',
-    args: { name: t.arg.string({ required: true, description: 'The work group name, matching [a-zA-Z0-9._-]{1,128}.' }) },
+    args: {
+      name: t.arg.string({ required: true, description: 'The work group name, matching [a-zA-Z0-9._-]{1,128}.' }),
+    },
     resolve: (_root, args, context, info) => {
       requireScope(context, 'sessions:read');
       return loadWorkGroupRef(context, validateWorkGroup(args.name, 'name'), info);
@@ -197,10 +212,13 @@ async function resolveWorkGroupConnection(
   requireScope(context, 'sessions:read');
   const first = validateIntRange(args.first, 'first', 0, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
   const start: WorkGroupPosition =
-    args.after === null || args.after === undefined ? { pageToken: undefined, index: -1, name: undefined } : decodeWorkGroupCursor(context, args.after);
+    args.after === null || args.after === undefined
+      ? { pageToken: undefined, index: -1, name: undefined }
+      : decodeWorkGroupCursor(context, args.after);
 
   const edges: WorkGroupConnectionResult['edges'] = [];
-  if (seesNoWorkGroup(context.viewer)) return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  if (seesNoWorkGroup(context.viewer))
+    return { edges, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
   const visible = (row: WorkGroupSummary) => isVisibleWorkGroup(context.viewer, row);
   let pageToken = start.pageToken;
   let page: WorkGroupPage = await context.loaders.loadWorkGroupPage(pageToken);
@@ -214,7 +232,10 @@ async function resolveWorkGroupConnection(
         index === page.workGroups.length - 1 && page.nextToken !== undefined
           ? { pageToken: page.nextToken, index: -1, name: undefined }
           : { pageToken, index, name: row.name };
-      edges.push({ cursor: encodeWorkGroupCursor(context, position), node: { __typename: 'WorkGroup', name: row.name, summary: row } });
+      edges.push({
+        cursor: encodeWorkGroupCursor(context, position),
+        node: { __typename: 'WorkGroup', name: row.name, summary: row },
+      });
     }
     const moreInPage = page.workGroups.slice(index).some(visible);
     if (edges.length >= first || page.nextToken === undefined) {

@@ -11,7 +11,12 @@ import type { Plugin } from 'graphql-yoga';
 import { ERROR_CODES } from '../errors.js';
 
 /** Any of these makes a request non-simple, so a browser preflights it. The Apollo names are what Apollo clients send. */
-export const CSRF_HEADERS = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
+export const CSRF_HEADERS = [
+  'x-graphql-csrf',
+  'x-graphql-yoga-csrf',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+];
 
 export function useCsrfPrevention(): Plugin {
   const library = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });

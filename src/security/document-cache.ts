@@ -36,7 +36,15 @@ const sizeOfKey = (_value: unknown, key: string) => Math.max(1, key.length);
 
 export function createDocumentCaches(limits: DocumentCacheLimits = DEFAULT_DOCUMENT_CACHE_LIMITS): DocumentCaches {
   return {
-    documentCache: new LRUCache<string, DocumentNode>({ max: limits.maxEntries, maxSize: limits.maxCharacters, sizeCalculation: sizeOfKey }),
-    errorCache: new LRUCache<string, object>({ max: limits.maxErrorEntries, maxSize: limits.maxErrorCharacters, sizeCalculation: sizeOfKey }),
+    documentCache: new LRUCache<string, DocumentNode>({
+      max: limits.maxEntries,
+      maxSize: limits.maxCharacters,
+      sizeCalculation: sizeOfKey,
+    }),
+    errorCache: new LRUCache<string, object>({
+      max: limits.maxErrorEntries,
+      maxSize: limits.maxErrorCharacters,
+      sizeCalculation: sizeOfKey,
+    }),
   };
 }

@@ -27,7 +27,10 @@ export function useErrorCodes(): Plugin {
   return {
     onExecutionResult({ result, setResult }) {
       if (result === undefined || Symbol.asyncIterator in result || result.errors === undefined) return;
-      setResult({ ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? withCode(error) : error)) });
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => (error instanceof GraphQLError ? withCode(error) : error)),
+      });
     },
   };
 }

@@ -25,7 +25,10 @@ export function useHideSuggestions(): Plugin {
     onExecutionResult({ result, setResult }) {
       // Streams (subscriptions) carry resolver errors only; their hints-bearing errors come before the stream.
       if (result === undefined || Symbol.asyncIterator in result || result.errors === undefined) return;
-      setResult({ ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? withoutSuggestions(error) : error)) });
+      setResult({
+        ...result,
+        errors: result.errors.map((error) => (error instanceof GraphQLError ? withoutSuggestions(error) : error)),
+      });
     },
   };
 }

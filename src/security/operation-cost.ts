@@ -4,19 +4,19 @@
 // as the longest list, so moving numbers into variables cannot hide fan-out. Every upstream call
 // the gateway makes resolves at least one object, so the bound also caps upstream calls.
 import {
-  GraphQLError,
-  getNamedType,
-  getNullableType,
-  isCompositeType,
-  isListType,
-  isObjectType,
-  isInterfaceType,
-  Kind,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLError,
   type GraphQLField,
   type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationRule,
@@ -70,7 +70,8 @@ export function operationCost(
       if (selection.kind === Kind.FIELD) {
         cost += fieldCost(selection, parentType, multiplier, pageFactor);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition === undefined ? parentType : schema.getType(selection.typeCondition.name.value);
+        const type =
+          selection.typeCondition === undefined ? parentType : schema.getType(selection.typeCondition.name.value);
         if (isCompositeType(type)) cost += selectionSetCost(selection.selectionSet, type, multiplier, pageFactor);
       } else {
         cost += multiplier * fragmentUnitCost(selection.name.value, pageFactor);
@@ -79,15 +80,27 @@ export function operationCost(
     return cost;
   };
 
-  const fieldCost = (node: FieldNode, parentType: GraphQLCompositeType, multiplier: number, pageFactor: number | undefined): number => {
+  const fieldCost = (
+    node: FieldNode,
+    parentType: GraphQLCompositeType,
+    multiplier: number,
+    pageFactor: number | undefined,
+  ): number => {
     if (node.name.value.startsWith('__') || node.selectionSet === undefined) return 0;
-    const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[node.name.value] : undefined;
+    const field =
+      isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[node.name.value] : undefined;
     if (field === undefined) return 0;
     const type = getNamedType(field.type);
     if (!isCompositeType(type)) return 0;
-    const elements = isListType(getNullableType(field.type)) ? (listArgumentLength(node, parentType, field) ?? pageFactor ?? 1) : 1;
+    const elements = isListType(getNullableType(field.type))
+      ? (listArgumentLength(node, parentType, field) ?? pageFactor ?? 1)
+      : 1;
     const resolved = multiplier * elements;
-    return resolved + multiplier * mergedWorkGroups(node, field) + selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field));
+    return (
+      resolved +
+      multiplier * mergedWorkGroups(node, field) +
+      selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field))
+    );
   };
 
   return selectionSetCost(operation.selectionSet, rootType, 1, undefined);
@@ -112,7 +125,8 @@ function pageSize(node: FieldNode, field: GraphQLField<unknown, unknown>): numbe
   if (!field.args.some((arg) => arg.name === 'first')) return undefined;
   const first = node.arguments?.find((arg) => arg.name.value === 'first');
   if (first === undefined || first.value.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
-  if (first.value.kind === Kind.INT) return Math.min(MAX_PAGE_SIZE, Math.max(0, Number.parseInt(first.value.value, 10)));
+  if (first.value.kind === Kind.INT)
+    return Math.min(MAX_PAGE_SIZE, Math.max(0, Number.parseInt(first.value.value, 10)));
   return first.value.kind === Kind.VARIABLE ? MAX_PAGE_SIZE : DEFAULT_PAGE_SIZE;
 }
 
@@ -128,14 +142,26 @@ export const LIST_ARGUMENT_LIMITS: ReadonlyMap<string, number> = new Map([
 const LONGEST_LIST_ARGUMENT = Math.max(...LIST_ARGUMENT_LIMITS.values());
 
 /** The longest list argument of a field: its literal length, or the run-time maximum for a variable. */
-function listArgumentLength(node: FieldNode, parentType: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number | undefined {
+function listArgumentLength(
+  node: FieldNode,
+  parentType: GraphQLCompositeType,
+  field: GraphQLField<unknown, unknown>,
+): number | undefined {
   let length: number | undefined;
   for (const argument of node.arguments ?? []) {
     const definition = field.args.find((arg) => arg.name === argument.name.value);
     if (definition === undefined || !isListType(getNullableType(definition.type))) continue;
     const value = argument.value;
-    const limit = LIST_ARGUMENT_LIMITS.get(`${parentType.name}.${field.name}.${definition.name}`) ?? LONGEST_LIST_ARGUMENT;
-    const size = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.VARIABLE ? limit : value.kind === Kind.NULL ? 0 : 1;
+    const limit =
+      LIST_ARGUMENT_LIMITS.get(`${parentType.name}.${field.name}.${definition.name}`) ?? LONGEST_LIST_ARGUMENT;
+    const size =
+      value.kind === Kind.LIST
+        ? value.values.length
+        : value.kind === Kind.VARIABLE
+          ? limit
+          : value.kind === Kind.NULL
+            ? 0
+            : 1;
     length = Math.max(length ?? 0, size);
   }
   return length;
@@ -144,7 +170,11 @@ function listArgumentLength(node: FieldNode, parentType: GraphQLCompositeType, f
 /** A validation rule that rejects an operation whose cost is over `maxCost`, through `reject`. */
 export function costLimitRule(maxCost: number, reject: (cost: number) => GraphQLError): ValidationRule {
   return (context) => {
-    const fragments = new Map(context.getDocument().definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+    const fragments = new Map(
+      context
+        .getDocument()
+        .definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+    );
     return {
       OperationDefinition(operation) {
         const cost = operationCost(context.getSchema(), operation, fragments);

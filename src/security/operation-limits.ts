@@ -2,11 +2,11 @@
 // A rejection stops parsing or validation at once and answers HTTP 400 with a code of its own,
 // whatever the Accept header, so a client can tell "too big" from "wrong".
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type ASTVisitor, type SelectionSetNode, type ValidationContext } from 'graphql';
+import { type ASTVisitor, GraphQLError, Kind, type SelectionSetNode, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { ERROR_CODES } from '../errors.js';
 import { MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_INTROSPECTION_DEPTH, MAX_TOKENS } from './limits.js';
 import { costLimitRule } from './operation-cost.js';
-import { ERROR_CODES } from '../errors.js';
 
 type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
 type RejectCallback = NonNullable<NonNullable<ArmorConfig['maxDepth']>['onReject']>[number];
@@ -56,9 +56,20 @@ export function useOperationLimits(): Plugin {
           maxTokens: { n: MAX_TOKENS, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_TOKENS_EXCEEDED)] },
           // Fragments add no depth: depth is about the response's shape, not how a client files its fragments.
           // armor exempts paths through `__schema`; introspectionDepthRule below bounds them.
-          maxDepth: { n: MAX_DEPTH, flattenFragments: true, ignoreIntrospection: true, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DEPTH_EXCEEDED)] },
+          maxDepth: {
+            n: MAX_DEPTH,
+            flattenFragments: true,
+            ignoreIntrospection: true,
+            ...reject,
+            onReject: [rejectWith(ERROR_CODES.MAX_DEPTH_EXCEEDED)],
+          },
           // The default allow-list exempts `__typename`, the field alias-overloading attacks use.
-          maxAliases: { n: MAX_ALIASES, allowList: [], ...reject, onReject: [rejectWith(ERROR_CODES.MAX_ALIASES_EXCEEDED)] },
+          maxAliases: {
+            n: MAX_ALIASES,
+            allowList: [],
+            ...reject,
+            onReject: [rejectWith(ERROR_CODES.MAX_ALIASES_EXCEEDED)],
+          },
           maxDirectives: { n: MAX_DIRECTIVES, ...reject, onReject: [rejectWith(ERROR_CODES.MAX_DIRECTIVES_EXCEEDED)] },
           // Replaced by our variable-aware cost rule below; armor's counts literal `first` values only.
           costLimit: { enabled: false },
@@ -69,7 +80,10 @@ export function useOperationLimits(): Plugin {
       addPlugin({
         onExecutionResult({ result, setResult }) {
           if (result === undefined || Symbol.asyncIterator in result || result.errors === undefined) return;
-          setResult({ ...result, errors: result.errors.map((error) => (error instanceof GraphQLError ? asRefusal(error) : error)) });
+          setResult({
+            ...result,
+            errors: result.errors.map((error) => (error instanceof GraphQLError ? asRefusal(error) : error)),
+          });
         },
         onValidate({ addValidationRule }) {
           addValidationRule(introspectionDepthRule(MAX_INTROSPECTION_DEPTH));
@@ -99,7 +113,8 @@ export function introspectionDepthRule(maxDepth: number) {
       let deepest = 0;
       for (const selection of selectionSet?.selections ?? []) {
         if (selection.kind === Kind.FIELD) deepest = Math.max(deepest, 1 + depthOf(selection.selectionSet, visiting));
-        else if (selection.kind === Kind.INLINE_FRAGMENT) deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting));
+        else if (selection.kind === Kind.INLINE_FRAGMENT)
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, visiting));
         else {
           const name = selection.name.value;
           // A cycle is another rule's error; here it adds nothing.
@@ -119,7 +134,11 @@ export function introspectionDepthRule(maxDepth: number) {
     return {
       OperationDefinition(operation) {
         const depth = depthOf(operation.selectionSet, new Set());
-        if (depth > maxDepth) throw limitExceeded(ERROR_CODES.MAX_DEPTH_EXCEEDED, `Query depth limit of ${maxDepth} exceeded, found ${depth}.`);
+        if (depth > maxDepth)
+          throw limitExceeded(
+            ERROR_CODES.MAX_DEPTH_EXCEEDED,
+            `Query depth limit of ${maxDepth} exceeded, found ${depth}.`,
+          );
       },
     };
   };

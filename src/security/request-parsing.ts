@@ -14,8 +14,14 @@ const SUPPORTED = 'application/json (or application/graphql) for POST; GET with 
  * clients; a body we cannot read is a 400 whatever the client accepts.
  */
 function withoutOriginalError(error: GraphQLError): GraphQLError {
-  const { originalError: _dropped, http, ...extensions } = error.extensions as Record<string, unknown> & { http?: { status?: number } };
-  return new GraphQLError(error.message, { extensions: http?.status === undefined ? extensions : { ...extensions, http: { status: http.status } } });
+  const {
+    originalError: _dropped,
+    http,
+    ...extensions
+  } = error.extensions as Record<string, unknown> & { http?: { status?: number } };
+  return new GraphQLError(error.message, {
+    extensions: http?.status === undefined ? extensions : { ...extensions, http: { status: http.status } },
+  });
 }
 
 export function useRequestParsingErrors(): Plugin {
@@ -37,7 +43,14 @@ export function useRequestParsingErrors(): Plugin {
       if (response.status !== 415 || response.body !== null) return;
       setResponse(
         fetchAPI.Response.json(
-          { errors: [{ message: `Unsupported Content-Type: send ${SUPPORTED}.`, extensions: { code: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE } }] },
+          {
+            errors: [
+              {
+                message: `Unsupported Content-Type: send ${SUPPORTED}.`,
+                extensions: { code: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE },
+              },
+            ],
+          },
           { status: 415, headers: response.headers },
         ),
       );

@@ -5,7 +5,7 @@
 //
 // Frontends deploy more often than the gateway: the manifest is reloaded when its file changes and
 // on SIGHUP (the CLI), without a restart. A manifest that fails to load leaves the previous one in force.
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
@@ -87,9 +87,18 @@ export class TrustedDocuments {
       // Clear messages with the standard codes; and not Apollo's "PersistedQueryNotFound", which
       // would make Apollo's persisted-queries link retry with the full text, refused again.
       customErrors: {
-        notFound: { message: 'This operation is not among the gateway\'s trusted documents.', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } },
-        keyNotFound: { message: 'This gateway runs trusted documents only: send the document id, not its text.', extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' } },
-        persistedQueryOnly: { message: 'This gateway runs trusted documents only: send the document id, not its text.', extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' } },
+        notFound: {
+          message: "This operation is not among the gateway's trusted documents.",
+          extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+        },
+        keyNotFound: {
+          message: 'This gateway runs trusted documents only: send the document id, not its text.',
+          extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' },
+        },
+        persistedQueryOnly: {
+          message: 'This gateway runs trusted documents only: send the document id, not its text.',
+          extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' },
+        },
       },
     }) as Plugin;
   }
@@ -98,7 +107,8 @@ export class TrustedDocuments {
 /** Apollo's `extensions.persistedQuery.sha256Hash`, Relay's `doc_id`, or the `documentId` of the GraphQL-over-HTTP draft. */
 function documentIdOf(graphqlParams: GraphQLParams): string | null {
   const params = graphqlParams as GraphQLParams & Record<string, unknown>;
-  const persistedQuery = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  const persistedQuery = (params.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)
+    ?.persistedQuery;
   for (const candidate of [persistedQuery?.sha256Hash, ...DOCUMENT_ID_PARAMS.map((name) => params[name])]) {
     if (typeof candidate === 'string' && candidate.length > 0 && candidate.length <= MAX_ID_LENGTH) return candidate;
   }
@@ -118,7 +128,9 @@ function parseManifest(text: string, path: string): ReadonlyMap<string, string> 
   const documents = new Map<string, string>();
   for (const [id, document] of Object.entries(parsed)) {
     if (typeof document !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-      throw new ConfigError(`TRUSTED_DOCUMENTS: ${path}: entry ${JSON.stringify(id.slice(0, 80))} must map an id to a document string`);
+      throw new ConfigError(
+        `TRUSTED_DOCUMENTS: ${path}: entry ${JSON.stringify(id.slice(0, 80))} must map an id to a document string`,
+      );
     }
     documents.set(id, document);
   }

@@ -1,8 +1,8 @@
 // The event stream behind a status subscription: the current status at once, then each change the
 // shared poller sees, then the end. Transports (SSE, graphql-ws) are the server's business.
 import { Repeater, SlidingBuffer } from 'graphql-yoga';
-import type { StatusPoller } from './status-poller.js';
 import { EVENTS_BUFFERED_PER_SUBSCRIBER } from '../security/limits.js';
+import type { StatusPoller } from './status-poller.js';
 
 /**
  * What the stream carries. A failure travels as an event, not as a rejected `next()`: the field's

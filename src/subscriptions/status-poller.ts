@@ -4,12 +4,12 @@
 // never when nobody does. It is generic over what it polls: a `StatusSource` says how to fetch a
 // status, when two statuses look the same to a subscriber, and which statuses are final.
 import {
-  FINAL_CALCULATION_STATES,
-  FINAL_SESSION_STATES,
-  isAthenaError,
   type AthenaPort,
   type CalculationStatus,
   type CallOptions,
+  FINAL_CALCULATION_STATES,
+  FINAL_SESSION_STATES,
+  isAthenaError,
   type SessionStatus,
 } from '../athena/port.js';
 
@@ -84,7 +84,8 @@ export function sameStatus(a: SessionStatus, b: SessionStatus): boolean {
 const sameTime = (a: Date | undefined, b: Date | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
 /** Earlier than what was seen, by a timestamp both carry: a state never goes back. */
-const earlier = (at: Date | undefined, seenAt: Date | undefined) => at !== undefined && seenAt !== undefined && at.getTime() < seenAt.getTime();
+const earlier = (at: Date | undefined, seenAt: Date | undefined) =>
+  at !== undefined && seenAt !== undefined && at.getTime() < seenAt.getTime();
 
 export const isFinalStatus = (status: SessionStatus): boolean => FINAL_SESSION_STATES.has(status.state);
 
@@ -98,7 +99,8 @@ export function sameCalculationStatus(a: CalculationStatus, b: CalculationStatus
   );
 }
 
-export const isFinalCalculationStatus = (status: CalculationStatus): boolean => FINAL_CALCULATION_STATES.has(status.state);
+export const isFinalCalculationStatus = (status: CalculationStatus): boolean =>
+  FINAL_CALCULATION_STATES.has(status.state);
 
 /**
  * One poll loop per watched id. A loop starts with its first watcher, waits `intervalMs` between
@@ -139,9 +141,17 @@ export class StatusPoller<Status> {
     }
     let loop = this.#loops.get(id);
     if (loop === undefined) {
-      loop = new PollLoop(id, this.#source, this.#intervalMs, this.#maxConsecutiveFailures, this.#onPollError, this.#coordination, () => {
-        if (this.#loops.get(id) === loop) this.#loops.delete(id);
-      });
+      loop = new PollLoop(
+        id,
+        this.#source,
+        this.#intervalMs,
+        this.#maxConsecutiveFailures,
+        this.#onPollError,
+        this.#coordination,
+        () => {
+          if (this.#loops.get(id) === loop) this.#loops.delete(id);
+        },
+      );
       this.#loops.set(id, loop);
     }
     return loop.add(watcher, seen);
@@ -190,7 +200,8 @@ export class CalculationStatusPoller extends StatusPoller<CalculationStatus> {
   constructor(port: Pick<AthenaPort, 'getCalculationExecutionStatus'>, options: StatusPollerOptions) {
     super(
       {
-        fetch: async (calculationId, callOptions) => (await port.getCalculationExecutionStatus(calculationId, callOptions)).status,
+        fetch: async (calculationId, callOptions) =>
+          (await port.getCalculationExecutionStatus(calculationId, callOptions)).status,
         same: sameCalculationStatus,
         isFinal: isFinalCalculationStatus,
         kind: 'calculation-status',
@@ -310,7 +321,12 @@ class PollLoop<Status> {
 
   #deliver(status: Status): void {
     for (const [watcher, seen] of [...this.#watchers]) {
-      if (this.source.same(seen, status) || this.source.olderThan?.(status, seen) === true || !this.#watchers.has(watcher)) continue;
+      if (
+        this.source.same(seen, status) ||
+        this.source.olderThan?.(status, seen) === true ||
+        !this.#watchers.has(watcher)
+      )
+        continue;
       this.#watchers.set(watcher, status);
       notify(() => watcher.next(status));
     }

@@ -6,7 +6,7 @@
 // - a stream ends when its token stops being valid (exp plus the verifier's clock tolerance), with
 //   an UNAUTHENTICATED error event and then the end of the stream, since a token's holder must not
 //   keep receiving data that a new request with the same token would be refused.
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { invalidTokenError } from '../auth/bearer-token.js';
 import type { GatewayContext } from '../context.js';
@@ -36,7 +36,11 @@ export function useSubscriptionGuards(options: SubscriptionGuardOptions = {}): P
       const count = open.get(subject) ?? 0;
       if (count >= maxPerSubject) {
         setResultAndStopExecution({
-          errors: [tooManySubscriptionsError(`At most ${maxPerSubject} subscriptions may be open at once for one caller: end some first.`)],
+          errors: [
+            tooManySubscriptionsError(
+              `At most ${maxPerSubject} subscriptions may be open at once for one caller: end some first.`,
+            ),
+          ],
         });
         return;
       }
@@ -68,7 +72,11 @@ export function useSubscriptionGuards(options: SubscriptionGuardOptions = {}): P
  * its next event; `onEnd` runs once however it ends. `return` goes straight to the source, so a
  * client leaving a quiet subscription frees it at once.
  */
-function guarded(source: AsyncIterable<ExecutionResult>, expiresAt: Date | undefined, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
+function guarded(
+  source: AsyncIterable<ExecutionResult>,
+  expiresAt: Date | undefined,
+  onEnd: () => void,
+): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
   let ended = false;
   let expired = false;

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-
+import type { ShapeName } from '../../src/athena-model/index.js';
 import {
-  OPERATIONS,
-  SHAPES,
   codePointLength,
   describeShape,
   inputMembers,
+  OPERATIONS,
   onlyModelled,
   outputMembers,
+  SHAPES,
   violation,
   violations,
 } from '../../src/athena-model/index.js';
-import type { ShapeName } from '../../src/athena-model/index.js';
 
 // The headline facts of shared/athena-api/model-facts.md, read back from the extracted model.
 describe('the extracted model', () => {
@@ -42,25 +41,66 @@ describe('the extracted model', () => {
   });
 
   it('has the state enums of the model', () => {
-    expect(SHAPES.SessionState.enum).toEqual(['CREATING', 'CREATED', 'IDLE', 'BUSY', 'TERMINATING', 'TERMINATED', 'DEGRADED', 'FAILED']);
-    expect(SHAPES.CalculationExecutionState.enum).toEqual(['CREATING', 'CREATED', 'QUEUED', 'RUNNING', 'CANCELING', 'CANCELED', 'COMPLETED', 'FAILED']);
+    expect(SHAPES.SessionState.enum).toEqual([
+      'CREATING',
+      'CREATED',
+      'IDLE',
+      'BUSY',
+      'TERMINATING',
+      'TERMINATED',
+      'DEGRADED',
+      'FAILED',
+    ]);
+    expect(SHAPES.CalculationExecutionState.enum).toEqual([
+      'CREATING',
+      'CREATED',
+      'QUEUED',
+      'RUNNING',
+      'CANCELING',
+      'CANCELED',
+      'COMPLETED',
+      'FAILED',
+    ]);
     expect(SHAPES.WorkGroupState.enum).toEqual(['ENABLED', 'DISABLED']);
   });
 
   it('knows each operation the project uses, its members and its errors', () => {
     expect(Object.keys(OPERATIONS).sort()).toEqual(
       [
-        'GetCalculationExecution', 'GetCalculationExecutionCode', 'GetCalculationExecutionStatus', 'GetSession',
-        'GetSessionEndpoint', 'GetSessionStatus', 'GetWorkGroup', 'ListCalculationExecutions', 'ListSessions',
-        'ListWorkGroups', 'StartCalculationExecution', 'StartSession', 'StopCalculationExecution', 'TerminateSession',
+        'GetCalculationExecution',
+        'GetCalculationExecutionCode',
+        'GetCalculationExecutionStatus',
+        'GetSession',
+        'GetSessionEndpoint',
+        'GetSessionStatus',
+        'GetWorkGroup',
+        'ListCalculationExecutions',
+        'ListSessions',
+        'ListWorkGroups',
+        'StartCalculationExecution',
+        'StartSession',
+        'StopCalculationExecution',
+        'TerminateSession',
       ].sort(),
     );
-    expect(inputMembers('StartSession').filter((member) => member.required).map((member) => member.name)).toEqual(['WorkGroup', 'EngineConfiguration']);
-    expect(inputMembers('StartSession').find((member) => member.name === 'ClientRequestToken')).toMatchObject({ shape: 'IdempotencyToken', required: false });
+    expect(
+      inputMembers('StartSession')
+        .filter((member) => member.required)
+        .map((member) => member.name),
+    ).toEqual(['WorkGroup', 'EngineConfiguration']);
+    expect(inputMembers('StartSession').find((member) => member.name === 'ClientRequestToken')).toMatchObject({
+      shape: 'IdempotencyToken',
+      required: false,
+    });
     expect(outputMembers('GetSessionEndpoint').map((member) => [member.name, member.required])).toEqual([
-      ['EndpointUrl', true], ['AuthToken', true], ['AuthTokenExpirationTime', true],
+      ['EndpointUrl', true],
+      ['AuthToken', true],
+      ['AuthTokenExpirationTime', true],
     ]);
-    expect(inputMembers('StartCalculationExecution').find((member) => member.name === 'CalculationConfiguration')?.deprecated).toBe(true);
+    expect(
+      inputMembers('StartCalculationExecution').find((member) => member.name === 'CalculationConfiguration')
+        ?.deprecated,
+    ).toBe(true);
     expect(OPERATIONS.GetWorkGroup.errors).toEqual(['InternalServerException', 'InvalidRequestException']);
     expect(OPERATIONS.StartSession.errors).toContain('SessionAlreadyExistsException');
   });
@@ -97,7 +137,9 @@ describe('violation', () => {
 
   it('treats absent values as accepted: required belongs to the holding structure', () => {
     expect(violation('SessionId', undefined)).toBeUndefined();
-    expect(violations('GetSessionRequest', {})).toEqual([{ path: 'sessionId', value: null, constraint: 'Member must not be null' }]);
+    expect(violations('GetSessionRequest', {})).toEqual([
+      { path: 'sessionId', value: null, constraint: 'Member must not be null' },
+    ]);
   });
 
   it('counts lengths in code points', () => {
@@ -126,7 +168,9 @@ describe('violation', () => {
   });
 
   it('keeps only the members the model has', () => {
-    expect(onlyModelled('MonitoringConfiguration', { ManagedLoggingConfiguration: { Enabled: true, Extra: 1 }, Other: {} })).toEqual({
+    expect(
+      onlyModelled('MonitoringConfiguration', { ManagedLoggingConfiguration: { Enabled: true, Extra: 1 }, Other: {} }),
+    ).toEqual({
       ManagedLoggingConfiguration: { Enabled: true },
     });
   });

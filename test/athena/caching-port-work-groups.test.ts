@@ -6,7 +6,11 @@ import type { WorkGroupPage, WorkGroupSummary } from '../../src/athena/port.js';
 import { ManualClock, ManualPort } from './fake-port.js';
 
 const TTL = 1_000;
-const row = (name: string): WorkGroupSummary => ({ name, state: 'ENABLED', engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' } });
+const row = (name: string): WorkGroupSummary => ({
+  name,
+  state: 'ENABLED',
+  engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' },
+});
 const listPage = (...names: string[]): WorkGroupPage => ({ workGroups: names.map(row) });
 
 function setup(ttlMs = TTL) {
@@ -23,7 +27,8 @@ describe('work-group reads in the caching port', () => {
     const gets = [port.getWorkGroup('primary'), port.getWorkGroup('primary'), port.getWorkGroup('analytics')];
     expect(inner.count('ListWorkGroups')).toBe(2);
     expect(inner.count('GetWorkGroup')).toBe(2);
-    for (const call of inner.calls) call.resolve(call.operation === 'ListWorkGroups' ? listPage('primary') : row(call.argument as string));
+    for (const call of inner.calls)
+      call.resolve(call.operation === 'ListWorkGroups' ? listPage('primary') : row(call.argument as string));
     expect((await Promise.all(lists)).map((page) => page.workGroups[0]!.name)).toEqual(['primary', 'primary']);
     await other;
     expect((await Promise.all(gets)).map((workGroup) => workGroup.name)).toEqual(['primary', 'primary', 'analytics']);

@@ -1,7 +1,7 @@
 // The caching port's rules, call by call, over a port whose calls the test settles by hand.
 import { describe, expect, it } from 'vitest';
-import { CachingAthenaPort, type CacheEvent } from '../../src/athena/caching-port.js';
-import { isAthenaError, type AthenaPort } from '../../src/athena/port.js';
+import { type CacheEvent, CachingAthenaPort } from '../../src/athena/caching-port.js';
+import { type AthenaPort, isAthenaError } from '../../src/athena/port.js';
 import { details, flush, ManualClock, ManualPort, page, status } from './fake-port.js';
 
 const TTL = 1_000;
@@ -10,14 +10,21 @@ function setup(ttlMs = TTL, extra: { maxSessions?: number; maxPages?: number } =
   const inner = new ManualPort();
   const clock = new ManualClock();
   const events: CacheEvent[] = [];
-  const port = new CachingAthenaPort(inner, { ttlMs, now: clock.now, onCacheEvent: (event) => events.push(event), ...extra });
+  const port = new CachingAthenaPort(inner, {
+    ttlMs,
+    now: clock.now,
+    onCacheEvent: (event) => events.push(event),
+    ...extra,
+  });
   return { inner, clock, events, port };
 }
 
 describe('sharing identical calls in flight', () => {
   it('fifty concurrent status reads of one session make one GetSessionStatus', async () => {
     const { inner, port } = setup();
-    const reads = Array.from({ length: 50 }, () => port.getSessionStatus('s-1', { signal: new AbortController().signal }));
+    const reads = Array.from({ length: 50 }, () =>
+      port.getSessionStatus('s-1', { signal: new AbortController().signal }),
+    );
     expect(inner.count('GetSessionStatus')).toBe(1);
     inner.last('GetSessionStatus').resolve(status('s-1', 'BUSY'));
     const results = await Promise.all(reads);
@@ -89,7 +96,9 @@ describe('abort signals of shared calls', () => {
   it('the upstream call is aborted when every waiter has left, and a later caller makes a new one', async () => {
     const { inner, port } = setup();
     const controllers = [new AbortController(), new AbortController(), new AbortController()];
-    const reads = controllers.map((controller) => port.getSession('s-1', { signal: controller.signal }).catch((error: unknown) => error));
+    const reads = controllers.map((controller) =>
+      port.getSession('s-1', { signal: controller.signal }).catch((error: unknown) => error),
+    );
     const upstream = inner.last('GetSession');
     controllers[0]!.abort();
     controllers[1]!.abort();
@@ -119,7 +128,9 @@ describe('abort signals of shared calls', () => {
 
   it('a caller whose signal is already aborted makes no call', async () => {
     const { inner, port } = setup();
-    const error = await port.listSessions({ workGroup: 'primary' }, { signal: AbortSignal.abort() }).catch((reason: unknown) => reason);
+    const error = await port
+      .listSessions({ workGroup: 'primary' }, { signal: AbortSignal.abort() })
+      .catch((reason: unknown) => reason);
     expect(isAthenaError(error, 'aborted')).toBe(true);
     expect(inner.count()).toBe(0);
   });
@@ -296,7 +307,14 @@ describe('bounds and observability', () => {
       inner.last('ListSessions').resolve(page(`s-${index}`));
       await list;
     }
-    expect(port.stats().entries).toMatchObject({ details: 3, status: 3, immutable: 3, list: 2, workGroups: 0, inFlight: 0 });
+    expect(port.stats().entries).toMatchObject({
+      details: 3,
+      status: 3,
+      immutable: 3,
+      list: 2,
+      workGroups: 0,
+      inFlight: 0,
+    });
   });
 
   it('reports every outcome to onCacheEvent and in stats()', async () => {
@@ -393,7 +411,13 @@ describe('reads in flight across writes', () => {
     void port.getSessionStatus('s-2');
     void port.getSession('s-2');
     void port.listSessions({ workGroup: 'analytics', maxResults: 100 });
-    expect(inner.calls.map((call) => call.operation)).toEqual(['GetSessionStatus', 'GetSession', 'ListSessions', 'TerminateSession', 'ListSessions']);
+    expect(inner.calls.map((call) => call.operation)).toEqual([
+      'GetSessionStatus',
+      'GetSession',
+      'ListSessions',
+      'TerminateSession',
+      'ListSessions',
+    ]);
   });
 
   it('a session known from GetSession alone keeps other work groups’ pages when it is terminated', async () => {
@@ -535,7 +559,10 @@ describe('what each cached read is filed under', () => {
     const { inner, port } = setup();
     const a = new AbortController();
     const b = new AbortController();
-    const reads = [port.listSessions({ workGroup: 'primary' }, { signal: a.signal }), port.listSessions({ workGroup: 'primary' }, { signal: b.signal })];
+    const reads = [
+      port.listSessions({ workGroup: 'primary' }, { signal: a.signal }),
+      port.listSessions({ workGroup: 'primary' }, { signal: b.signal }),
+    ];
     inner.last('ListSessions').reject(new Error('upstream broke'));
     for (const read of reads) await expect(read).rejects.toThrow('upstream broke');
 

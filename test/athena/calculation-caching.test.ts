@@ -19,7 +19,11 @@ const calculationStatus = (id: string, state: Calculation['status']['state'] = '
   status: { state },
   statistics: { dpuExecutionInMillis: 10, progress: 'half' },
 });
-const calculation = (id: string, sessionId = 's-1', state: Calculation['status']['state'] = 'RUNNING'): Calculation => ({
+const calculation = (
+  id: string,
+  sessionId = 's-1',
+  state: Calculation['status']['state'] = 'RUNNING',
+): Calculation => ({
   calculationExecutionId: id,
   sessionId,
   description: `calculation ${id}`,
@@ -70,7 +74,12 @@ describe('calculation status and details', () => {
     expect(inner.count('GetCalculationExecutionCode')).toBe(2);
     inner.last('GetCalculationExecutionCode').resolve('print(1)');
     await again;
-    expect(port.stats().entries).toMatchObject({ calculationDetails: 0, calculationStatus: 0, calculationList: 0, calculationCode: 0 });
+    expect(port.stats().entries).toMatchObject({
+      calculationDetails: 0,
+      calculationStatus: 0,
+      calculationList: 0,
+      calculationCode: 0,
+    });
   });
 
   it('keeps the code, which never changes, past the TTL', async () => {
@@ -85,7 +94,7 @@ describe('calculation status and details', () => {
 });
 
 describe('writes drop what they make stale', () => {
-  it('stopCalculationExecution drops the status, the details and the session\'s lists, a read in flight included', async () => {
+  it("stopCalculationExecution drops the status, the details and the session's lists, a read in flight included", async () => {
     const { inner, port } = setup();
     const list = port.listCalculationExecutions({ sessionId: 's-1', maxResults: 100 });
     inner.last('ListCalculationExecutions').resolve(calculationPage('c-1', 'c-2'));
@@ -125,7 +134,7 @@ describe('writes drop what they make stale', () => {
     expect(inner.count('ListCalculationExecutions')).toBe(3);
   });
 
-  it('startCalculationExecution drops the session\'s lists of calculations and its status', async () => {
+  it("startCalculationExecution drops the session's lists of calculations and its status", async () => {
     const { inner, port } = setup();
     const list = port.listCalculationExecutions({ sessionId: 's-1', maxResults: 100 });
     inner.last('ListCalculationExecutions').resolve(calculationPage('c-1'));
@@ -137,7 +146,7 @@ describe('writes drop what they make stale', () => {
     expect(inner.count('ListCalculationExecutions')).toBe(2);
   });
 
-  it('terminateSession drops the statuses of the session\'s calculations', async () => {
+  it("terminateSession drops the statuses of the session's calculations", async () => {
     const { inner, port } = setup();
     const read = port.getCalculationExecution('c-1');
     inner.last('GetCalculationExecution').resolve(calculation('c-1', 's-1'));
@@ -155,7 +164,8 @@ describe('the Spark Connect endpoint', () => {
     const { inner, port } = setup();
     const reads = [port.getSessionEndpoint('s-1'), port.getSessionEndpoint('s-1')];
     expect(inner.count('GetSessionEndpoint')).toBe(2);
-    inner.calls.filter((call) => call.operation === 'GetSessionEndpoint').forEach((call, index) => call.resolve(endpoint(`token-${index}`)));
+    const endpointCalls = inner.calls.filter((call) => call.operation === 'GetSessionEndpoint');
+    for (const [index, call] of endpointCalls.entries()) call.resolve(endpoint(`token-${index}`));
     expect((await Promise.all(reads)).map((answer) => answer.authToken)).toEqual(['token-0', 'token-1']);
     const later = port.getSessionEndpoint('s-1');
     expect(inner.count('GetSessionEndpoint')).toBe(3);

@@ -2,14 +2,19 @@
 // `now + openedAt` differ): when it fails fast, for how long, what a permit may report and how
 // often, and what stragglers admitted before it opened may and may not change.
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type BreakerState } from '../../src/athena/circuit-breaker.js';
+import { type BreakerState, CircuitBreaker } from '../../src/athena/circuit-breaker.js';
 
 const START = 1_000_000;
 
 function setup(failureThreshold = 2, openMs = 1_000) {
   let now = START;
   const changes: [BreakerState, BreakerState][] = [];
-  const breaker = new CircuitBreaker({ failureThreshold, openMs, now: () => now, onStateChange: (state, previous) => changes.push([state, previous]) });
+  const breaker = new CircuitBreaker({
+    failureThreshold,
+    openMs,
+    now: () => now,
+    onStateChange: (state, previous) => changes.push([state, previous]),
+  });
   const fail = (times = 1) => {
     for (let i = 0; i < times; i += 1) breaker.tryAcquire()!.failure();
   };
@@ -145,10 +150,18 @@ describe('CircuitBreaker', () => {
   });
 
   it('names the setting it refuses', () => {
-    expect(() => new CircuitBreaker({ failureThreshold: 0, openMs: 1 })).toThrow('failureThreshold must be a positive integer, got 0');
-    expect(() => new CircuitBreaker({ failureThreshold: 1.5, openMs: 1 })).toThrow('failureThreshold must be a positive integer, got 1.5');
-    expect(() => new CircuitBreaker({ failureThreshold: 1, openMs: -1 })).toThrow('openMs must be a non-negative number, got -1');
-    expect(() => new CircuitBreaker({ failureThreshold: 1, openMs: Number.POSITIVE_INFINITY })).toThrow('openMs must be a non-negative number, got Infinity');
+    expect(() => new CircuitBreaker({ failureThreshold: 0, openMs: 1 })).toThrow(
+      'failureThreshold must be a positive integer, got 0',
+    );
+    expect(() => new CircuitBreaker({ failureThreshold: 1.5, openMs: 1 })).toThrow(
+      'failureThreshold must be a positive integer, got 1.5',
+    );
+    expect(() => new CircuitBreaker({ failureThreshold: 1, openMs: -1 })).toThrow(
+      'openMs must be a non-negative number, got -1',
+    );
+    expect(() => new CircuitBreaker({ failureThreshold: 1, openMs: Number.POSITIVE_INFINITY })).toThrow(
+      'openMs must be a non-negative number, got Infinity',
+    );
     expect(() => new CircuitBreaker({ failureThreshold: 1, openMs: 0 })).not.toThrow();
   });
 });

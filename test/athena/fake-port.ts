@@ -2,23 +2,23 @@
 // is in flight at once, and see the signal each upstream call received.
 import {
   AthenaError,
-  immutableViaGetSession,
   type AthenaOperation,
   type AthenaPort,
   type Calculation,
   type CalculationPage,
   type CalculationStatusResult,
   type CallOptions,
+  immutableViaGetSession,
   type ListCalculationsInput,
   type ListSessionsInput,
-  type SessionEndpoint,
-  type StopCalculationResult,
   type ListWorkGroupsInput,
   type SessionDetails,
+  type SessionEndpoint,
   type SessionPage,
   type SessionStatusResult,
   type StartCalculationInput,
   type StartSessionInput,
+  type StopCalculationResult,
   type WorkGroupPage,
   type WorkGroupSummary,
 } from '../../src/athena/port.js';
@@ -54,28 +54,42 @@ export class ManualPort implements AthenaPort {
     });
   }
 
-  getSession = (sessionId: string, options?: CallOptions) => this.#pending<SessionDetails>('GetSession', sessionId, options);
+  getSession = (sessionId: string, options?: CallOptions) =>
+    this.#pending<SessionDetails>('GetSession', sessionId, options);
   getImmutableSession = (sessionId: string, options?: CallOptions) => immutableViaGetSession(this, sessionId, options);
-  getSessionStatus = (sessionId: string, options?: CallOptions) => this.#pending<SessionStatusResult>('GetSessionStatus', sessionId, options);
-  listSessions = (input: ListSessionsInput, options?: CallOptions) => this.#pending<SessionPage>('ListSessions', input, options);
-  terminateSession = (sessionId: string, options?: CallOptions) => this.#pending<{ state: 'TERMINATING' }>('TerminateSession', sessionId, options);
+  getSessionStatus = (sessionId: string, options?: CallOptions) =>
+    this.#pending<SessionStatusResult>('GetSessionStatus', sessionId, options);
+  listSessions = (input: ListSessionsInput, options?: CallOptions) =>
+    this.#pending<SessionPage>('ListSessions', input, options);
+  terminateSession = (sessionId: string, options?: CallOptions) =>
+    this.#pending<{ state: 'TERMINATING' }>('TerminateSession', sessionId, options);
   startSession = (input: StartSessionInput, options?: CallOptions) =>
     this.#pending<{ sessionId: string; state: 'CREATING' }>('StartSession', input, options);
   startCalculationExecution = (input: StartCalculationInput, options?: CallOptions) =>
     this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
-  getCalculationExecution = (id: string, options?: CallOptions) => this.#pending<Calculation>('GetCalculationExecution', id, options);
+  getCalculationExecution = (id: string, options?: CallOptions) =>
+    this.#pending<Calculation>('GetCalculationExecution', id, options);
   getCalculationExecutionStatus = (id: string, options?: CallOptions) =>
     this.#pending<CalculationStatusResult>('GetCalculationExecutionStatus', id, options);
-  getCalculationExecutionCode = (id: string, options?: CallOptions) => this.#pending<string>('GetCalculationExecutionCode', id, options);
+  getCalculationExecutionCode = (id: string, options?: CallOptions) =>
+    this.#pending<string>('GetCalculationExecutionCode', id, options);
   listCalculationExecutions = (input: ListCalculationsInput, options?: CallOptions) =>
     this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
-  stopCalculationExecution = (id: string, options?: CallOptions) => this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
-  getSessionEndpoint = (sessionId: string, options?: CallOptions) => this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
-  listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) => this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
-  getWorkGroup = (name: string, options?: CallOptions) => this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
+  stopCalculationExecution = (id: string, options?: CallOptions) =>
+    this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
+  getSessionEndpoint = (sessionId: string, options?: CallOptions) =>
+    this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
+  listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) =>
+    this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
+  getWorkGroup = (name: string, options?: CallOptions) =>
+    this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }
 
-export const details = (sessionId: string, state: SessionDetails['status']['state'] = 'IDLE', workGroup = 'primary'): SessionDetails => ({
+export const details = (
+  sessionId: string,
+  state: SessionDetails['status']['state'] = 'IDLE',
+  workGroup = 'primary',
+): SessionDetails => ({
   sessionId,
   workGroup,
   description: `session ${sessionId}`,
@@ -86,7 +100,10 @@ export const details = (sessionId: string, state: SessionDetails['status']['stat
   statistics: { dpuExecutionInMillis: 1000 },
 });
 
-export const status = (sessionId: string, state: SessionStatusResult['status']['state'] = 'IDLE'): SessionStatusResult => ({
+export const status = (
+  sessionId: string,
+  state: SessionStatusResult['status']['state'] = 'IDLE',
+): SessionStatusResult => ({
   sessionId,
   status: { state },
 });

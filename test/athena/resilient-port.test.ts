@@ -2,8 +2,16 @@
 // the breaker, what fails fast, and how the concurrency cap and its queue behave.
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/athena/circuit-breaker.js';
-import { AthenaError, immutableViaGetSession, isAthenaError, type AthenaErrorKind, type AthenaOperation, type AthenaPort, type CallOptions } from '../../src/athena/port.js';
-import { ResilientAthenaPort, type ResilienceEvent } from '../../src/athena/resilient-port.js';
+import {
+  AthenaError,
+  type AthenaErrorKind,
+  type AthenaOperation,
+  type AthenaPort,
+  type CallOptions,
+  immutableViaGetSession,
+  isAthenaError,
+} from '../../src/athena/port.js';
+import { type ResilienceEvent, ResilientAthenaPort } from '../../src/athena/resilient-port.js';
 
 interface PendingCall {
   operation: AthenaOperation;
@@ -123,11 +131,14 @@ describe('circuit breaker', () => {
     expect(port.breakerState).toBe('closed');
   });
 
-  it.each<AthenaErrorKind>(['not-found', 'invalid-request', 'aborted'])('%s says nothing about Athena\'s health and never opens it', async (kind) => {
-    const { inner, port } = setup({ threshold: 2 });
-    for (let i = 0; i < 5; i += 1) await failOnce(inner, port, kind);
-    expect(port.breakerState).toBe('closed');
-  });
+  it.each<AthenaErrorKind>(['not-found', 'invalid-request', 'aborted'])(
+    "%s says nothing about Athena's health and never opens it",
+    async (kind) => {
+      const { inner, port } = setup({ threshold: 2 });
+      for (let i = 0; i < 5; i += 1) await failOnce(inner, port, kind);
+      expect(port.breakerState).toBe('closed');
+    },
+  );
 
   it('a call aborted by its deadline counts as a failure; one whose client left does not', async () => {
     const { inner, port } = setup({ threshold: 2 });
@@ -166,7 +177,9 @@ describe('circuit breaker', () => {
     inner.pending[0]!.fail('not-found');
     expect((await failureOf(trial)).kind).toBe('not-found');
     expect(port.breakerState).toBe('closed');
-    expect(events.filter((event) => event.type === 'breaker').map((event) => event.type === 'breaker' && event.state)).toEqual(['open', 'half-open', 'closed']);
+    expect(
+      events.filter((event) => event.type === 'breaker').map((event) => event.type === 'breaker' && event.state),
+    ).toEqual(['open', 'half-open', 'closed']);
   });
 
   it('a failed trial opens it again for a full pause', async () => {
@@ -338,38 +351,57 @@ describe('fail fast, names and messages', () => {
     ['GetSessionStatus', (port) => port.getSessionStatus('s-1'), 's-1'],
     ['ListSessions', (port) => port.listSessions({ workGroup: 'primary' }), { workGroup: 'primary' }],
     ['TerminateSession', (port) => port.terminateSession('s-1'), 's-1'],
-    ['StartSession', (port) => port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }), { workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }],
-    ['StartCalculationExecution', (port) => port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' }), { sessionId: 's-1', codeBlock: 'print(1)' }],
+    [
+      'StartSession',
+      (port) => port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }),
+      { workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } },
+    ],
+    [
+      'StartCalculationExecution',
+      (port) => port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' }),
+      { sessionId: 's-1', codeBlock: 'print(1)' },
+    ],
     ['GetCalculationExecution', (port) => port.getCalculationExecution('c-1'), 'c-1'],
   ];
 
-  it.each(operations)('%s passes its argument and answer through, and is named when it is refused', async (operation, call, argument) => {
-    const seen: unknown[] = [];
-    const answer = { answered: operation };
-    const echo = (value: unknown) => {
-      seen.push(value);
-      return Promise.resolve(answer);
-    };
-    const passthrough = {
-      getSession: echo,
-      getSessionStatus: echo,
-      listSessions: echo,
-      terminateSession: echo,
-      startSession: echo,
-      startCalculationExecution: echo,
-      getCalculationExecution: echo,
-    } as unknown as AthenaPort;
-    const port = new ResilientAthenaPort(passthrough, { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1_000, now: () => 0 });
-    await expect(call(port)).resolves.toBe(answer);
-    expect(seen).toEqual([argument]);
+  it.each(operations)(
+    '%s passes its argument and answer through, and is named when it is refused',
+    async (operation, call, argument) => {
+      const seen: unknown[] = [];
+      const answer = { answered: operation };
+      const echo = (value: unknown) => {
+        seen.push(value);
+        return Promise.resolve(answer);
+      };
+      const passthrough = {
+        getSession: echo,
+        getSessionStatus: echo,
+        listSessions: echo,
+        terminateSession: echo,
+        startSession: echo,
+        startCalculationExecution: echo,
+        getCalculationExecution: echo,
+      } as unknown as AthenaPort;
+      const port = new ResilientAthenaPort(passthrough, {
+        concurrency: 1,
+        queueLimit: 0,
+        breakerFailureThreshold: 1,
+        breakerOpenMs: 1_000,
+        now: () => 0,
+      });
+      await expect(call(port)).resolves.toBe(answer);
+      expect(seen).toEqual([argument]);
 
-    const { inner, port: open, events } = setup({ threshold: 1 });
-    await failOnce(inner, open, 'unavailable');
-    const error = await failureOf(call(open));
-    expect(error.operation).toBe(operation);
-    expect(error.message).toBe(`${operation} not sent: Athena failed repeatedly, calls fail fast for another 1000 ms`);
-    expect(events.at(-1)).toEqual({ type: 'rejected', operation, reason: 'breaker-open' });
-  });
+      const { inner, port: open, events } = setup({ threshold: 1 });
+      await failOnce(inner, open, 'unavailable');
+      const error = await failureOf(call(open));
+      expect(error.operation).toBe(operation);
+      expect(error.message).toBe(
+        `${operation} not sent: Athena failed repeatedly, calls fail fast for another 1000 ms`,
+      );
+      expect(events.at(-1)).toEqual({ type: 'rejected', operation, reason: 'breaker-open' });
+    },
+  );
 
   it('an aborted caller is told why, with the abort reason as the cause, whatever the reason is', async () => {
     const { port } = setup();
@@ -385,7 +417,12 @@ describe('fail fast, names and messages', () => {
 
   it('works without an event listener: opening and refusing do not throw', async () => {
     const inner = new ScriptedPort();
-    const port = new ResilientAthenaPort(inner, { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1_000 });
+    const port = new ResilientAthenaPort(inner, {
+      concurrency: 1,
+      queueLimit: 0,
+      breakerFailureThreshold: 1,
+      breakerOpenMs: 1_000,
+    });
     await failOnce(inner, port, 'unavailable');
     expect(port.breakerState).toBe('open');
     expect((await failureOf(port.getSession('s'))).message).toMatch(/fail fast/);
@@ -394,10 +431,18 @@ describe('fail fast, names and messages', () => {
   it('names the setting it refuses; a queue of 0 is allowed', () => {
     const settings = { concurrency: 1, queueLimit: 0, breakerFailureThreshold: 1, breakerOpenMs: 1 };
     const inner = new ScriptedPort();
-    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 0 })).toThrow('concurrency must be a positive integer, got 0');
-    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 1.5 })).toThrow('concurrency must be a positive integer, got 1.5');
-    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: -1 })).toThrow('queueLimit must be a non-negative integer, got -1');
-    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: 0.5 })).toThrow('queueLimit must be a non-negative integer, got 0.5');
+    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 0 })).toThrow(
+      'concurrency must be a positive integer, got 0',
+    );
+    expect(() => new ResilientAthenaPort(inner, { ...settings, concurrency: 1.5 })).toThrow(
+      'concurrency must be a positive integer, got 1.5',
+    );
+    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: -1 })).toThrow(
+      'queueLimit must be a non-negative integer, got -1',
+    );
+    expect(() => new ResilientAthenaPort(inner, { ...settings, queueLimit: 0.5 })).toThrow(
+      'queueLimit must be a non-negative integer, got 0.5',
+    );
     expect(() => new ResilientAthenaPort(inner, settings)).not.toThrow();
   });
 });

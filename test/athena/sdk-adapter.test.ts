@@ -1,10 +1,10 @@
 // The adapter over the real SDK and real HTTP: shapes mapped to our types, faults retried where
 // they should be and classified where they should not.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isAthenaError, type AthenaError } from '../../src/athena/port.js';
+import { type AthenaError, isAthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter } from '../../src/athena/sdk-adapter.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
 import { testConfig } from '../test-config.js';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
 
 let athena: LocalAthena;
 let adapter: SdkAthenaAdapter;
@@ -50,7 +50,11 @@ describe('shapes', () => {
     const summary = page.sessions[0]!;
     expect(summary.status.startDateTime).toBeInstanceOf(Date);
     const details = await adapter.getSession(summary.sessionId);
-    expect(details).toMatchObject({ sessionId: summary.sessionId, workGroup: 'primary', status: { state: summary.status.state } });
+    expect(details).toMatchObject({
+      sessionId: summary.sessionId,
+      workGroup: 'primary',
+      status: { state: summary.status.state },
+    });
     expect(details.engineConfiguration?.sparkProperties).toEqual(expect.any(Object));
     const status = await adapter.getSessionStatus(summary.sessionId);
     expect(status.status.state).toBe(summary.status.state);
@@ -58,9 +62,17 @@ describe('shapes', () => {
   });
 
   it('starts, runs a calculation and terminates', async () => {
-    const started = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token-0000-0000-000000' });
+    const started = await adapter.startSession({
+      workGroup: 'sandbox',
+      engineConfiguration: { maxConcurrentDpus: 4 },
+      clientRequestToken: 'adapter-test-token-0000-0000-000000',
+    });
     expect(started.state).toBe('CREATING');
-    const again = await adapter.startSession({ workGroup: 'sandbox', engineConfiguration: { maxConcurrentDpus: 4 }, clientRequestToken: 'adapter-test-token-0000-0000-000000' });
+    const again = await adapter.startSession({
+      workGroup: 'sandbox',
+      engineConfiguration: { maxConcurrentDpus: 4 },
+      clientRequestToken: 'adapter-test-token-0000-0000-000000',
+    });
     expect(again.sessionId).toBe(started.sessionId);
     const terminated = await adapter.terminateSession(started.sessionId);
     expect(['TERMINATING', 'TERMINATED']).toContain(terminated.state);

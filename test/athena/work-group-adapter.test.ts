@@ -4,8 +4,8 @@ import { InvalidRequestException } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter, toAthenaError } from '../../src/athena/sdk-adapter.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
 import { testConfig } from '../test-config.js';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
 
 let athena: LocalAthena;
 let adapter: SdkAthenaAdapter;
@@ -23,7 +23,11 @@ describe('work groups through the adapter', () => {
   it('lists work groups in camelCase, with dates and both engine versions', async () => {
     const page = await adapter.listWorkGroups({ maxResults: 50 });
     const primary = page.workGroups.find((row) => row.name === 'primary');
-    expect(primary).toMatchObject({ name: 'primary', state: 'ENABLED', engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' } });
+    expect(primary).toMatchObject({
+      name: 'primary',
+      state: 'ENABLED',
+      engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' },
+    });
     expect(primary!.creationTime).toBeInstanceOf(Date);
   });
 
@@ -37,7 +41,11 @@ describe('work groups through the adapter', () => {
 
   it('gets one work group, its engine version from its configuration', async () => {
     const workGroup = await adapter.getWorkGroup('analytics');
-    expect(workGroup).toMatchObject({ name: 'analytics', state: 'ENABLED', engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' } });
+    expect(workGroup).toMatchObject({
+      name: 'analytics',
+      state: 'ENABLED',
+      engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' },
+    });
   });
 
   it('a missing work group is not-found, whichever way the service says so', async () => {
@@ -60,7 +68,12 @@ describe('toAthenaError', () => {
   });
 
   it('keeps every other InvalidRequestException an invalid request', () => {
-    expect(toAthenaError('GetWorkGroup', invalid('1 validation error detected: Value at workGroup failed to satisfy constraint')).kind).toBe('invalid-request');
+    expect(
+      toAthenaError(
+        'GetWorkGroup',
+        invalid('1 validation error detected: Value at workGroup failed to satisfy constraint'),
+      ).kind,
+    ).toBe('invalid-request');
     expect(toAthenaError('ListSessions', invalid('Session is in the TERMINATED state')).kind).toBe('invalid-request');
   });
 });

@@ -2,16 +2,24 @@
 // over HTTP, and the live status subscription over a graphql-ws link, against a listening gateway.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloClient, ApolloLink, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache, type TypedDocumentNode } from '@apollo/client';
+import {
+  ApolloClient,
+  ApolloLink,
+  CombinedGraphQLErrors,
+  gql,
+  HttpLink,
+  InMemoryCache,
+  type TypedDocumentNode,
+} from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type AttachedWebSocketServer, attachWebSocketServer } from '../../src/http/websocket.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 interface SessionsData {
   sessions: {
@@ -37,13 +45,19 @@ const SESSIONS: TypedDocumentNode<SessionsData, SessionsVariables> = gql`
   }
 `;
 
-const SESSION_STATUS: TypedDocumentNode<{ sessionStatus: { state: string; endDateTime: string | null } }, { sessionId: string }> = gql`
+const SESSION_STATUS: TypedDocumentNode<
+  { sessionStatus: { state: string; endDateTime: string | null } },
+  { sessionId: string }
+> = gql`
   subscription SessionStatus($sessionId: String!) {
     sessionStatus(sessionId: $sessionId) { state endDateTime }
   }
 `;
 
-const SESSION: TypedDocumentNode<{ session: { id: string; sessionId: string; status: { state: string } } | null }, { sessionId: string }> = gql`
+const SESSION: TypedDocumentNode<
+  { session: { id: string; sessionId: string; status: { state: string } } | null },
+  { sessionId: string }
+> = gql`
   query Session($sessionId: String!) {
     session(sessionId: $sessionId) { id sessionId status { state } }
   }
@@ -136,7 +150,9 @@ describe('Apollo Client', () => {
       const merged = shown.sessions.edges.map((edge) => edge.node.sessionId);
 
       // Every active session of the work group exactly once, in the API's order.
-      const direct = await stack.graphql('{ sessions(workGroup: "ml-experiments", first: 100) { edges { node { sessionId } } } }');
+      const direct = await stack.graphql(
+        '{ sessions(workGroup: "ml-experiments", first: 100) { edges { node { sessionId } } } }',
+      );
       const expected = direct.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
       expect(expected).toHaveLength(7);
       expect(merged).toEqual(expected);
@@ -149,7 +165,11 @@ describe('Apollo Client', () => {
   });
 
   it('receives the status subscription through GraphQLWsLink and copies each status into the cached session', async () => {
-    const page = await client.query({ query: SESSIONS, variables: { workGroup: 'analytics', first: 20 }, fetchPolicy: 'network-only' });
+    const page = await client.query({
+      query: SESSIONS,
+      variables: { workGroup: 'analytics', first: 20 },
+      fetchPolicy: 'network-only',
+    });
     const session = page.data!.sessions.edges.find((edge) => edge.node.status.state === 'IDLE')!.node;
     // A component showing the session from the cache.
     const shown: string[] = [];
@@ -171,7 +191,8 @@ describe('Apollo Client', () => {
             id: client.cache.identify({ __typename: 'Session', id: session.id }),
             fields: { status: () => status },
           });
-          if (status.state === 'IDLE') void client.mutate({ mutation: TERMINATE, variables: { sessionId: session.sessionId } });
+          if (status.state === 'IDLE')
+            void client.mutate({ mutation: TERMINATE, variables: { sessionId: session.sessionId } });
           if (status.state === 'TERMINATING') clock.advance(DEFAULT_LIFECYCLE_TIMINGS.terminatingMs);
         },
         error: reject,
@@ -187,7 +208,9 @@ describe('Apollo Client', () => {
 
   it('sees NOT_FOUND for an unknown session as a GraphQL error with its code', async () => {
     const result = await new Promise<{ error?: unknown }>((resolve) => {
-      client.subscribe({ query: SESSION_STATUS, variables: { sessionId: 'no-such-session' } }).subscribe({ next: resolve, error: (error) => resolve({ error }) });
+      client
+        .subscribe({ query: SESSION_STATUS, variables: { sessionId: 'no-such-session' } })
+        .subscribe({ next: resolve, error: (error) => resolve({ error }) });
     });
     expect(CombinedGraphQLErrors.is(result.error)).toBe(true);
     expect((result.error as CombinedGraphQLErrors).errors[0]!.extensions?.code).toBe('NOT_FOUND');

@@ -1,10 +1,10 @@
 // Headless Debian Chromium for the browser tests, with a record of every request the page makes
 // and every console error it logs. Nothing is allowed to leave the machine: requests to any other
 // origin are recorded and aborted.
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -47,7 +47,8 @@ export async function openBrowser(origin: string): Promise<Browser> {
   const errors: string[] = [];
 
   // data: and blob: URLs of the page's own making (GraphiQL's fonts and editor workers) are not requests that leave.
-  const isLocal = (url: string) => url.startsWith(`${origin}/`) || url === origin || url.startsWith(`blob:${origin}/`) || url.startsWith('data:');
+  const isLocal = (url: string) =>
+    url.startsWith(`${origin}/`) || url === origin || url.startsWith(`blob:${origin}/`) || url.startsWith('data:');
   await context.route('**/*', async (route) => {
     const url = route.request().url();
     if (isLocal(url)) await route.continue();

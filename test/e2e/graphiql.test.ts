@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
+import { type AttachedWebSocketServer, attachWebSocketServer } from '../../src/http/websocket.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
-import { startStack, type Stack } from '../helpers.js';
-import { openBrowser, type Browser } from './browser.js';
+import { type Stack, startStack } from '../helpers.js';
+import { type Browser, openBrowser } from './browser.js';
 
 const clock = new ManualClock();
 let stack: Stack;
@@ -43,7 +43,10 @@ async function openGraphiQL(): Promise<Page> {
   browser = await openBrowser(origin);
   const { page } = browser;
   const introspection = page.waitForResponse(
-    (response) => response.url() === `${origin}/graphql` && response.request().method() === 'POST' && (response.request().postData() ?? '').includes('__schema'),
+    (response) =>
+      response.url() === `${origin}/graphql` &&
+      response.request().method() === 'POST' &&
+      (response.request().postData() ?? '').includes('__schema'),
   );
   await page.goto(`${origin}/graphql`);
   expect((await introspection).status()).toBe(200);
@@ -53,7 +56,11 @@ async function openGraphiQL(): Promise<Page> {
 
 /** The text an editor shows, whitespace collapsed (Monaco renders spaces as no-break spaces). */
 const editorText = (page: Page, editor: string) =>
-  page.locator(`${editor} .view-lines`).first().evaluate((element) => (element as HTMLElement).innerText.replace(/\s+/g, ' ').trim());
+  page
+    .locator(`${editor} .view-lines`)
+    .first()
+    // biome-ignore lint/performance/useDomNodeTextContent: the editor's rendered text (layout, not the DOM's raw nodes) is what a user reads
+    .evaluate((element) => (element as HTMLElement).innerText.replace(/\s+/g, ' ').trim());
 
 /** Waits until the response pane shows `text`. */
 async function responseShows(page: Page, text: string): Promise<string> {
@@ -65,7 +72,10 @@ async function responseShows(page: Page, text: string): Promise<string> {
 function expectNothingLeftTheMachine(): void {
   expect(browser!.foreignRequests).toEqual([]);
   expect(browser!.requests.length).toBeGreaterThan(0);
-  for (const url of browser!.requests) expect(url.startsWith(`${origin}/`) || url.startsWith(`blob:${origin}/`) || url.startsWith('data:'), url).toBe(true);
+  for (const url of browser!.requests)
+    expect(url.startsWith(`${origin}/`) || url.startsWith(`blob:${origin}/`) || url.startsWith('data:'), url).toBe(
+      true,
+    );
   expect(browser!.errors).toEqual([]);
 }
 
@@ -97,7 +107,8 @@ describe('GraphiQL in Chromium', () => {
 
   it('a sessions query typed and run shows the sessions', async () => {
     const page = await openGraphiQL();
-    const query = 'query Analytics { sessions(workGroup: "analytics", first: 3) { edges { node { sessionId description status { state startDateTime } } } } }';
+    const query =
+      'query Analytics { sessions(workGroup: "analytics", first: 3) { edges { node { sessionId description status { state startDateTime } } } } }';
 
     await page.locator('.graphiql-query-editor .view-lines').click();
     await page.keyboard.press('ControlOrMeta+A');
@@ -115,9 +126,12 @@ describe('GraphiQL in Chromium', () => {
     await page.locator('.graphiql-execute-button').click();
     const shown = await responseShows(page, 'sessionId');
 
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered label a user sees
     await expect(page.locator('.graphiql-tab-active').innerText()).resolves.toBe('Analytics');
     const api = await stack.graphql(query);
-    const ids = api.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId) as string[];
+    const ids = api.data!.sessions.edges.map(
+      (edge: { node: { sessionId: string } }) => edge.node.sessionId,
+    ) as string[];
     expect(ids).toHaveLength(3);
     for (const id of ids) expect(shown).toContain(id);
     expect(shown).not.toContain('errors');
@@ -137,7 +151,9 @@ describe('GraphiQL in Chromium', () => {
     // Still running: the run button has become the stop button.
     await page.locator('.graphiql-execute-button[aria-label^="Stop"]').waitFor();
 
-    const terminated = await stack.graphql(`mutation { terminateSession(input: { sessionId: "${DEMO_SESSION_ID}" }) { state } }`);
+    const terminated = await stack.graphql(
+      `mutation { terminateSession(input: { sessionId: "${DEMO_SESSION_ID}" }) { state } }`,
+    );
     expect(terminated.data!.terminateSession.state).toBe('TERMINATING');
     await responseShows(page, '"TERMINATING"');
 

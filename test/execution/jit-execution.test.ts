@@ -1,7 +1,7 @@
 // Queries run through graphql-js the first time and compiled by graphql-jit from the second: the
 // answers, errors included, must be the same bytes either way.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 /** How each execution ran: interpreted by graphql-js, or a query compiled by graphql-jit. */
 const runs: ('compiled' | 'compiled-now')[] = [];
@@ -67,10 +67,26 @@ describe('graphql-jit on repeated queries', () => {
       'query Defaults($workGroup: String! = "analytics", $first: Int = 2) { sessions(workGroup: $workGroup, first: $first) { edges { node { sessionId } } } }',
       { first: 3 },
     ],
-    ['a missing session is null', '{ session(sessionId: "no-such-session") { sessionId status { state } } }', undefined],
-    ['an empty connection for an unknown work group', '{ sessions(workGroup: "no-such-group", first: 5) { edges { node { sessionId } } pageInfo { hasNextPage } } }', undefined],
-    ['a work group with its sessions', '{ workGroup(name: "ml-experiments") { __typename id name sessions(first: 2) { edges { node { id sessionConfiguration { executionRole encryptionConfiguration { encryptionOption kmsKey } } } } } } }', undefined],
-    ['bad input is refused with BAD_USER_INPUT', '{ sessions(workGroup: "analytics", first: 500) { edges { node { sessionId } } } }', undefined],
+    [
+      'a missing session is null',
+      '{ session(sessionId: "no-such-session") { sessionId status { state } } }',
+      undefined,
+    ],
+    [
+      'an empty connection for an unknown work group',
+      '{ sessions(workGroup: "no-such-group", first: 5) { edges { node { sessionId } } pageInfo { hasNextPage } } }',
+      undefined,
+    ],
+    [
+      'a work group with its sessions',
+      '{ workGroup(name: "ml-experiments") { __typename id name sessions(first: 2) { edges { node { id sessionConfiguration { executionRole encryptionConfiguration { encryptionOption kmsKey } } } } } } }',
+      undefined,
+    ],
+    [
+      'bad input is refused with BAD_USER_INPUT',
+      '{ sessions(workGroup: "analytics", first: 500) { edges { node { sessionId } } } }',
+      undefined,
+    ],
   ])('%s: the same answer compiled as interpreted', async (_name, query, variables) => {
     const result = await thrice(query, variables);
     expect(result.runs).toEqual(['interpreted', 'compiled-now', 'compiled']);
@@ -81,9 +97,21 @@ describe('graphql-jit on repeated queries', () => {
   });
 
   it.each([
-    ['a string for an Int', 'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }', { n: 'x' }],
-    ['a missing non-null variable', 'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }', {}],
-    ['an unknown enum value', 'query($s: SessionState) { sessions(workGroup: "primary", state: $s, first: 1) { edges { cursor } } }', { s: 'ASLEEP' }],
+    [
+      'a string for an Int',
+      'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }',
+      { n: 'x' },
+    ],
+    [
+      'a missing non-null variable',
+      'query($n: Int!) { sessions(workGroup: "primary", first: $n) { edges { cursor } } }',
+      {},
+    ],
+    [
+      'an unknown enum value',
+      'query($s: SessionState) { sessions(workGroup: "primary", state: $s, first: 1) { edges { cursor } } }',
+      { s: 'ASLEEP' },
+    ],
   ])('variables that do not fit (%s): the same status and words on every run', async (_name, query, variables) => {
     const result = await thrice(query, variables);
     expect(result.first.status).toBe(400);
@@ -118,10 +146,15 @@ describe('graphql-jit on repeated queries', () => {
       const result = await thrice(query);
       expect(result.runs).toEqual(['interpreted', 'compiled-now', 'compiled']);
       expect(result.first.errors).toHaveLength(3);
-      expect(result.first.errors?.[0]).toMatchObject({ locations: [{ line: 3, column: 30 }], extensions: { code: 'UPSTREAM_ERROR' } });
+      expect(result.first.errors?.[0]).toMatchObject({
+        locations: [{ line: 3, column: 30 }],
+        extensions: { code: 'UPSTREAM_ERROR' },
+      });
       expect(JSON.stringify(result.third.body)).toBe(JSON.stringify(result.first.body));
       const ids = (response: typeof result.first) =>
-        (response.data as { sessions: { edges: { node: { sessionId: string } }[] } }).sessions.edges.map((edge) => edge.node.sessionId);
+        (response.data as { sessions: { edges: { node: { sessionId: string } }[] } }).sessions.edges.map(
+          (edge) => edge.node.sessionId,
+        );
       expect(ids(result.third)).toEqual(sessionIds.slice(0, 3));
     } finally {
       stack.athena.faults.clear('GetSession');
@@ -138,7 +171,9 @@ describe('graphql-jit on repeated queries', () => {
   it('a document seen once is never compiled', async () => {
     runs.length = 0;
     for (let unique = 0; unique < 3; unique += 1) {
-      const result = await stack.graphql(`{ session(sessionId: "${sessionIds[0]}") { sessionId status { state } } } # one-off ${unique}`);
+      const result = await stack.graphql(
+        `{ session(sessionId: "${sessionIds[0]}") { sessionId status { state } } } # one-off ${unique}`,
+      );
       expect(result.errors).toBeUndefined();
     }
     expect(runs).toEqual([]);

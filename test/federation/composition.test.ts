@@ -1,8 +1,15 @@
 // Composes the subgraph SDL a registry is given (subgraph.graphql, kept equal to `_service { sdl }`
 // by test/schema/schema-file.test.ts) with other teams' subgraphs, as a supergraph registry would.
 import { readFileSync } from 'node:fs';
-import { composeServices, type CompositionResult } from '@apollo/composition';
-import { GraphQLObjectType, isObjectType, isSpecifiedScalarType, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { type CompositionResult, composeServices } from '@apollo/composition';
+import {
+  type DocumentNode,
+  GraphQLObjectType,
+  type GraphQLSchema,
+  isObjectType,
+  isSpecifiedScalarType,
+  parse,
+} from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { getClientSchema } from '../../src/schema/index.js';
 import { TEAMS_TYPE_DEFS } from './teams-subgraph.js';
@@ -39,7 +46,9 @@ describe('composition with a teams subgraph', () => {
     expect(result.errors?.map((error) => error.message)).toBeUndefined();
     const hints = (result.hints ?? []).map((hint) => `${hint.definition.code}: ${hint.message}`);
     if (hints.length > 0) console.info(`composition hints:\n${hints.join('\n')}`);
-    expect((result.hints ?? []).filter((hint) => !ACCEPTED_HINT_CODES.has(hint.definition.code)).map((hint) => hint.message)).toEqual([]);
+    expect(
+      (result.hints ?? []).filter((hint) => !ACCEPTED_HINT_CODES.has(hint.definition.code)).map((hint) => hint.message),
+    ).toEqual([]);
   });
 
   it('keeps every type and field of the client API, unchanged, in the supergraph API', () => {
@@ -51,7 +60,9 @@ describe('composition with a teams subgraph', () => {
       const merged = supergraph.getType(type.name);
       expect(merged?.toString(), type.name).toBe(type.name);
       if (isObjectType(type)) {
-        const expected = Object.fromEntries(Object.values(type.getFields()).map((field) => [field.name, String(field.type)]));
+        const expected = Object.fromEntries(
+          Object.values(type.getFields()).map((field) => [field.name, String(field.type)]),
+        );
         expect(fieldsOf(supergraph, type.name), type.name).toMatchObject(expected);
       }
     }
@@ -59,10 +70,24 @@ describe('composition with a teams subgraph', () => {
 
   it('joins Session and WorkGroup across the two subgraphs by their keys', () => {
     const supergraph = apiSchemaOf(result);
-    expect(fieldsOf(supergraph, 'Team')).toEqual({ id: 'ID!', name: 'String!', workGroup: 'WorkGroup', sessions: '[Session]!' });
-    expect(fieldsOf(supergraph, 'Session')).toMatchObject({ sessionId: 'String!', status: 'SessionStatus!', description: 'String', owner: 'Team' });
-    expect(result.supergraphSdl).toMatch(/type Session implements Node\s+@join__implements\(graph: ATHENA_SESSIONS, interface: "Node"\)\s+@join__type\(graph: ATHENA_SESSIONS, key: "sessionId"\)\s+@join__type\(graph: TEAMS, key: "sessionId"\)/);
-    expect(result.supergraphSdl).toMatch(/type WorkGroup implements Node[^{]*@join__type\(graph: ATHENA_SESSIONS, key: "name"\)[^{]*@join__type\(graph: TEAMS, key: "name", resolvable: false\)/);
+    expect(fieldsOf(supergraph, 'Team')).toEqual({
+      id: 'ID!',
+      name: 'String!',
+      workGroup: 'WorkGroup',
+      sessions: '[Session]!',
+    });
+    expect(fieldsOf(supergraph, 'Session')).toMatchObject({
+      sessionId: 'String!',
+      status: 'SessionStatus!',
+      description: 'String',
+      owner: 'Team',
+    });
+    expect(result.supergraphSdl).toMatch(
+      /type Session implements Node\s+@join__implements\(graph: ATHENA_SESSIONS, interface: "Node"\)\s+@join__type\(graph: ATHENA_SESSIONS, key: "sessionId"\)\s+@join__type\(graph: TEAMS, key: "sessionId"\)/,
+    );
+    expect(result.supergraphSdl).toMatch(
+      /type WorkGroup implements Node[^{]*@join__type\(graph: ATHENA_SESSIONS, key: "name"\)[^{]*@join__type\(graph: TEAMS, key: "name", resolvable: false\)/,
+    );
   });
 
   it('exposes no federation plumbing to supergraph clients', () => {
@@ -84,7 +109,11 @@ describe('composition with other subgraphs a company supergraph has', () => {
       type ProjectConnection { edges: [ProjectEdge!]! pageInfo: PageInfo! }
       type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
     `);
-    const result = compose(athena, teams, { name: 'projects', typeDefs: projects, url: 'http://projects.test/graphql' });
+    const result = compose(athena, teams, {
+      name: 'projects',
+      typeDefs: projects,
+      url: 'http://projects.test/graphql',
+    });
     expect(result.errors?.map((error) => error.message)).toBeUndefined();
   });
 

@@ -2,9 +2,10 @@
 // what does not exist, the argument rules and the auth rules of every other entry point.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../src/auth/viewer.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
-const ENTITIES = 'query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename SELECTION } }';
+const ENTITIES =
+  'query ($representations: [_Any!]!) { _entities(representations: $representations) { __typename SELECTION } }';
 const entitiesQuery = (selection: string) => ENTITIES.replace('SELECTION', selection);
 const SESSION_FIELDS = '... on Session { sessionId status { state } description }';
 
@@ -13,7 +14,11 @@ const workGroup = (name: string) => ({ __typename: 'WorkGroup', name });
 
 /** The test picks the caller with a header, as auth would from a token. */
 const VIEWERS: Record<string, Viewer> = {
-  'analytics-reader': { subject: 'analytics-reader', scopes: new Set(['sessions:read']), workGroups: new Set(['analytics']) },
+  'analytics-reader': {
+    subject: 'analytics-reader',
+    scopes: new Set(['sessions:read']),
+    workGroups: new Set(['analytics']),
+  },
   'no-scopes': { subject: 'no-scopes', scopes: new Set(), workGroups: '*' },
 };
 
@@ -33,7 +38,9 @@ beforeAll(async () => {
     gateway: {
       viewerFor: (request) => {
         const caller = request.headers.get('x-test-caller');
-        return caller === null ? { scopes: new Set(['sessions:read', 'sessions:write']), workGroups: '*' } : VIEWERS[caller]!;
+        return caller === null
+          ? { scopes: new Set(['sessions:read', 'sessions:write']), workGroups: '*' }
+          : VIEWERS[caller]!;
       },
     },
   });
@@ -54,7 +61,9 @@ describe('_entities call budget', () => {
     expect(result.data!._entities.map((entity: { sessionId: string }) => entity.sessionId)).toEqual(primary);
 
     // The same answers as the `session` entry point gives.
-    const direct = await stack.graphql(`{ session(sessionId: "${primary[7]}") { sessionId status { state } description } }`);
+    const direct = await stack.graphql(
+      `{ session(sessionId: "${primary[7]}") { sessionId status { state } description } }`,
+    );
     expect(result.data!._entities[7]).toEqual({ __typename: 'Session', ...direct.data!.session });
   });
 
@@ -67,9 +76,13 @@ describe('_entities call budget', () => {
   });
 
   it('a status-only selection costs GetSessionStatus, not GetSession', async () => {
-    const result = await stack.graphql(entitiesQuery('... on Session { status { state startDateTime } }'), { representations: primary.map(session) });
+    const result = await stack.graphql(entitiesQuery('... on Session { status { state startDateTime } }'), {
+      representations: primary.map(session),
+    });
     expect(result.errors).toBeUndefined();
-    expect(result.data!._entities.every((entity: { status: { state: string } }) => typeof entity.status.state === 'string')).toBe(true);
+    expect(
+      result.data!._entities.every((entity: { status: { state: string } }) => typeof entity.status.state === 'string'),
+    ).toBe(true);
     expect(stack.calls()).toEqual({ GetSessionStatus: 50 });
   });
 
@@ -78,7 +91,11 @@ describe('_entities call budget', () => {
       fragment Parts on Session { status { state } workGroup }`;
     const result = await stack.graphql(query, { representations: primary.slice(0, 3).map(session) });
     expect(result.errors).toBeUndefined();
-    expect(result.data!._entities.map((entity: { workGroup: string }) => entity.workGroup)).toEqual(['primary', 'primary', 'primary']);
+    expect(result.data!._entities.map((entity: { workGroup: string }) => entity.workGroup)).toEqual([
+      'primary',
+      'primary',
+      'primary',
+    ]);
     expect(stack.calls()).toEqual({ GetSession: 3 });
   });
 
@@ -96,7 +113,9 @@ describe('_entities call budget', () => {
     stack.athena.faults.set('GetSession', { error: 'InternalServerException' });
     try {
       const selection = '... on Session { sessionId description } ... on WorkGroup { name }';
-      const result = await stack.graphql(entitiesQuery(selection), { representations: [session(primary[0]!), workGroup('analytics')] });
+      const result = await stack.graphql(entitiesQuery(selection), {
+        representations: [session(primary[0]!), workGroup('analytics')],
+      });
       expect(result.errors).toHaveLength(1);
       expect(result.errors![0]!.extensions?.code).toBe('UPSTREAM_ERROR');
       expect(result.errors![0]!.path).toEqual(['_entities', 0]);
@@ -110,7 +129,9 @@ describe('_entities call budget', () => {
 describe('_entities for work groups', () => {
   it('resolves a work group and its sessions with the one ListSessions page', async () => {
     const selection = '... on WorkGroup { name sessions(first: 3) { edges { node { sessionId } } } }';
-    const result = await stack.graphql(entitiesQuery(selection), { representations: [workGroup('analytics'), workGroup('no-such-group')] });
+    const result = await stack.graphql(entitiesQuery(selection), {
+      representations: [workGroup('analytics'), workGroup('no-such-group')],
+    });
     expect(result.errors).toBeUndefined();
     expect(result.data!._entities[0]).toEqual({
       __typename: 'WorkGroup',
@@ -123,9 +144,14 @@ describe('_entities for work groups', () => {
 
   it('sessions and work groups mix in one call', async () => {
     const selection = '... on WorkGroup { name } ... on Session { sessionId status { state } }';
-    const result = await stack.graphql(entitiesQuery(selection), { representations: [session(analytics[0]!), workGroup('analytics')] });
+    const result = await stack.graphql(entitiesQuery(selection), {
+      representations: [session(analytics[0]!), workGroup('analytics')],
+    });
     expect(result.errors).toBeUndefined();
-    expect(result.data!._entities.map((entity: { __typename: string }) => entity.__typename)).toEqual(['Session', 'WorkGroup']);
+    expect(result.data!._entities.map((entity: { __typename: string }) => entity.__typename)).toEqual([
+      'Session',
+      'WorkGroup',
+    ]);
     expect(stack.calls()).toEqual({ GetSessionStatus: 1, ListSessions: 1 });
   });
 });
@@ -154,17 +180,24 @@ describe('_entities argument rules: BAD_USER_INPUT before any upstream call', ()
     ['a sessionId that is not a string', { __typename: 'Session', sessionId: 42 }, 'representations.sessionId'],
     ['a missing key', { __typename: 'Session' }, 'representations.sessionId'],
     ['a malformed work group name', workGroup('no spaces allowed'), 'representations.name'],
-  ])('%s: an error at its index and no call for it; the references beside it resolve', async (_name, bad, argumentName) => {
-    // A router batches the references of many parents into one list: one bad key, say from
-    // another subgraph's data, must not cost the others their answer.
-    const representations = [session(primary[0]!), bad, session(primary[1]!)];
-    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });
-    expect(result.errors).toHaveLength(1);
-    expect(result.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName });
-    expect(result.errors![0]!.path).toEqual(['_entities', 1]);
-    expect(result.data!._entities.map((entity: { sessionId: string } | null) => entity?.sessionId ?? null)).toEqual([primary[0], null, primary[1]]);
-    expect(stack.calls()).toEqual({ GetSession: 2 });
-  });
+  ])(
+    '%s: an error at its index and no call for it; the references beside it resolve',
+    async (_name, bad, argumentName) => {
+      // A router batches the references of many parents into one list: one bad key, say from
+      // another subgraph's data, must not cost the others their answer.
+      const representations = [session(primary[0]!), bad, session(primary[1]!)];
+      const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', argumentName });
+      expect(result.errors![0]!.path).toEqual(['_entities', 1]);
+      expect(result.data!._entities.map((entity: { sessionId: string } | null) => entity?.sessionId ?? null)).toEqual([
+        primary[0],
+        null,
+        primary[1],
+      ]);
+      expect(stack.calls()).toEqual({ GetSession: 2 });
+    },
+  );
 
   it('more representations than one call may carry', async () => {
     const representations = Array.from({ length: 501 }, (_, index) => session(`s-${index}`));
@@ -175,15 +208,20 @@ describe('_entities argument rules: BAD_USER_INPUT before any upstream call', ()
 
   it('bad arguments of a nested work group connection', async () => {
     // first: 1 keeps the operation within the cost limit, which counts 500 work groups for the variable.
-    const result = await stack.graphql(entitiesQuery('... on WorkGroup { sessions(first: 1, after: "forged.cursor") { edges { cursor } } }'), {
-      representations: [workGroup('analytics')],
-    });
+    const result = await stack.graphql(
+      entitiesQuery('... on WorkGroup { sessions(first: 1, after: "forged.cursor") { edges { cursor } } }'),
+      {
+        representations: [workGroup('analytics')],
+      },
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(stack.calls()).toEqual({});
   });
 
   it('representations written inline in the document are read the same way', async () => {
-    const result = await stack.graphql(`{ _entities(representations: [{ __typename: "Session", sessionId: "${primary[0]}" }]) { ... on Session { sessionId } } }`);
+    const result = await stack.graphql(
+      `{ _entities(representations: [{ __typename: "Session", sessionId: "${primary[0]}" }]) { ... on Session { sessionId } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!._entities).toEqual([{ sessionId: primary[0] }]);
   });
@@ -192,16 +230,29 @@ describe('_entities argument rules: BAD_USER_INPUT before any upstream call', ()
 describe('_entities auth rules', () => {
   it('needs the sessions:read scope: one FORBIDDEN for the list, and no upstream call', async () => {
     const representations = [session(primary[0]!), session(primary[1]!), workGroup('primary')];
-    const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations }, { 'x-test-caller': 'no-scopes' });
+    const result = await stack.graphql(
+      entitiesQuery(SESSION_FIELDS),
+      { representations },
+      { 'x-test-caller': 'no-scopes' },
+    );
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]!.extensions?.code).toBe('FORBIDDEN');
     expect(stack.calls()).toEqual({});
   });
 
-  it('a session or work group outside the caller\'s work groups is null, like a missing one', async () => {
-    const representations = [session(primary[0]!), session(analytics[0]!), workGroup('primary'), workGroup('analytics')];
+  it("a session or work group outside the caller's work groups is null, like a missing one", async () => {
+    const representations = [
+      session(primary[0]!),
+      session(analytics[0]!),
+      workGroup('primary'),
+      workGroup('analytics'),
+    ];
     const selection = '... on Session { sessionId status { state } } ... on WorkGroup { name }';
-    const result = await stack.graphql(entitiesQuery(selection), { representations }, { 'x-test-caller': 'analytics-reader' });
+    const result = await stack.graphql(
+      entitiesQuery(selection),
+      { representations },
+      { 'x-test-caller': 'analytics-reader' },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!._entities).toEqual([
       null,

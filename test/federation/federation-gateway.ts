@@ -1,9 +1,15 @@
 // A real federation gateway runtime (@apollo/gateway in Apollo Server) over subgraphs on loopback.
 // It composes the supergraph from each subgraph's `_service { sdl }`, as a router does without a
 // registry, and forwards the caller's headers the way docs/federation.md tells a router to.
+
+import {
+  ApolloGateway,
+  type GraphQLDataSourceProcessOptions,
+  IntrospectAndCompose,
+  RemoteGraphQLDataSource,
+} from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { silentLogger } from './teams-subgraph.js';
 
 /** What a router passes on to every subgraph: the caller's token and the request id for logs. */
@@ -16,7 +22,14 @@ interface RouterContext {
 export interface FederationGateway {
   url: string;
   /** POSTs one operation to the gateway over HTTP. */
-  query<Data = Record<string, any>>(query: string, headers?: Record<string, string>): Promise<{ status: number; data?: Data | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] }>;
+  query<Data = Record<string, any>>(
+    query: string,
+    headers?: Record<string, string>,
+  ): Promise<{
+    status: number;
+    data?: Data | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  }>;
   stop(): Promise<void>;
 }
 

@@ -7,8 +7,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Trace } from '@apollo/usage-reporting-protobuf';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
-import { startStack, type Stack } from '../helpers.js';
-import { startFederationGateway, type FederationGateway } from './federation-gateway.js';
+import { type Stack, startStack } from '../helpers.js';
+import { type FederationGateway, startFederationGateway } from './federation-gateway.js';
 
 type QueryPlanNode = Trace.IQueryPlanNode;
 type FetchTrace = NonNullable<NonNullable<QueryPlanNode['fetch']>['trace']>;
@@ -31,7 +31,9 @@ const captureTraces: ApolloServerPlugin<any> = {
   },
 };
 
-function fetchTraces(node: QueryPlanNode | null | undefined): { serviceName: string; trace: FetchTrace | null | undefined }[] {
+function fetchTraces(
+  node: QueryPlanNode | null | undefined,
+): { serviceName: string; trace: FetchTrace | null | undefined }[] {
   if (!node) return [];
   if (node.fetch) return [{ serviceName: node.fetch.serviceName ?? '', trace: node.fetch.trace }];
   return [
@@ -42,7 +44,9 @@ function fetchTraces(node: QueryPlanNode | null | undefined): { serviceName: str
 }
 
 function responseNames(node: TraceNode | null | undefined): string[] {
-  return (node?.child ?? []).flatMap((child) => [child.responseName ?? '', ...responseNames(child)].filter((name) => name !== ''));
+  return (node?.child ?? []).flatMap((child) =>
+    [child.responseName ?? '', ...responseNames(child)].filter((name) => name !== ''),
+  );
 }
 
 beforeAll(async () => {
@@ -64,8 +68,10 @@ beforeEach(() => {
 });
 
 describe('ftv1 inline traces for a federation router', () => {
-  it('the router receives and decodes a trace of our subgraph\'s fields, with timings', async () => {
-    const result = await router.query(`{ sessions(workGroup: "primary", first: 2) { edges { node { sessionId status { state } } } } }`);
+  it("the router receives and decodes a trace of our subgraph's fields, with timings", async () => {
+    const result = await router.query(
+      `{ sessions(workGroup: "primary", first: 2) { edges { node { sessionId status { state } } } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(plans).toHaveLength(1);
     const [fetched] = fetchTraces(plans[0]);
@@ -80,7 +86,9 @@ describe('ftv1 inline traces for a federation router', () => {
 
   it('an Athena failure shows in the trace masked, as in the response', async () => {
     stack.athena.faults.set('GetSession', { error: 'InternalServerException' });
-    const result = await router.query(`{ session(sessionId: "${DEMO_SESSION_ID}") { sessionId statistics { dpuExecutionInMillis } } }`);
+    const result = await router.query(
+      `{ session(sessionId: "${DEMO_SESSION_ID}") { sessionId statistics { dpuExecutionInMillis } } }`,
+    );
     expect(result.errors?.length).toBeGreaterThan(0);
     const trace = fetchTraces(plans[0])[0]!.trace!;
     const errors = JSON.stringify(trace.root);
@@ -92,7 +100,11 @@ describe('ftv1 inline traces for a federation router', () => {
   it('a client that does not ask gets no trace; one that asks directly gets it', async () => {
     const query = JSON.stringify({ query: '{ sessions(workGroup: "primary", first: 1) { edges { cursor } } }' });
     const ask = async (headers: Record<string, string>) => {
-      const response = await stack.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: query });
+      const response = await stack.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: query,
+      });
       return (await response.json()) as { extensions?: { ftv1?: string } };
     };
     expect((await ask({})).extensions?.ftv1).toBeUndefined();

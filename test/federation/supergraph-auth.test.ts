@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers.js';
 import { bearer, READ, startProductionStack, token } from '../security/support.js';
-import { startFederationGateway, type FederationGateway } from './federation-gateway.js';
+import { type FederationGateway, startFederationGateway } from './federation-gateway.js';
 import { startTeamsSubgraph, type TeamsSubgraph } from './teams-subgraph.js';
 
 let stack: Stack;
@@ -34,7 +34,9 @@ beforeAll(async () => {
   analyticsIds = await firstIds('analytics', admin);
   subgraphServer = createServer(stack.yoga);
   await new Promise<void>((resolve) => subgraphServer.listen(0, '127.0.0.1', resolve));
-  teams = await startTeamsSubgraph([{ id: 'mixed', name: 'Mixed', workGroup: 'analytics', sessionIds: [...primaryIds, ...analyticsIds] }]);
+  teams = await startTeamsSubgraph([
+    { id: 'mixed', name: 'Mixed', workGroup: 'analytics', sessionIds: [...primaryIds, ...analyticsIds] },
+  ]);
   // The router reads our SDL with a token of its own, as a router without a registry must.
   router = await startFederationGateway(
     [
@@ -58,7 +60,10 @@ describe('real JWTs through @apollo/gateway', () => {
   it('a caller with every work group sees every session', async () => {
     const result = await router.query(TEAM_SESSIONS, bearer(await token({ scope: READ })));
     expect(result.errors).toBeUndefined();
-    expect(result.data!.teams[0].sessions.map((session: { sessionId: string }) => session.sessionId)).toEqual([...primaryIds, ...analyticsIds]);
+    expect(result.data!.teams[0].sessions.map((session: { sessionId: string }) => session.sessionId)).toEqual([
+      ...primaryIds,
+      ...analyticsIds,
+    ]);
   });
 
   it('a caller limited to analytics reads primary sessions as null, with no error, never FORBIDDEN', async () => {

@@ -4,10 +4,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { GatewayContext } from '../../src/context.js';
 import type { Viewer } from '../../src/auth/viewer.js';
-import { startStack, type Stack } from '../helpers.js';
-import { startFederationGateway, type FederationGateway } from './federation-gateway.js';
+import type { GatewayContext } from '../../src/context.js';
+import { type Stack, startStack } from '../helpers.js';
+import { type FederationGateway, startFederationGateway } from './federation-gateway.js';
 import { startTeamsSubgraph, type TeamsSubgraph } from './teams-subgraph.js';
 
 /**
@@ -52,7 +52,11 @@ async function direct(sessionId: string, selection: string): Promise<unknown> {
 beforeAll(async () => {
   const recorder: Plugin<GatewayContext & Record<string, unknown>> = {
     onParams: ({ params, request }) => {
-      received.push({ query: params.query ?? '', authorization: request.headers.get('authorization'), requestId: request.headers.get('x-request-id') });
+      received.push({
+        query: params.query ?? '',
+        authorization: request.headers.get('authorization'),
+        requestId: request.headers.get('x-request-id'),
+      });
     },
   };
   stack = await startStack({
@@ -72,7 +76,12 @@ beforeAll(async () => {
   analytics = await sessionIdsOf('analytics');
   teams = await startTeamsSubgraph([
     { id: 'platform', name: 'Platform', workGroup: 'primary', sessionIds: [primary[0]!, primary[1]!, analytics[0]!] },
-    { id: 'insights', name: 'Insights', workGroup: 'analytics', sessionIds: [analytics[0]!, analytics[1]!, analytics[2]!, MISSING] },
+    {
+      id: 'insights',
+      name: 'Insights',
+      workGroup: 'analytics',
+      sessionIds: [analytics[0]!, analytics[1]!, analytics[2]!, MISSING],
+    },
   ]);
   router = await startFederationGateway([
     { name: 'athena-sessions', url: athenaUrl },
@@ -89,7 +98,8 @@ afterAll(async () => {
   // Everything this file started is closed: no server, socket or timer is left (sockets may take a
   // moment to finish closing, so the check waits for them, within a generous bound).
   const open = () => process.getActiveResourcesInfo().filter((resource) => /TCP|Timeout|Immediate/.test(resource));
-  for (let attempt = 0; attempt < 50 && open().length > 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let attempt = 0; attempt < 50 && open().length > 0; attempt += 1)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   expect(open()).toEqual([]);
 });
 
@@ -102,10 +112,19 @@ const TEAM_SESSIONS = '{ teams { name workGroup { name } sessions { sessionId st
 
 /** The teams answer as our gateway's own `session` entry point says each session is. */
 async function expectedTeams(selection: string, visible: (sessionId: string) => boolean = () => true) {
-  const answer = async (sessionId: string) => (sessionId === MISSING || !visible(sessionId) ? null : direct(sessionId, selection));
+  const answer = async (sessionId: string) =>
+    sessionId === MISSING || !visible(sessionId) ? null : direct(sessionId, selection);
   return [
-    { name: 'Platform', workGroup: { name: 'primary' }, sessions: await Promise.all([primary[0]!, primary[1]!, analytics[0]!].map(answer)) },
-    { name: 'Insights', workGroup: { name: 'analytics' }, sessions: await Promise.all([analytics[0]!, analytics[1]!, analytics[2]!, MISSING].map(answer)) },
+    {
+      name: 'Platform',
+      workGroup: { name: 'primary' },
+      sessions: await Promise.all([primary[0]!, primary[1]!, analytics[0]!].map(answer)),
+    },
+    {
+      name: 'Insights',
+      workGroup: { name: 'analytics' },
+      sessions: await Promise.all([analytics[0]!, analytics[1]!, analytics[2]!, MISSING].map(answer)),
+    },
   ];
 }
 
@@ -113,14 +132,16 @@ async function expectedTeams(selection: string, visible: (sessionId: string) => 
 const entityFetches = () => received.filter((operation) => operation.query.includes('_entities'));
 
 describe('a supergraph query that crosses both subgraphs', () => {
-  it('teams with their sessions\' status and description: one _entities call, one GetSession per distinct session', async () => {
+  it("teams with their sessions' status and description: one _entities call, one GetSession per distinct session", async () => {
     const result = await router.query(TEAM_SESSIONS);
     expect(result.status).toBe(200);
     expect(result.errors).toBeUndefined();
     // Six distinct sessions (one listed by both teams, one missing): one batch, six calls.
     expect(stack.calls()).toEqual({ GetSession: 6 });
     expect(received).toHaveLength(1);
-    expect(received[0]!.query).toMatch(/^query\(\$representations:\[_Any!\]!\)\{_entities\(representations:\$representations\)\{\.\.\.on Session\{status\{state\}description\}\}\}$/);
+    expect(received[0]!.query).toMatch(
+      /^query\(\$representations:\[_Any!\]!\)\{_entities\(representations:\$representations\)\{\.\.\.on Session\{status\{state\}description\}\}\}$/,
+    );
 
     stack.resetCalls();
     expect(result.data).toEqual({ teams: await expectedTeams('sessionId status { state } description') });
@@ -135,51 +156,71 @@ describe('a supergraph query that crosses both subgraphs', () => {
   });
 
   it('the other way round: our session, and the team that owns it from the teams subgraph', async () => {
-    const result = await router.query(`{ session(sessionId: "${analytics[1]}") { sessionId description owner { name } } }`);
+    const result = await router.query(
+      `{ session(sessionId: "${analytics[1]}") { sessionId description owner { name } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
-      session: { sessionId: analytics[1], description: ((await direct(analytics[1]!, 'description')) as { description: string }).description, owner: { name: 'Insights' } },
+      session: {
+        sessionId: analytics[1],
+        description: ((await direct(analytics[1]!, 'description')) as { description: string }).description,
+        owner: { name: 'Insights' },
+      },
     });
     expect(teams.operations.some((query) => query.includes('_entities'))).toBe(true);
   });
 
   it('work groups referenced by the teams subgraph resolve through our _entities, one ListSessions each', async () => {
-    const result = await router.query('{ teams { name workGroup { name sessions(first: 2) { edges { node { sessionId } } } } } }');
+    const result = await router.query(
+      '{ teams { name workGroup { name sessions(first: 2) { edges { node { sessionId } } } } } }',
+    );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.teams.map((team: { workGroup: { sessions: { edges: { node: { sessionId: string } }[] } } }) => team.workGroup.sessions.edges.map((edge) => edge.node.sessionId))).toEqual([
-      primary.slice(0, 2),
-      analytics.slice(0, 2),
-    ]);
+    expect(
+      result.data!.teams.map((team: { workGroup: { sessions: { edges: { node: { sessionId: string } }[] } } }) =>
+        team.workGroup.sessions.edges.map((edge) => edge.node.sessionId),
+      ),
+    ).toEqual([primary.slice(0, 2), analytics.slice(0, 2)]);
     expect(stack.calls()).toEqual({ ListSessions: 2 });
     expect(entityFetches()).toHaveLength(1);
   });
 });
 
 describe('auth travels through the gateway', () => {
-  it('forwards the caller\'s authorization and x-request-id to our subgraph', async () => {
-    const result = await router.query('{ teams { sessions { status { state } } } }', { authorization: 'Bearer analytics-reader', 'x-request-id': 'req-42' });
+  it("forwards the caller's authorization and x-request-id to our subgraph", async () => {
+    const result = await router.query('{ teams { sessions { status { state } } } }', {
+      authorization: 'Bearer analytics-reader',
+      'x-request-id': 'req-42',
+    });
     expect(result.errors).toBeUndefined();
-    expect(entityFetches().map(({ authorization, requestId }) => ({ authorization, requestId }))).toEqual([{ authorization: 'Bearer analytics-reader', requestId: 'req-42' }]);
+    expect(entityFetches().map(({ authorization, requestId }) => ({ authorization, requestId }))).toEqual([
+      { authorization: 'Bearer analytics-reader', requestId: 'req-42' },
+    ]);
     expect(teams.authorizations.at(-1)).toBe('Bearer analytics-reader');
   });
 
-  it('a session outside the caller\'s work groups reads as null through the supergraph, like a missing one', async () => {
+  it("a session outside the caller's work groups reads as null through the supergraph, like a missing one", async () => {
     const result = await router.query(TEAM_SESSIONS, { authorization: 'Bearer analytics-reader' });
     expect(result.errors).toBeUndefined();
     // A caller limited to some work groups costs a GetSession per session, to check its work group.
     expect(stack.calls()).toEqual({ GetSession: 6 });
     stack.resetCalls();
     const analyticsOnly = new Set(analytics);
-    expect(result.data).toEqual({ teams: await expectedTeams('sessionId status { state } description', (sessionId) => analyticsOnly.has(sessionId)) });
+    expect(result.data).toEqual({
+      teams: await expectedTeams('sessionId status { state } description', (sessionId) => analyticsOnly.has(sessionId)),
+    });
     expect(result.data!.teams[0].sessions.slice(0, 2)).toEqual([null, null]);
   });
 
   it('without the sessions:read scope, _entities answers FORBIDDEN and costs no upstream call', async () => {
     const result = await router.query(TEAM_SESSIONS, { authorization: 'Bearer no-scopes' });
-    expect(result.errors?.map((error) => error.extensions)).toEqual([{ code: 'FORBIDDEN', serviceName: 'athena-sessions' }]);
+    expect(result.errors?.map((error) => error.extensions)).toEqual([
+      { code: 'FORBIDDEN', serviceName: 'athena-sessions' },
+    ]);
     expect(stack.calls()).toEqual({});
     // The teams subgraph's own data still comes through; the sessions it cannot have are null.
-    expect(result.data?.teams?.map((team: { name: string; sessions: unknown[] }) => [team.name, team.sessions])).toEqual([
+    expect(
+      result.data?.teams?.map((team: { name: string; sessions: unknown[] }) => [team.name, team.sessions]),
+    ).toEqual([
       ['Platform', [null, null, null]],
       ['Insights', [null, null, null, null]],
     ]);

@@ -12,7 +12,11 @@ describe('the fleet codec', () => {
     expect(back.status.startDateTime).toBeInstanceOf(Date);
     expect(back.status.startDateTime.toISOString()).toBe('2026-01-02T03:04:05.678Z');
     expect(back.pages[0]!.at.getTime()).toBe(0);
-    expect(back).toEqual({ sessionId: 's-1', status: { state: 'IDLE', startDateTime: new Date('2026-01-02T03:04:05.678Z') }, pages: [{ at: new Date(0) }] });
+    expect(back).toEqual({
+      sessionId: 's-1',
+      status: { state: 'IDLE', startDateTime: new Date('2026-01-02T03:04:05.678Z') },
+      pages: [{ at: new Date(0) }],
+    });
   });
 
   it('leaves alone objects that only look like a tagged date', () => {

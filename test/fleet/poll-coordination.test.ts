@@ -1,7 +1,11 @@
 // The status poller with a PollCoordination, in one process: two pollers stand for two replicas.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionStatus } from '../../src/athena/port.js';
-import { SessionStatusPoller, type PollCoordination, type StatusWatcher } from '../../src/subscriptions/status-poller.js';
+import {
+  type PollCoordination,
+  SessionStatusPoller,
+  type StatusWatcher,
+} from '../../src/subscriptions/status-poller.js';
 
 /** What Redis does for the fleet: one lease holder per key, and a channel per key. */
 class SharedBus {
@@ -34,12 +38,19 @@ class SharedBus {
 }
 
 const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
-const status = (state: SessionStatus['state'], modified: number): SessionStatus => ({ state, lastModifiedDateTime: at(modified) });
+const status = (state: SessionStatus['state'], modified: number): SessionStatus => ({
+  state,
+  lastModifiedDateTime: at(modified),
+});
 
 function recorder() {
   const seen: string[] = [];
   let completed = false;
-  const watcher: StatusWatcher = { next: (s) => seen.push(s.state), complete: () => (completed = true), error: (e) => seen.push(`error ${String(e)}`) };
+  const watcher: StatusWatcher = {
+    next: (s) => seen.push(s.state),
+    complete: () => (completed = true),
+    error: (e) => seen.push(`error ${String(e)}`),
+  };
   return { watcher, seen, done: () => completed };
 }
 
@@ -92,7 +103,10 @@ describe('one poll loop per key across pollers', () => {
     const member = bus.member();
     const leader = bus.member();
     await leader.lead('session-status:s-2');
-    const poller = new SessionStatusPoller({ getSessionStatus: async () => ({ sessionId: 's-2', status: status('IDLE', 10) }) }, { intervalMs: 10, coordination: member });
+    const poller = new SessionStatusPoller(
+      { getSessionStatus: async () => ({ sessionId: 's-2', status: status('IDLE', 10) }) },
+      { intervalMs: 10, coordination: member },
+    );
     pollers.push(poller);
     const watching = recorder();
     poller.watch('s-2', status('CREATED', 5), watching.watcher);

@@ -5,9 +5,9 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
 import { readSse } from '../subscriptions/sse.js';
-import { startReplicas, stopReplicas, type Replica } from '../support/gateway-processes.js';
+import { type Replica, startReplicas, stopReplicas } from '../support/gateway-processes.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const POLL_MS = 400;
@@ -48,7 +48,14 @@ interface Subscriber {
 
 function subscribeSse(replica: Replica, sessionId: string): Subscriber {
   const controller = new AbortController();
-  const subscriber: Subscriber = { replica, transport: 'sse', states: [], errors: [], completed: false, close: () => controller.abort() };
+  const subscriber: Subscriber = {
+    replica,
+    transport: 'sse',
+    states: [],
+    errors: [],
+    completed: false,
+    close: () => controller.abort(),
+  };
   void (async () => {
     try {
       const response = await fetch(`${replica.url}/graphql`, {
@@ -75,12 +82,27 @@ function subscribeSse(replica: Replica, sessionId: string): Subscriber {
 }
 
 function subscribeWs(replica: Replica, sessionId: string): Subscriber {
-  const client = createClient({ url: `${replica.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  const subscriber: Subscriber = { replica, transport: 'ws', states: [], errors: [], completed: false, close: () => void client.dispose() };
+  const client = createClient({
+    url: `${replica.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: true,
+  });
+  const subscriber: Subscriber = {
+    replica,
+    transport: 'ws',
+    states: [],
+    errors: [],
+    completed: false,
+    close: () => void client.dispose(),
+  };
   client.subscribe<{ sessionStatus: { state: string } }>(
     { query: WATCH, variables: { id: sessionId } },
     {
-      next: (result) => (result.errors ? subscriber.errors.push(result.errors) : subscriber.states.push(result.data!.sessionStatus.state)),
+      next: (result) =>
+        result.errors
+          ? subscriber.errors.push(result.errors)
+          : subscriber.states.push(result.data!.sessionStatus.state),
       error: (error) => subscriber.errors.push(error),
       complete: () => (subscriber.completed = true),
     },
@@ -125,7 +147,11 @@ describe('one poller per watched session, fleet-wide', () => {
         subscribers.push(index % 2 === 0 ? subscribeSse(replica, sessionId) : subscribeWs(replica, sessionId));
       }
     }
-    await until(() => subscribers.every((subscriber) => subscriber.states.length >= 1 || subscriber.errors.length > 0), 60_000, 'every subscriber has its first status');
+    await until(
+      () => subscribers.every((subscriber) => subscriber.states.length >= 1 || subscriber.errors.length > 0),
+      60_000,
+      'every subscriber has its first status',
+    );
     expect(subscribers.flatMap((subscriber) => subscriber.errors.map(String))).toEqual([]);
     expect(new Set(subscribers.map((subscriber) => subscriber.states[0]))).toEqual(new Set(['CREATING']));
 
@@ -138,7 +164,11 @@ describe('one poller per watched session, fleet-wide', () => {
     expect(polls).toBeLessThanOrEqual(Math.ceil((windowMs / POLL_MS) * 1.1) + 1);
 
     clock.advance(2_000); // CREATING -> CREATED
-    await until(() => subscribers.every((subscriber) => subscriber.states.at(-1) === 'CREATED'), 30_000, 'every subscriber sees CREATED');
+    await until(
+      () => subscribers.every((subscriber) => subscriber.states.at(-1) === 'CREATED'),
+      30_000,
+      'every subscriber sees CREATED',
+    );
 
     // Which replica polls? The one whose GetSessionStatus count grows.
     const before = await pollsByReplica();
@@ -152,7 +182,11 @@ describe('one poller per watched session, fleet-wide', () => {
     for (const subscriber of subscribers) if (subscriber.replica.index === leader) subscriber.close();
 
     clock.advance(1_000); // CREATED -> IDLE
-    const tookOver = await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'IDLE'), 30_000, 'survivors see IDLE');
+    const tookOver = await until(
+      () => survivors.every((subscriber) => subscriber.states.at(-1) === 'IDLE'),
+      30_000,
+      'survivors see IDLE',
+    );
     // Within three intervals of the kill someone polls again, and the next poll delivers (slack for a loaded machine).
     expect(tookOver).toBeLessThan(4 * POLL_MS + 4_000);
 
@@ -161,11 +195,22 @@ describe('one poller per watched session, fleet-wide', () => {
     expect(athena.calls.count('GetSessionStatus')).toBeLessThanOrEqual(Math.ceil((windowMs / POLL_MS) * 1.1) + 1);
 
     const survivor = replicas.find((replica) => replica.index !== leader)!;
-    const terminated = await survivor.graphql('mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }', { id: sessionId });
+    const terminated = await survivor.graphql(
+      'mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }',
+      { id: sessionId },
+    );
     expect(terminated.errors).toBeUndefined();
-    await until(() => survivors.every((subscriber) => subscriber.states.at(-1) === 'TERMINATING'), 30_000, 'survivors see TERMINATING');
+    await until(
+      () => survivors.every((subscriber) => subscriber.states.at(-1) === 'TERMINATING'),
+      30_000,
+      'survivors see TERMINATING',
+    );
     clock.advance(2_000); // TERMINATING -> TERMINATED
-    await until(() => survivors.every((subscriber) => subscriber.completed), 30_000, 'survivors complete after TERMINATED');
+    await until(
+      () => survivors.every((subscriber) => subscriber.completed),
+      30_000,
+      'survivors complete after TERMINATED',
+    );
 
     for (const subscriber of survivors) {
       expect({ transport: subscriber.transport, states: subscriber.states, errors: subscriber.errors }).toEqual({

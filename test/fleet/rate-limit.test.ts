@@ -1,8 +1,8 @@
 // ATHENA_RATE_LIMIT=20 over 3 replicas: together they stay under 20 upstream calls per second,
 // and calls over budget wait instead of failing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
-import { startReplicas, stopReplicas, type Replica } from '../support/gateway-processes.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
+import { type Replica, startReplicas, stopReplicas } from '../support/gateway-processes.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const LIMIT = 20;
@@ -24,7 +24,9 @@ beforeAll(async () => {
     redisUrl: redis.url,
     env: { ATHENA_RATE_LIMIT: String(LIMIT), CACHE_TTL_MS: '0' },
   });
-  const page = await replicas[0]!.graphql('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }');
+  const page = await replicas[0]!.graphql(
+    '{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }',
+  );
   ids = page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 }, 90_000);
 

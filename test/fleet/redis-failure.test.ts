@@ -2,10 +2,10 @@
 // its own (one warning each); started again, sharing resumes by itself. A slow Redis is bypassed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
 import { readSse } from '../subscriptions/sse.js';
-import { startReplicas, stopReplicas, type Replica } from '../support/gateway-processes.js';
-import { startLatencyProxy, type LatencyProxy } from '../support/latency-proxy.js';
+import { type Replica, startReplicas, stopReplicas } from '../support/gateway-processes.js';
+import { type LatencyProxy, startLatencyProxy } from '../support/latency-proxy.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const POLL_MS = 300;
@@ -14,7 +14,8 @@ const STATUS = 'query($id: String!) { session(sessionId: $id) { status { state }
 const DETAILS = 'query($id: String!) { session(sessionId: $id) { statistics { dpuExecutionInMillis } } }';
 const PAGE = '{ sessions(workGroup: "analytics", first: 10) { edges { node { sessionId status { state } } } } }';
 const WATCH = 'subscription($id: String!) { sessionStatus(sessionId: $id) { state } }';
-const UNREACHABLE = 'Redis is unreachable: this replica works on its own (in-process sharing and pollers) until it returns';
+const UNREACHABLE =
+  'Redis is unreachable: this replica works on its own (in-process sharing and pollers) until it returns';
 const BACK = 'Redis is reachable again: replicas share their work';
 
 let redis: TestRedis;
@@ -35,11 +36,18 @@ beforeAll(async () => {
     redisUrl: `redis://127.0.0.1:${proxy.port}`,
     env: { SUBSCRIPTION_POLL_MS: String(POLL_MS), CACHE_TTL_MS: '0', ATHENA_REQUEST_TIMEOUT_MS: '20000' },
   });
-  const page = await replicas[0]!.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 50) { edges { node { sessionId } } } }');
+  const page = await replicas[0]!.graphql(
+    '{ sessions(workGroup: "primary", state: IDLE, first: 50) { edges { node { sessionId } } } }',
+  );
   idle = page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
   // A fresh process compiles a document the first times it sees it (graphql-jit); bursts below are about steady state.
   for (let round = 0; round < 4; round += 1) {
-    await Promise.all(replicas.flatMap((replica) => [replica.graphql(STATUS, { id: idle[40 + round] }), replica.graphql(DETAILS, { id: idle[40 + round] })]));
+    await Promise.all(
+      replicas.flatMap((replica) => [
+        replica.graphql(STATUS, { id: idle[40 + round] }),
+        replica.graphql(DETAILS, { id: idle[40 + round] }),
+      ]),
+    );
   }
 }, 90_000);
 
@@ -70,7 +78,8 @@ function load() {
     [0, 1].map(async (worker) => {
       while (running) {
         try {
-          const result = worker === 0 ? await replica.graphql(STATUS, { id: idle[requests % 5] }) : await replica.graphql(PAGE);
+          const result =
+            worker === 0 ? await replica.graphql(STATUS, { id: idle[requests % 5] }) : await replica.graphql(PAGE);
           requests += 1;
           if (result.status !== 200 || result.errors !== undefined) failures.push(result.errors ?? result.status);
         } catch (error) {
@@ -129,8 +138,19 @@ async function sharedBurst(sessionId: string): Promise<number> {
   try {
     athena.calls.reset();
     // GetSession: the pollers running meanwhile make GetSessionStatus calls of their own.
-    await Promise.all(Array.from({ length: 30 }, (_, index) => replicas[index % 3]!.graphql(DETAILS, { id: sessionId })));
-    if (process.env.DEBUG_FLEET) for (const r of replicas) console.log('DEBUG', r.index, (await r.get('/metrics')).text.split('\n').filter((l) => l.startsWith('gateway_shared') || l.startsWith('gateway_cache')).join(' | '));
+    await Promise.all(
+      Array.from({ length: 30 }, (_, index) => replicas[index % 3]!.graphql(DETAILS, { id: sessionId })),
+    );
+    if (process.env.DEBUG_FLEET)
+      for (const r of replicas)
+        console.log(
+          'DEBUG',
+          r.index,
+          (await r.get('/metrics')).text
+            .split('\n')
+            .filter((l) => l.startsWith('gateway_shared') || l.startsWith('gateway_cache'))
+            .join(' | '),
+        );
     return athena.calls.count('GetSession');
   } finally {
     athena.faults.setGlobalLatency(ATHENA_LATENCY_MS);
@@ -150,18 +170,32 @@ describe('Redis stops and starts under load', () => {
     const traffic = load();
     await sleep(1_000);
     await redis.stop();
-    await until(() => replicas.every((replica) => messages(replica, UNREACHABLE) === 1), 30_000, 'each replica warns once');
+    await until(
+      () => replicas.every((replica) => messages(replica, UNREACHABLE) === 1),
+      30_000,
+      'each replica warns once',
+    );
     await sleep(2_000);
     for (const replica of replicas) {
       expect((await replica.get('/ready')).status).toBe(200);
-      expect((await replica.get('/metrics')).text).toMatch(/gateway_redis_connected\{redis="redis:\/\/127\.0\.0\.1:\d+\/?"\} 0/);
+      expect((await replica.get('/metrics')).text).toMatch(
+        /gateway_redis_connected\{redis="redis:\/\/127\.0\.0\.1:\d+\/?"\} 0/,
+      );
     }
     // Pollers: every replica polls for its own subscribers now, and they see the change.
     clock.advance(2_000); // CREATING -> CREATED
-    await until(() => watchers.every((watcher) => watcher.states.at(-1) === 'CREATED'), 30_000, 'CREATED while Redis is down');
+    await until(
+      () => watchers.every((watcher) => watcher.states.at(-1) === 'CREATED'),
+      30_000,
+      'CREATED while Redis is down',
+    );
 
     await redis.start();
-    await until(() => replicas.every((replica) => messages(replica, BACK) === 1), 30_000, 'each replica says Redis is back');
+    await until(
+      () => replicas.every((replica) => messages(replica, BACK) === 1),
+      30_000,
+      'each replica says Redis is back',
+    );
     await traffic.stop();
     expect(traffic.failures).toEqual([]);
     expect(traffic.requests).toBeGreaterThan(30);
@@ -170,7 +204,11 @@ describe('Redis stops and starts under load', () => {
     // Sharing is back: in-flight calls and pollers.
     expect(await sharedBurst(idle[11]!)).toBeLessThanOrEqual(BURST_CALLS);
     clock.advance(1_000); // CREATED -> IDLE
-    await until(() => watchers.every((watcher) => watcher.states.at(-1) === 'IDLE'), 30_000, 'IDLE after Redis returned');
+    await until(
+      () => watchers.every((watcher) => watcher.states.at(-1) === 'IDLE'),
+      30_000,
+      'IDLE after Redis returned',
+    );
     await sleep(POLL_MS); // a lease taken while deciding settles within one interval
     athena.calls.reset();
     await sleep(10 * POLL_MS);
@@ -198,6 +236,8 @@ describe('a slow Redis', () => {
     // itself, until the PING probe (every 0.5 s) finds Redis slow; from then on operations skip it.
     expect(durations.at(-1)!).toBeLessThan(2_000);
     expect(durations[Math.floor(durations.length / 2)]!).toBeLessThan(ATHENA_LATENCY_MS + 200);
-    expect(replicas[1]!.logs.some((line) => line.msg === 'Redis is slow: this replica works on its own for a while')).toBe(true);
+    expect(
+      replicas[1]!.logs.some((line) => line.msg === 'Redis is slow: this replica works on its own for a while'),
+    ).toBe(true);
   }, 60_000);
 });

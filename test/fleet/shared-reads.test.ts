@@ -2,16 +2,17 @@
 // fleet what it costs one process, the immutable-field cache is shared, a write on one replica is
 // seen at once on the others, and the password never shows.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
+import { type Replica, startReplicas, stopReplicas } from '../support/gateway-processes.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
-import { startReplicas, stopReplicas, type Replica } from '../support/gateway-processes.js';
 
 const TTL_MS = 3_000;
 const PASSWORD = 'fleet-pa55word-never-shown';
 const STATUS = 'query($id: String!) { session(sessionId: $id) { status { state } } }';
-const DETAILS = 'query($id: String!) { session(sessionId: $id) { sessionId statistics { dpuExecutionInMillis } status { state } } }';
-const CONFIGURATION = 'query($id: String!) { session(sessionId: $id) { engineConfiguration { maxConcurrentDpus } } }';
-const PAGE = 'query($wg: String!) { sessions(workGroup: $wg, first: 20) { edges { node { sessionId status { state } } } } }';
+const DETAILS =
+  'query($id: String!) { session(sessionId: $id) { sessionId statistics { dpuExecutionInMillis } status { state } } }';
+const PAGE =
+  'query($wg: String!) { sessions(workGroup: $wg, first: 20) { edges { node { sessionId status { state } } } } }';
 
 let redis: TestRedis;
 let athena: LocalAthena;
@@ -22,16 +23,35 @@ beforeAll(async () => {
   redis = await startRedis({ password: PASSWORD });
   // Latency so that concurrent requests overlap in flight, as they do against real Athena.
   athena = await startLocalAthena({ seed: 'demo', latencyMs: 150 });
-  replicas = await startReplicas({ replicas: 3, athenaUrl: athena.url, redisUrl: redis.url, env: { CACHE_TTL_MS: String(TTL_MS) } });
+  replicas = await startReplicas({
+    replicas: 3,
+    athenaUrl: athena.url,
+    redisUrl: redis.url,
+    env: { CACHE_TTL_MS: String(TTL_MS) },
+  });
   // First operations of a fresh process are slow (schema, JIT); the counts below are about steady state.
   await Promise.all(replicas.map((replica) => replica.graphql('{ session(sessionId: "warm-up") { sessionId } }')));
-  const page = await replicas[0]!.graphql(`{ sessions(workGroup: "analytics", state: IDLE, first: 20) { edges { node { sessionId } } } }`);
+  const page = await replicas[0]!.graphql(
+    `{ sessions(workGroup: "analytics", state: IDLE, first: 20) { edges { node { sessionId } } } }`,
+  );
   idle = page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
   expect(idle.length).toBeGreaterThan(6);
 }, 90_000);
 
 afterAll(async () => {
-  if (process.env.DEBUG_FLEET) for (const r of replicas ?? []) console.log('DEBUG', r.index, JSON.stringify(r.logs.filter((l) => (l.level as number) >= 40 || String(l.msg).includes('Redis')).map((l) => l.msg)), (await r.get('/metrics')).text.split('\n').filter((l) => l.startsWith('gateway_shared') || l.startsWith('gateway_cache')).join(' | '));
+  if (process.env.DEBUG_FLEET)
+    for (const r of replicas ?? [])
+      console.log(
+        'DEBUG',
+        r.index,
+        JSON.stringify(
+          r.logs.filter((l) => (l.level as number) >= 40 || String(l.msg).includes('Redis')).map((l) => l.msg),
+        ),
+        (await r.get('/metrics')).text
+          .split('\n')
+          .filter((l) => l.startsWith('gateway_shared') || l.startsWith('gateway_cache'))
+          .join(' | '),
+      );
   await stopReplicas(replicas ?? []);
   await athena?.close();
   await redis?.stop();
@@ -68,7 +88,8 @@ describe('one fleet, one set of upstream calls (CACHE_TTL_MS=3000)', () => {
   });
 
   it('the immutable fields one replica fetched are answered by the others without a call, after the TTL too', async () => {
-    const configured = '{ sessions(workGroup: "ml-experiments", first: 20) { edges { node { engineConfiguration { maxConcurrentDpus } } } } }';
+    const configured =
+      '{ sessions(workGroup: "ml-experiments", first: 20) { edges { node { engineConfiguration { maxConcurrentDpus } } } } }';
     await replicas[0]!.graphql(configured);
     expect(athena.calls.count('GetSession')).toBeGreaterThan(3);
     // Past the TTL the page is fetched again; the configurations, which never change, are not.
@@ -77,7 +98,11 @@ describe('one fleet, one set of upstream calls (CACHE_TTL_MS=3000)', () => {
     const answers = await Promise.all([replicas[1]!.graphql(configured), replicas[2]!.graphql(configured)]);
     for (const answer of answers) {
       expect(answer.errors).toBeUndefined();
-      expect(answer.data!.sessions.edges.every((edge: any) => typeof edge.node.engineConfiguration.maxConcurrentDpus === 'number')).toBe(true);
+      expect(
+        answer.data!.sessions.edges.every(
+          (edge: any) => typeof edge.node.engineConfiguration.maxConcurrentDpus === 'number',
+        ),
+      ).toBe(true);
     }
     expect(athena.calls.counts()).toEqual({ ListSessions: 1 });
   });
@@ -89,9 +114,15 @@ describe('no stale reads after a write', () => {
     // Every replica has the session IDLE and the page cached.
     await spread(3, (replica) => replica.graphql(STATUS, { id }));
     await spread(3, (replica) => replica.graphql(PAGE, { wg: 'analytics' }));
-    const terminated = await replicas[0]!.graphql('mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }', { id });
+    const terminated = await replicas[0]!.graphql(
+      'mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }',
+      { id },
+    );
     expect(terminated.errors).toBeUndefined();
-    const [status, page] = await Promise.all([replicas[1]!.graphql(STATUS, { id }), replicas[2]!.graphql(PAGE, { wg: 'analytics' })]);
+    const [status, page] = await Promise.all([
+      replicas[1]!.graphql(STATUS, { id }),
+      replicas[2]!.graphql(PAGE, { wg: 'analytics' }),
+    ]);
     expect(status.data!.session.status.state).toMatch(/^TERMINAT(ING|ED)$/);
     const row = page.data!.sessions.edges.find((edge: { node: { sessionId: string } }) => edge.node.sessionId === id);
     expect(row?.node.status.state ?? 'TERMINATED').toMatch(/^TERMINAT(ING|ED)$/);
@@ -105,7 +136,9 @@ describe('no stale reads after a write', () => {
     expect(started.errors).toBeUndefined();
     const sessionId = started.data!.startSession.session.sessionId as string;
     const page = await replicas[1]!.graphql(PAGE, { wg: 'sandbox' });
-    expect(page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId)).toContain(sessionId);
+    expect(page.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId)).toContain(
+      sessionId,
+    );
   });
 });
 

@@ -2,34 +2,36 @@
 // default tabs that run on the demo data.
 import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../test-config.js';
 import {
+  ALL_SESSIONS_DOCUMENT,
   AUTHORIZATION_EXAMPLE,
   CALCULATIONS_DOCUMENT,
   DEMO_SESSION_ID,
   ENDPOINT_DOCUMENT,
-  START_CALCULATION_DOCUMENT,
-  WATCH_CALCULATION_DOCUMENT,
   graphiqlOptions,
-  ALL_SESSIONS_DOCUMENT,
   SESSION_DOCUMENT,
   SESSIONS_DOCUMENT,
+  START_CALCULATION_DOCUMENT,
   TERMINATE_DOCUMENT,
+  WATCH_CALCULATION_DOCUMENT,
   WATCH_DOCUMENT,
 } from '../../src/http/graphiql.js';
 import { GRAPHIQL_ASSETS_PATH } from '../../src/http/graphiql-assets.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { seedDemoData } from '../../src/local-athena/demo-seed.js';
 import { SessionStore } from '../../src/local-athena/session-store.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 import { readSse } from '../subscriptions/sse.js';
+import { testConfig } from '../test-config.js';
 
 let stack: Stack;
 let html: string;
 
 beforeAll(async () => {
   // Calculations finish at once, so the demo session is IDLE again for the tabs tested after them.
-  stack = await startStack({ athena: { timings: { calculationCreatingMs: 1, calculationQueuedMs: 1, calculationMs: 1 } } });
+  stack = await startStack({
+    athena: { timings: { calculationCreatingMs: 1, calculationQueuedMs: 1, calculationMs: 1 } },
+  });
   const response = await stack.yoga.fetch('http://gateway.test/graphql', { headers: { accept: 'text/html' } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/html');
@@ -37,7 +39,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const variablesOf = (index: number) => JSON.parse(graphiqlOptions(stack.config).defaultTabs![index]!.variables!) as Record<string, unknown>;
+const variablesOf = (index: number) =>
+  JSON.parse(graphiqlOptions(stack.config).defaultTabs![index]!.variables!) as Record<string, unknown>;
 
 describe('GraphiQL page', () => {
   it('loads nothing from elsewhere: every script, style and icon is a file this gateway serves', () => {
@@ -48,7 +51,10 @@ describe('GraphiQL page', () => {
       ...html.matchAll(/url\(\s*["']?(https?:[^"')\s]+)/gi),
     ].map((match) => match[1]!);
     expect(references.length).toBeGreaterThanOrEqual(3);
-    expect(references.every((reference) => reference.startsWith(GRAPHIQL_ASSETS_PATH)), references.join(' ')).toBe(true);
+    expect(
+      references.every((reference) => reference.startsWith(GRAPHIQL_ASSETS_PATH)),
+      references.join(' '),
+    ).toBe(true);
     expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|esm\.sh/);
     expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
   });
@@ -74,13 +80,17 @@ describe('GraphiQL page', () => {
   });
 
   it('a first load fetches compressed assets, cached for a year; a second load costs the page alone', async () => {
-    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g), ...html.matchAll(/"(\/graphql\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g), ...html.matchAll(/"(\/graphql\/assets\/[^"]+)"/g)].map(
+      (match) => match[1]!,
+    );
     const assets = [...new Set(urls.filter((url) => url.startsWith(GRAPHIQL_ASSETS_PATH)))];
     expect(assets.length).toBe(6); // script, style, icon and the three editor workers
     let assetBytes = 0;
     let uncompressedBytes = 0;
     for (const asset of assets) {
-      const response = await stack.yoga.fetch(`http://gateway.test${asset}`, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      const response = await stack.yoga.fetch(`http://gateway.test${asset}`, {
+        headers: { 'accept-encoding': 'gzip, deflate, br' },
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-encoding')).toBe('br');
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -94,10 +104,14 @@ describe('GraphiQL page', () => {
     }
     const pageBytes = Buffer.byteLength(html);
     // What a browser moves: the page plus compressed assets the first time, the page alone after.
-    console.info(`GraphiQL first load: ${pageBytes + assetBytes} bytes (assets ${uncompressedBytes} uncompressed); second load: ${pageBytes} bytes`);
+    console.info(
+      `GraphiQL first load: ${pageBytes + assetBytes} bytes (assets ${uncompressedBytes} uncompressed); second load: ${pageBytes} bytes`,
+    );
     expect(pageBytes).toBeLessThan(16 * 1024);
     expect(assetBytes).toBeLessThan(uncompressedBytes / 3);
-    expect((await stack.yoga.fetch(`http://gateway.test${GRAPHIQL_ASSETS_PATH}graphiql-0000000000000000.js`)).status).toBe(404);
+    expect(
+      (await stack.yoga.fetch(`http://gateway.test${GRAPHIQL_ASSETS_PATH}graphiql-0000000000000000.js`)).status,
+    ).toBe(404);
   });
 });
 
@@ -128,7 +142,9 @@ describe('default documents', () => {
     expect(first.errors).toBeUndefined();
     expect(first.data!.allSessions.edges).toHaveLength(10);
     const named = await stack.graphql(ALL_SESSIONS_DOCUMENT, { workGroups: ['analytics', 'ml-experiments'] });
-    expect(new Set(named.data!.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup))).toEqual(new Set(['analytics', 'ml-experiments']));
+    expect(
+      new Set(named.data!.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)),
+    ).toEqual(new Set(['analytics', 'ml-experiments']));
     const next = await stack.graphql(ALL_SESSIONS_DOCUMENT, { after: first.data!.allSessions.pageInfo.endCursor });
     expect(next.errors).toBeUndefined();
     expect(next.data!.allSessions.edges).toHaveLength(10);
@@ -153,7 +169,10 @@ describe('default documents', () => {
     const calculationId = started.data!.startCalculation.calculation.calculationId as string;
     const listed = await stack.graphql(CALCULATIONS_DOCUMENT, variablesOf(5));
     expect(listed.errors).toBeUndefined();
-    expect(listed.data!.session.calculations.edges[0].node).toMatchObject({ calculationId, description: 'from GraphiQL' });
+    expect(listed.data!.session.calculations.edges[0].node).toMatchObject({
+      calculationId,
+      description: 'from GraphiQL',
+    });
 
     // As shipped, the watch tab names no calculation: NOT_FOUND says to paste one.
     expect(variablesOf(7)).toEqual({ calculationId: expect.any(String) });
@@ -188,7 +207,9 @@ describe('default documents', () => {
     expect(asShipped.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     // What a user does: remove the `# ` in front of the mutation's lines.
     const lines = TERMINATE_DOCUMENT.split('\n');
-    const mutation = lines.slice(lines.findIndex((line) => line.startsWith('# mutation'))).map((line) => line.replace(/^# /, ''));
+    const mutation = lines
+      .slice(lines.findIndex((line) => line.startsWith('# mutation')))
+      .map((line) => line.replace(/^# /, ''));
     const terminated = await stack.graphql(mutation.join('\n'), variablesOf(4));
     expect(terminated.errors).toBeUndefined();
     expect(terminated.data!.terminateSession).toMatchObject({ clientMutationId: 'graphiql', state: 'TERMINATING' });
@@ -210,7 +231,10 @@ describe('graphiqlOptions', () => {
 
   it('names the demo session only where the demo data is served', () => {
     const base = testConfig();
-    const remote = graphiqlOptions({ ...base, athena: { ...base.athena, mode: 'endpoint', endpoint: 'https://athena.example' } });
+    const remote = graphiqlOptions({
+      ...base,
+      athena: { ...base.athena, mode: 'endpoint', endpoint: 'https://athena.example' },
+    });
     expect(JSON.stringify(remote.defaultTabs)).not.toContain(DEMO_SESSION_ID);
     const empty = graphiqlOptions({ ...base, localSeed: 'none' });
     expect(JSON.stringify(empty.defaultTabs)).not.toContain(DEMO_SESSION_ID);

@@ -1,6 +1,6 @@
 // The request body limit, checked from Content-Length when there is one and counted as the body
 // streams when there is none (chunked), over real node:http.
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,10 @@ import { useRequestBodyLimit } from '../../src/http/request-body-limit.js';
 
 const LIMIT = 200;
 const yoga = createYoga({
-  schema: createSchema({ typeDefs: 'type Query { echo(text: String!): String! }', resolvers: { Query: { echo: (_: unknown, args: { text: string }) => args.text } } }),
+  schema: createSchema({
+    typeDefs: 'type Query { echo(text: String!): String! }',
+    resolvers: { Query: { echo: (_: unknown, args: { text: string }) => args.text } },
+  }),
   maxRequestBodySize: false,
   plugins: [useRequestBodyLimit(LIMIT)],
   logging: false,
@@ -23,14 +26,21 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const body = (text: string) => JSON.stringify({ query: 'query ($text: String!) { echo(text: $text) }', variables: { text } });
+const body = (text: string) =>
+  JSON.stringify({ query: 'query ($text: String!) { echo(text: $text) }', variables: { text } });
 
 /** POSTs the body in chunks; without a Content-Length node:http sends it chunked. */
 function post(chunks: string[], withLength: boolean): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const total = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
     const request = httpRequest(
-      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', ...(withLength ? { 'content-length': total } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(withLength ? { 'content-length': total } : {}) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');

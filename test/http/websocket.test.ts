@@ -3,16 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FormattedExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { Viewer } from '../../src/auth/viewer.js';
 import { UnauthenticatedError } from '../../src/errors.js';
+import { type AttachedWebSocketServer, attachWebSocketServer, authorizationFrom } from '../../src/http/websocket.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { MAX_REQUEST_BODY_BYTES } from '../../src/security/limits.js';
-import type { Viewer } from '../../src/auth/viewer.js';
-import { attachWebSocketServer, authorizationFrom, type AttachedWebSocketServer } from '../../src/http/websocket.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 const POLL_MS = 50;
 const WATCH = 'subscription($id: String!) { sessionStatus(sessionId: $id) { state stateChangeReason endDateTime } }';
@@ -46,7 +46,11 @@ beforeAll(async () => {
   webSockets = attachWebSocketServer(server, stack.yoga, { allowedOrigins: ['https://app.example.com'] });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  const result = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 20) { edges { node { sessionId } } } }', {}, { authorization: 'Bearer admin' });
+  const result = await stack.graphql(
+    '{ sessions(workGroup: "primary", state: IDLE, first: 20) { edges { node { sessionId } } } }',
+    {},
+    { authorization: 'Bearer admin' },
+  );
   idle = result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterEach(async () => {
@@ -68,7 +72,9 @@ const withHeaders = (headers: Record<string, string>) =>
     }
   };
 
-function client(options: { connectionParams?: Record<string, unknown>; headers?: Record<string, string> } = {}): Client {
+function client(
+  options: { connectionParams?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Client {
   const created = createClient({
     url,
     webSocketImpl: options.headers ? withHeaders(options.headers) : WebSocket,
@@ -92,16 +98,25 @@ async function run(subject: Client, query: string, variables: Record<string, unk
   }
 }
 
-const codesOf = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => (errors ?? []).map((error) => error.extensions?.code);
+const codesOf = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
+  (errors ?? []).map((error) => error.extensions?.code);
 
 describe('sessionStatus over graphql-ws', () => {
   it('sends the current status, each change, and completes after TERMINATED', async () => {
     const sessionId = idle.shift()!;
-    const iterator = client().iterate<Record<string, any>>({ query: WATCH, variables: { id: sessionId } })[Symbol.asyncIterator]();
+    const iterator = client()
+      .iterate<Record<string, any>>({ query: WATCH, variables: { id: sessionId } })
+      [Symbol.asyncIterator]();
     const first = await iterator.next();
-    expect(first.value).toEqual({ data: { sessionStatus: { state: 'IDLE', stateChangeReason: null, endDateTime: null } } });
+    expect(first.value).toEqual({
+      data: { sessionStatus: { state: 'IDLE', stateChangeReason: null, endDateTime: null } },
+    });
 
-    await stack.graphql(`mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`, {}, { authorization: 'Bearer admin' });
+    await stack.graphql(
+      `mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`,
+      {},
+      { authorization: 'Bearer admin' },
+    );
     expect((await iterator.next()).value!.data!.sessionStatus.state).toBe('TERMINATING');
     clock.advance(DEFAULT_LIFECYCLE_TIMINGS.terminatingMs);
     const last = await iterator.next();
@@ -123,7 +138,9 @@ describe('sessionStatus over graphql-ws', () => {
   });
 
   it('when the client unsubscribes, the poll loop stops', async () => {
-    const iterator = client().iterate({ query: WATCH, variables: { id: idle.shift()! } })[Symbol.asyncIterator]();
+    const iterator = client()
+      .iterate({ query: WATCH, variables: { id: idle.shift()! } })
+      [Symbol.asyncIterator]();
     await iterator.next();
     await sleep(POLL_MS * 3);
     await iterator.return!();
@@ -141,7 +158,10 @@ describe('auth over graphql-ws', () => {
   it.each([
     ['connection params { authorization }', { connectionParams: { authorization: 'Bearer reader' } }],
     ['connection params { Authorization }', { connectionParams: { Authorization: 'Bearer reader' } }],
-    ['connection params { headers: { Authorization } }', { connectionParams: { headers: { Authorization: 'Bearer reader' } } }],
+    [
+      'connection params { headers: { Authorization } }',
+      { connectionParams: { headers: { Authorization: 'Bearer reader' } } },
+    ],
     ['the upgrade request header', { connectionParams: {}, headers: { authorization: 'Bearer reader' } }],
   ])('reads the token from %s', async (_name, options) => {
     const { results, error } = await run(client(options), WATCH, { id: 'no-such-session' });
@@ -151,7 +171,14 @@ describe('auth over graphql-ws', () => {
   });
 
   it('connection params win over the upgrade header', async () => {
-    const { results } = await run(client({ connectionParams: { authorization: 'Bearer writer-only' }, headers: { authorization: 'Bearer reader' } }), WATCH, { id: 'x' });
+    const { results } = await run(
+      client({
+        connectionParams: { authorization: 'Bearer writer-only' },
+        headers: { authorization: 'Bearer reader' },
+      }),
+      WATCH,
+      { id: 'x' },
+    );
     expect(codesOf(results[0]!.errors)).toEqual(['FORBIDDEN']);
   });
 
@@ -162,7 +189,9 @@ describe('auth over graphql-ws', () => {
   });
 
   it('a token without sessions:read is FORBIDDEN', async () => {
-    const { results } = await run(client({ connectionParams: { authorization: 'Bearer writer-only' } }), WATCH, { id: idle[0]! });
+    const { results } = await run(client({ connectionParams: { authorization: 'Bearer writer-only' } }), WATCH, {
+      id: idle[0]!,
+    });
     expect(codesOf(results[0]!.errors)).toEqual(['FORBIDDEN']);
     expect(stack.calls()).toEqual({});
   });
@@ -182,7 +211,10 @@ describe('operations over graphql-ws', () => {
     const query = await run(admin, '{ sessions(workGroup: "analytics", first: 3) { edges { node { sessionId } } } }');
     expect(query.error).toBeUndefined();
     expect(query.results[0]!.data!.sessions.edges).toHaveLength(3);
-    const mutation = await run(admin, 'mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }');
+    const mutation = await run(
+      admin,
+      'mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }',
+    );
     expect(codesOf(mutation.results[0]!.errors)).toEqual(['NOT_FOUND']);
   });
 
@@ -224,7 +256,8 @@ describe('the WebSocket endpoint', () => {
   });
 
   it('refuses the legacy subscriptions-transport-ws subprotocol, and closes on oversized messages (1009)', async () => {
-    const closeCode = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    const closeCode = (socket: WebSocket) =>
+      new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     const legacy = new WebSocket(url, 'graphql-ws');
     const refused = new Promise<string>((resolve) => legacy.once('error', (error) => resolve(error.message)));
     expect(await closeCode(legacy)).toBe(1006);
@@ -247,7 +280,10 @@ describe('the WebSocket endpoint', () => {
     const local = createServer(stack.yoga);
     const attached = attachWebSocketServer(local, stack.yoga);
     await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
-    const socket = new WebSocket(`ws://127.0.0.1:${(local.address() as AddressInfo).port}/graphql`, 'graphql-transport-ws');
+    const socket = new WebSocket(
+      `ws://127.0.0.1:${(local.address() as AddressInfo).port}/graphql`,
+      'graphql-transport-ws',
+    );
     await new Promise((resolve) => socket.once('open', resolve));
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     await attached.dispose();

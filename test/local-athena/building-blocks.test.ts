@@ -48,7 +48,11 @@ describe('NextTokenCodec', () => {
       () => codec.decode(token, { workGroup: 'other', stateFilter: undefined }),
       () => codec.decode(token, { workGroup: 'primary', stateFilter: 'IDLE' }),
       () => new NextTokenCodec(randomBytes(32)).decode(token, scope),
-      () => codec.decode(token.replace(/^./, (first) => (first === 'e' ? 'f' : 'e')), scope),
+      () =>
+        codec.decode(
+          token.replace(/^./, (first) => (first === 'e' ? 'f' : 'e')),
+          scope,
+        ),
       () => codec.decode('', scope),
       () => codec.decode('a.b.c', scope),
     ];

@@ -12,8 +12,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { modelCall, rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { modelCall, rejectionOf, startHarness } from './support.js';
 
 // Calculations and Spark Connect endpoints through the real SDK over HTTP, on a ManualClock.
 
@@ -43,13 +43,16 @@ describe('calculations and session endpoints', () => {
   }
 
   async function start(sessionId: string, codeBlock = 'df.count()', description?: string): Promise<string> {
-    const started = await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: codeBlock, Description: description }));
+    const started = await harness.client.send(
+      new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: codeBlock, Description: description }),
+    );
     return started.CalculationExecutionId as string;
   }
 
-  const statusOf = (id: string) => harness.client.send(new GetCalculationExecutionStatusCommand({ CalculationExecutionId: id }));
+  const statusOf = (id: string) =>
+    harness.client.send(new GetCalculationExecutionStatusCommand({ CalculationExecutionId: id }));
 
-  it('lists a session\'s calculations newest first, filtered and paged without skips or repeats', async () => {
+  it("lists a session's calculations newest first, filtered and paged without skips or repeats", async () => {
     const sessionId = idleSession();
     const ids: string[] = [];
     for (let index = 0; index < 7; index += 1) {
@@ -61,7 +64,9 @@ describe('calculations and session endpoints', () => {
     const walked: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId, MaxResults: 3, NextToken: nextToken }));
+      const page = await harness.client.send(
+        new ListCalculationExecutionsCommand({ SessionId: sessionId, MaxResults: 3, NextToken: nextToken }),
+      );
       expect((page.Calculations ?? []).length).toBeLessThanOrEqual(3);
       walked.push(...(page.Calculations ?? []).map((calculation) => calculation.CalculationExecutionId as string));
       nextToken = page.NextToken;
@@ -70,8 +75,12 @@ describe('calculations and session endpoints', () => {
     } while (nextToken);
     expect(walked).toEqual([running, ...[...ids].reverse()]);
 
-    const completed = await harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId, StateFilter: 'COMPLETED' }));
-    expect(completed.Calculations?.map((calculation) => calculation.CalculationExecutionId)).toEqual([...ids].reverse());
+    const completed = await harness.client.send(
+      new ListCalculationExecutionsCommand({ SessionId: sessionId, StateFilter: 'COMPLETED' }),
+    );
+    expect(completed.Calculations?.map((calculation) => calculation.CalculationExecutionId)).toEqual(
+      [...ids].reverse(),
+    );
     expect(completed.Calculations?.[0]).toMatchObject({ Description: 'step 6', Status: { State: 'COMPLETED' } });
     await modelCall(harness.athena.url, 'ListCalculationExecutions', { SessionId: sessionId, MaxResults: 2 });
   });
@@ -80,16 +89,28 @@ describe('calculations and session endpoints', () => {
     const sessionId = idleSession();
     await start(sessionId);
     await start(sessionId);
-    const page = await harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId, MaxResults: 1 }));
+    const page = await harness.client.send(
+      new ListCalculationExecutionsCommand({ SessionId: sessionId, MaxResults: 1 }),
+    );
     expect(page.NextToken).toBeDefined();
     const other = idleSession();
-    const foreign = await rejectionOf(harness.client.send(new ListCalculationExecutionsCommand({ SessionId: other, NextToken: page.NextToken })));
+    const foreign = await rejectionOf(
+      harness.client.send(new ListCalculationExecutionsCommand({ SessionId: other, NextToken: page.NextToken })),
+    );
     expect(foreign).toBeInstanceOf(InvalidRequestException);
     const filtered = await rejectionOf(
-      harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId, StateFilter: 'RUNNING', NextToken: page.NextToken })),
+      harness.client.send(
+        new ListCalculationExecutionsCommand({
+          SessionId: sessionId,
+          StateFilter: 'RUNNING',
+          NextToken: page.NextToken,
+        }),
+      ),
     );
     expect(filtered).toBeInstanceOf(InvalidRequestException);
-    const missing = await rejectionOf(harness.client.send(new ListCalculationExecutionsCommand({ SessionId: 'no-such-session' })));
+    const missing = await rejectionOf(
+      harness.client.send(new ListCalculationExecutionsCommand({ SessionId: 'no-such-session' })),
+    );
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
@@ -105,7 +126,9 @@ describe('calculations and session endpoints', () => {
     const code = await harness.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: id }));
     expect(code.CodeBlock).toBe('spark.range(10).count()');
     await modelCall(harness.athena.url, 'GetCalculationExecutionCode', { CalculationExecutionId: id });
-    const missing = await rejectionOf(harness.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: 'nope' })));
+    const missing = await rejectionOf(
+      harness.client.send(new GetCalculationExecutionCodeCommand({ CalculationExecutionId: 'nope' })),
+    );
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
@@ -140,10 +163,14 @@ describe('calculations and session endpoints', () => {
 
     const done = await start(sessionId);
     clock.advance(WAIT_MS + timings.calculationMs);
-    expect((await harness.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: done }))).State).toBe('COMPLETED');
+    expect(
+      (await harness.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: done }))).State,
+    ).toBe('COMPLETED');
     expect((await statusOf(done)).Status?.State).toBe('COMPLETED');
     await modelCall(harness.athena.url, 'StopCalculationExecution', { CalculationExecutionId: done });
-    const missing = await rejectionOf(harness.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: 'nope' })));
+    const missing = await rejectionOf(
+      harness.client.send(new StopCalculationExecutionCommand({ CalculationExecutionId: 'nope' })),
+    );
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
@@ -176,8 +203,12 @@ describe('calculations and session endpoints', () => {
     harness.athena.faults.set('GetSessionEndpoint', { error: 'InternalServerException', count: 1 });
     harness.athena.faults.set('ListCalculationExecutions', { error: 'InternalServerException', count: 1 });
     const sessionId = idleSession('connect');
-    expect(await rejectionOf(harness.client.send(new GetSessionEndpointCommand({ SessionId: sessionId })))).toBeInstanceOf(InternalServerException);
-    expect(await rejectionOf(harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId })))).toBeInstanceOf(InternalServerException);
+    expect(
+      await rejectionOf(harness.client.send(new GetSessionEndpointCommand({ SessionId: sessionId }))),
+    ).toBeInstanceOf(InternalServerException);
+    expect(
+      await rejectionOf(harness.client.send(new ListCalculationExecutionsCommand({ SessionId: sessionId }))),
+    ).toBeInstanceOf(InternalServerException);
     await harness.client.send(new GetSessionEndpointCommand({ SessionId: sessionId }));
     expect(harness.athena.calls.count('GetSessionEndpoint')).toBeGreaterThanOrEqual(2);
   });

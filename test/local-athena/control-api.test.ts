@@ -2,8 +2,8 @@ import { GetSessionCommand, InternalServerException, TooManyRequestsException } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { rejectionOf, startHarness } from './support.js';
 
 // The /_local/ control API, as a separate process (a benchmark) would use it.
 

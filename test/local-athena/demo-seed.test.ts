@@ -1,13 +1,13 @@
-import { GetSessionCommand, ListSessionsCommand } from '@aws-sdk/client-athena';
 import type { AthenaClient, SessionState, SessionSummary } from '@aws-sdk/client-athena';
+import { GetSessionCommand, ListSessionsCommand } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEMO_WORK_GROUPS, seedDemoData } from '../../src/local-athena/demo-seed.js';
 import { SESSION_STATES } from '../../src/local-athena/session-model.js';
 import { SessionStore } from '../../src/local-athena/session-store.js';
-import { startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { startHarness } from './support.js';
 
 // The demo data behind `npm start`: its shape, determinism, and that it stays demo-able.
 
@@ -16,7 +16,12 @@ async function listAll(client: AthenaClient, workGroup: string, stateFilter?: Se
   let nextToken: string | undefined;
   do {
     const page = await client.send(
-      new ListSessionsCommand({ WorkGroup: workGroup, StateFilter: stateFilter, MaxResults: 100, NextToken: nextToken }),
+      new ListSessionsCommand({
+        WorkGroup: workGroup,
+        StateFilter: stateFilter,
+        MaxResults: 100,
+        NextToken: nextToken,
+      }),
     );
     sessions.push(...(page.Sessions ?? []));
     nextToken = page.NextToken;
@@ -34,7 +39,14 @@ describe('demo seed', () => {
   afterAll(() => harness.close());
 
   it('creates the documented work groups; sandbox is empty', async () => {
-    expect([...DEMO_WORK_GROUPS]).toEqual(['primary', 'analytics', 'ml-experiments', 'sandbox', 'sql-reporting', 'legacy-etl']);
+    expect([...DEMO_WORK_GROUPS]).toEqual([
+      'primary',
+      'analytics',
+      'ml-experiments',
+      'sandbox',
+      'sql-reporting',
+      'legacy-etl',
+    ]);
     for (const workGroup of DEMO_WORK_GROUPS) expect(harness.athena.store.hasWorkGroup(workGroup)).toBe(true);
     expect(await listAll(harness.client, 'sandbox')).toEqual([]);
     expect((await listAll(harness.client, 'analytics')).length).toBeGreaterThanOrEqual(24);
@@ -104,7 +116,9 @@ describe('demo seed', () => {
     const store = new SessionStore({ clock: new ManualClock(Date.UTC(2025, 0, 1)) });
     seedDemoData(store);
     const all = DEMO_WORK_GROUPS.flatMap((workGroup) =>
-      SESSION_STATES.flatMap((state) => store.listSessionsPage({ workGroup, stateFilter: state, limit: 1_000 }).sessions),
+      SESSION_STATES.flatMap(
+        (state) => store.listSessionsPage({ workGroup, stateFilter: state, limit: 1_000 }).sessions,
+      ),
     );
     expect(all.some((session) => session.dpuExecutionInMillis > 2 ** 32)).toBe(true);
     expect(all.every((session) => Number.isSafeInteger(session.dpuExecutionInMillis))).toBe(true);
@@ -115,13 +129,23 @@ describe('demo seed', () => {
     seedDemoData(store);
     const busy = store.listSessionsPage({ workGroup: 'primary', stateFilter: 'BUSY', limit: 1_000 }).sessions;
     for (const session of busy) {
-      const running = store.listCalculationsPage({ sessionId: session.sessionId, stateFilter: 'RUNNING', limit: 10 }).calculations;
+      const running = store.listCalculationsPage({
+        sessionId: session.sessionId,
+        stateFilter: 'RUNNING',
+        limit: 10,
+      }).calculations;
       expect(running).toHaveLength(1);
     }
     const idle = store.listSessionsPage({ workGroup: 'primary', stateFilter: 'IDLE', limit: 1_000 }).sessions;
-    const histories = idle.map((session) => store.listCalculationsPage({ sessionId: session.sessionId, limit: 100 }).calculations);
-    expect(histories.some((calculations) => calculations.some((calculation) => calculation.state === 'COMPLETED'))).toBe(true);
-    expect(histories.some((calculations) => calculations.some((calculation) => calculation.state === 'FAILED'))).toBe(true);
+    const histories = idle.map(
+      (session) => store.listCalculationsPage({ sessionId: session.sessionId, limit: 100 }).calculations,
+    );
+    expect(
+      histories.some((calculations) => calculations.some((calculation) => calculation.state === 'COMPLETED')),
+    ).toBe(true);
+    expect(histories.some((calculations) => calculations.some((calculation) => calculation.state === 'FAILED'))).toBe(
+      true,
+    );
     for (const calculations of histories) {
       for (const calculation of calculations) expect(['COMPLETED', 'FAILED']).toContain(calculation.state);
     }

@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { FaultInjector } from '../../src/local-athena/fault-injector.js';
-import { createClient, rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { createClient, rejectionOf, startHarness } from './support.js';
 
 // Injected faults as the real SDK sees them (maxAttempts 1), and exact call counting.
 
@@ -84,9 +84,9 @@ describe('fault injection through the SDK', () => {
 
     harness.athena.faults.set('*', { error: 'InternalServerException', count: 2 });
     expect(await rejectionOf(getSession())).toBeInstanceOf(InternalServerException);
-    expect(
-      await rejectionOf(harness.client.send(new ListSessionsCommand({ WorkGroup: 'faults' }))),
-    ).toBeInstanceOf(InternalServerException);
+    expect(await rejectionOf(harness.client.send(new ListSessionsCommand({ WorkGroup: 'faults' })))).toBeInstanceOf(
+      InternalServerException,
+    );
     await expect(getSession()).resolves.toBeDefined();
   });
 
@@ -139,7 +139,9 @@ describe('closing the service', () => {
     const sessionId = harness.athena.store.addSession({ workGroup: 'close' }).sessionId;
     await harness.client.send(new GetSessionCommand({ SessionId: sessionId }));
     harness.athena.faults.setGlobalLatency(10_000);
-    const pending = harness.client.send(new GetSessionCommand({ SessionId: sessionId })).catch((error: unknown) => error);
+    const pending = harness.client
+      .send(new GetSessionCommand({ SessionId: sessionId }))
+      .catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const start = performance.now();
     await harness.athena.close();

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { IDLE_TIMEOUT_REASON, TERMINATED_BY_REQUEST_REASON } from '../../src/local-athena/session-store.js';
-import { rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { rejectionOf, startHarness } from './support.js';
 
 // The session lifecycle, driven entirely by a ManualClock and observed through the real SDK.
 
@@ -149,10 +149,14 @@ describe('session lifecycle', () => {
 
   it('TerminateSession is idempotent: twice, on TERMINATED, on FAILED', async () => {
     const { sessionId } = await toIdle();
-    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: sessionId }))).State).toBe('TERMINATING');
+    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: sessionId }))).State).toBe(
+      'TERMINATING',
+    );
     const afterFirst = await status(sessionId);
     clock.advance(10);
-    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: sessionId }))).State).toBe('TERMINATING');
+    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: sessionId }))).State).toBe(
+      'TERMINATING',
+    );
     expect((await status(sessionId)).LastModifiedDateTime).toEqual(afterFirst.LastModifiedDateTime);
 
     clock.advance(timings.terminatingMs);
@@ -160,8 +164,14 @@ describe('session lifecycle', () => {
     const terminated = await status(sessionId);
     expect(terminated.State).toBe('TERMINATED');
 
-    const failed = harness.athena.store.addSession({ workGroup: 'lifecycle', state: 'FAILED', stateChangeReason: 'boom' });
-    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: failed.sessionId }))).State).toBe('FAILED');
+    const failed = harness.athena.store.addSession({
+      workGroup: 'lifecycle',
+      state: 'FAILED',
+      stateChangeReason: 'boom',
+    });
+    expect((await harness.client.send(new TerminateSessionCommand({ SessionId: failed.sessionId }))).State).toBe(
+      'FAILED',
+    );
     const failedStatus = await status(failed.sessionId);
     expect(failedStatus.State).toBe('FAILED');
     expect(failedStatus.StateChangeReason).toBe('boom');
@@ -179,7 +189,9 @@ describe('session lifecycle', () => {
     );
 
     const { sessionId: busy } = await toIdle();
-    await harness.client.send(new StartCalculationExecutionCommand({ SessionId: busy, CodeBlock: 'spark.range(10).count()' }));
+    await harness.client.send(
+      new StartCalculationExecutionCommand({ SessionId: busy, CodeBlock: 'spark.range(10).count()' }),
+    );
     expect((await harness.client.send(new TerminateSessionCommand({ SessionId: busy }))).State).toBe('TERMINATING');
   });
 
@@ -193,7 +205,11 @@ describe('session lifecycle', () => {
     const { sessionId } = await toIdle();
     const submittedAt = clock.now();
     const started = await harness.client.send(
-      new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: 'df.count()', Description: 'count rows' }),
+      new StartCalculationExecutionCommand({
+        SessionId: sessionId,
+        CodeBlock: 'df.count()',
+        Description: 'count rows',
+      }),
     );
     expect(started.State).toBe('CREATING');
     const calculationId = started.CalculationExecutionId as string;
@@ -203,7 +219,8 @@ describe('session lifecycle', () => {
     expect(session.IdleSinceDateTime).toBeUndefined();
     expect(session.LastModifiedDateTime!.getTime()).toBe(submittedAt);
 
-    const get = () => harness.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationId }));
+    const get = () =>
+      harness.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: calculationId }));
     let calculation = await get();
     expect(calculation.Status?.State).toBe('CREATING');
     clock.advance(timings.calculationCreatingMs);
@@ -260,8 +277,12 @@ describe('session lifecycle', () => {
     expect(onCreating.message).toContain('CREATING');
 
     const { sessionId } = await toIdle();
-    const first = await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '1' }));
-    const second = await harness.client.send(new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '2' }));
+    const first = await harness.client.send(
+      new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '1' }),
+    );
+    const second = await harness.client.send(
+      new StartCalculationExecutionCommand({ SessionId: sessionId, CodeBlock: '2' }),
+    );
     const stateOf = async (id: string | undefined) =>
       (await harness.client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: id }))).Status?.State;
     clock.advance(WAIT_MS);
@@ -309,7 +330,11 @@ describe('session lifecycle', () => {
 
   it('StartCalculationExecution with the same ClientRequestToken returns the same calculation', async () => {
     const { sessionId } = await toIdle();
-    const request = { SessionId: sessionId, CodeBlock: 'x = 1', ClientRequestToken: 'calc-token-0001-0000-0000-0000-000000' };
+    const request = {
+      SessionId: sessionId,
+      CodeBlock: 'x = 1',
+      ClientRequestToken: 'calc-token-0001-0000-0000-0000-000000',
+    };
     const first = await harness.client.send(new StartCalculationExecutionCommand(request));
     const retry = await harness.client.send(new StartCalculationExecutionCommand(request));
     expect(retry.CalculationExecutionId).toBe(first.CalculationExecutionId);

@@ -1,12 +1,12 @@
-import { InvalidRequestException, ListSessionsCommand } from '@aws-sdk/client-athena';
 import type { ListSessionsCommandInput, SessionSummary } from '@aws-sdk/client-athena';
+import { InvalidRequestException, ListSessionsCommand } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { SESSION_STATES } from '../../src/local-athena/session-model.js';
 import type { SessionState } from '../../src/local-athena/session-model.js';
-import { rejectionOf, startHarness } from './support.js';
+import { SESSION_STATES } from '../../src/local-athena/session-model.js';
 import type { LocalHarness } from './support.js';
+import { rejectionOf, startHarness } from './support.js';
 
 // ListSessions paging over a large work group: every session exactly once, newest first.
 
@@ -51,7 +51,9 @@ describe('ListSessions paging', () => {
   });
   afterAll(() => harness.close());
 
-  async function walk(input: ListSessionsCommandInput): Promise<{ pages: SessionSummary[][]; tokens: (string | undefined)[] }> {
+  async function walk(
+    input: ListSessionsCommandInput,
+  ): Promise<{ pages: SessionSummary[][]; tokens: (string | undefined)[] }> {
     const pages: SessionSummary[][] = [];
     const tokens: (string | undefined)[] = [];
     let nextToken: string | undefined;
@@ -66,23 +68,29 @@ describe('ListSessions paging', () => {
   }
 
   const expectedActive = () =>
-    seeded.filter((session) => ACTIVE_STATES.includes(session.state)).sort(listOrder).map((session) => session.sessionId);
+    seeded
+      .filter((session) => ACTIVE_STATES.includes(session.state))
+      .sort(listOrder)
+      .map((session) => session.sessionId);
 
-  it.each([1, 7, 100])('walks all active sessions exactly once, newest first, with MaxResults %i', async (maxResults) => {
-    const { pages, tokens } = await walk({ WorkGroup: 'big', MaxResults: maxResults });
-    const ids = pages.flat().map((summary) => summary.SessionId);
-    expect(ids).toHaveLength(ACTIVE_COUNT);
-    expect(new Set(ids).size).toBe(ACTIVE_COUNT);
-    expect(ids).toEqual(expectedActive());
-    expect(pages).toHaveLength(Math.ceil(ACTIVE_COUNT / maxResults));
-    for (const page of pages.slice(0, -1)) expect(page).toHaveLength(maxResults);
-    expect(tokens.at(-1)).toBeUndefined();
-    for (const token of tokens.slice(0, -1)) expect(token!.length).toBeLessThanOrEqual(2048);
-    const starts = pages.flat().map((summary) => summary.Status!.StartDateTime!.getTime());
-    for (let index = 1; index < starts.length; index += 1) {
-      expect(starts[index]!).toBeLessThanOrEqual(starts[index - 1]!);
-    }
-  });
+  it.each([1, 7, 100])(
+    'walks all active sessions exactly once, newest first, with MaxResults %i',
+    async (maxResults) => {
+      const { pages, tokens } = await walk({ WorkGroup: 'big', MaxResults: maxResults });
+      const ids = pages.flat().map((summary) => summary.SessionId);
+      expect(ids).toHaveLength(ACTIVE_COUNT);
+      expect(new Set(ids).size).toBe(ACTIVE_COUNT);
+      expect(ids).toEqual(expectedActive());
+      expect(pages).toHaveLength(Math.ceil(ACTIVE_COUNT / maxResults));
+      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(maxResults);
+      expect(tokens.at(-1)).toBeUndefined();
+      for (const token of tokens.slice(0, -1)) expect(token!.length).toBeLessThanOrEqual(2048);
+      const starts = pages.flat().map((summary) => summary.Status!.StartDateTime!.getTime());
+      for (let index = 1; index < starts.length; index += 1) {
+        expect(starts[index]!).toBeLessThanOrEqual(starts[index - 1]!);
+      }
+    },
+  );
 
   it('returns 100 sessions per page by default', async () => {
     const response = await harness.client.send(new ListSessionsCommand({ WorkGroup: 'big' }));
@@ -99,7 +107,10 @@ describe('ListSessions paging', () => {
   it.each(SESSION_STATES)('filters by StateFilter %s', async (state) => {
     const { pages } = await walk({ WorkGroup: 'big', MaxResults: 13, StateFilter: state });
     const ids = pages.flat().map((summary) => summary.SessionId);
-    const expected = seeded.filter((session) => session.state === state).sort(listOrder).map((session) => session.sessionId);
+    const expected = seeded
+      .filter((session) => session.state === state)
+      .sort(listOrder)
+      .map((session) => session.sessionId);
     expect(ids).toEqual(expected);
     for (const summary of pages.flat()) expect(summary.Status?.State).toBe(state);
   });
@@ -128,13 +139,16 @@ describe('ListSessions paging', () => {
     const original: string[] = [];
     for (let index = 0; index < 30; index += 1) {
       original.push(
-        harness.athena.store.addSession({ workGroup: 'growing', startDateTime: NOW - 60_000 - index * 1_000 }).sessionId,
+        harness.athena.store.addSession({ workGroup: 'growing', startDateTime: NOW - 60_000 - index * 1_000 })
+          .sessionId,
       );
     }
     const seen: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await harness.client.send(new ListSessionsCommand({ WorkGroup: 'growing', MaxResults: 7, NextToken: nextToken }));
+      const page = await harness.client.send(
+        new ListSessionsCommand({ WorkGroup: 'growing', MaxResults: 7, NextToken: nextToken }),
+      );
       seen.push(...(page.Sessions ?? []).map((summary) => summary.SessionId as string));
       nextToken = page.NextToken;
       // Newer sessions arrive between pages; an offset-based token would repeat items.
@@ -163,10 +177,19 @@ describe('ListSessions paging', () => {
     );
     expect(withFilter).toBeInstanceOf(InvalidRequestException);
 
-    const idle = await harness.client.send(new ListSessionsCommand({ WorkGroup: 'big', MaxResults: 5, StateFilter: 'IDLE' }));
+    const idle = await harness.client.send(
+      new ListSessionsCommand({ WorkGroup: 'big', MaxResults: 5, StateFilter: 'IDLE' }),
+    );
     for (const stateFilter of [undefined, 'BUSY'] as const) {
       const error = await rejectionOf(
-        harness.client.send(new ListSessionsCommand({ WorkGroup: 'big', MaxResults: 5, StateFilter: stateFilter, NextToken: idle.NextToken })),
+        harness.client.send(
+          new ListSessionsCommand({
+            WorkGroup: 'big',
+            MaxResults: 5,
+            StateFilter: stateFilter,
+            NextToken: idle.NextToken,
+          }),
+        ),
       );
       expect(error).toBeInstanceOf(InvalidRequestException);
     }
@@ -178,7 +201,13 @@ describe('ListSessions paging', () => {
     const [body, signature] = token.split('.') as [string, string];
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
     const forgedBody = Buffer.from(JSON.stringify({ ...payload, w: 'other' })).toString('base64url');
-    for (const bad of ['garbage', `${body}.`, `${forgedBody}.${signature}`, `${body}.${signature}x`, `${token}.extra`]) {
+    for (const bad of [
+      'garbage',
+      `${body}.`,
+      `${forgedBody}.${signature}`,
+      `${body}.${signature}x`,
+      `${token}.extra`,
+    ]) {
       const error = await rejectionOf(
         harness.client.send(new ListSessionsCommand({ WorkGroup: 'big', MaxResults: 5, NextToken: bad })),
       );

@@ -1,3 +1,4 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import {
   GetCalculationExecutionCodeCommand,
   GetCalculationExecutionCommand,
@@ -14,15 +15,13 @@ import {
   StopCalculationExecutionCommand,
   TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
-import type { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-import { OPERATIONS, patternRegExp, shapeOf } from '../../src/athena-model/index.js';
 import type { OperationName, ShapeName } from '../../src/athena-model/index.js';
+import { OPERATIONS, patternRegExp, shapeOf } from '../../src/athena-model/index.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { ATHENA_OPERATION_NAMES } from '../../src/local-athena/operation-names.js';
-import { startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { startHarness } from './support.js';
 
 // Walks every constraint of every member of every operation the service implements, at its
 // boundaries (min-1, min, max, max+1; pattern in and out; enum in and out; required absent),
@@ -43,7 +42,8 @@ const SENDERS: Partial<Record<OperationName, Send>> = {
   GetCalculationExecution: (client, input) => client.send(new GetCalculationExecutionCommand(input as never)),
   ListWorkGroups: (client, input) => client.send(new ListWorkGroupsCommand(input as never)),
   GetWorkGroup: (client, input) => client.send(new GetWorkGroupCommand(input as never)),
-  GetCalculationExecutionStatus: (client, input) => client.send(new GetCalculationExecutionStatusCommand(input as never)),
+  GetCalculationExecutionStatus: (client, input) =>
+    client.send(new GetCalculationExecutionStatusCommand(input as never)),
   GetCalculationExecutionCode: (client, input) => client.send(new GetCalculationExecutionCodeCommand(input as never)),
   ListCalculationExecutions: (client, input) => client.send(new ListCalculationExecutionsCommand(input as never)),
   StopCalculationExecution: (client, input) => client.send(new StopCalculationExecutionCommand(input as never)),
@@ -117,7 +117,9 @@ function validSample(shapeName: ShapeName): unknown {
     case 'timestamp':
       return 1_700_000_000;
     case 'structure':
-      return Object.fromEntries(shape.required.map((name) => [name, validSample(shape.members[name]?.shape as ShapeName)]));
+      return Object.fromEntries(
+        shape.required.map((name) => [name, validSample(shape.members[name]?.shape as ShapeName)]),
+      );
     case 'list':
       return [];
     case 'map':
@@ -140,7 +142,13 @@ function lowerFirst(name: string): string {
 }
 
 /** The cases of one member: `set` builds the whole request with the member set to a value. */
-function memberCases(operation: OperationName, shapeName: ShapeName, path: string, set: Setter, required: boolean): BoundaryCase[] {
+function memberCases(
+  operation: OperationName,
+  shapeName: ShapeName,
+  path: string,
+  set: Setter,
+  required: boolean,
+): BoundaryCase[] {
   const shape = shapeOf(shapeName);
   const cases: BoundaryCase[] = [];
   const add = (name: string, value: unknown, refused: boolean) =>
@@ -158,7 +166,9 @@ function memberCases(operation: OperationName, shapeName: ShapeName, path: strin
       if (shape.max !== undefined) lengths.push([shape.max, false], [shape.max + 1, true]);
       for (const [length, refused] of lengths) {
         if (length < 0) continue;
-        const value = refused ? (PATTERN_FILLERS[shapeName]?.(length) ?? 'x'.repeat(length)) : stringOfLength(shapeName, length);
+        const value = refused
+          ? (PATTERN_FILLERS[shapeName]?.(length) ?? 'x'.repeat(length))
+          : stringOfLength(shapeName, length);
         if (value !== undefined) add(`of length ${length}`, value, refused);
       }
       if (shape.pattern !== undefined) {
@@ -215,9 +225,13 @@ function memberCases(operation: OperationName, shapeName: ShapeName, path: strin
       add('empty', [], shape.min !== undefined && shape.min > 0);
       const element = validSample(shape.member.shape as ShapeName);
       cases.push(
-        ...memberCases(operation, shape.member.shape as ShapeName, `${path}.1.member`, (value) => set([value]), false).filter(
-          (boundary) => boundary.name !== `${path}.1.member absent`,
-        ),
+        ...memberCases(
+          operation,
+          shape.member.shape as ShapeName,
+          `${path}.1.member`,
+          (value) => set([value]),
+          false,
+        ).filter((boundary) => boundary.name !== `${path}.1.member absent`),
       );
       add('with one element', [element], false);
       break;
@@ -226,7 +240,13 @@ function memberCases(operation: OperationName, shapeName: ShapeName, path: strin
       const keyShape = shape.key.shape as ShapeName;
       const valueShape = shape.value.shape as ShapeName;
       const sampleValue = validSample(valueShape);
-      for (const boundary of memberCases(operation, keyShape, path, (key) => set({ [String(key)]: sampleValue }), false)) {
+      for (const boundary of memberCases(
+        operation,
+        keyShape,
+        path,
+        (key) => set({ [String(key)]: sampleValue }),
+        false,
+      )) {
         if (boundary.name.endsWith('of the wrong type')) continue; // JSON object keys are always strings
         cases.push({ ...boundary, name: boundary.name.replace(path, `${path} key`) });
       }
@@ -287,22 +307,25 @@ describe('every constraint of the model, at its boundaries, through the SDK', ()
     expect(CASES.length).toBeGreaterThan(100);
   });
 
-  it.each(CASES.map((boundary) => [`${boundary.operation}: ${boundary.name}`, boundary] as const))('%s', async (_name, boundary) => {
-    const send = SENDERS[boundary.operation] as Send;
-    let error: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
-    try {
-      await send(harness.client, boundary.input);
-    } catch (caught) {
-      error = caught as Error;
-    }
-    if (boundary.refusedAt === undefined) {
-      // Accepted by the model: any error is about the (missing) resource, never the request's shape.
-      if (error) expect(error.message).not.toMatch(VALIDATION_MESSAGE);
-    } else {
-      expect(error?.name).toBe('InvalidRequestException');
-      expect(error?.$metadata?.httpStatusCode).toBe(400);
-      expect(error?.message).toMatch(VALIDATION_MESSAGE);
-      expect(error?.message).toContain(`at '${boundary.refusedAt}'`);
-    }
-  });
+  it.each(CASES.map((boundary) => [`${boundary.operation}: ${boundary.name}`, boundary] as const))(
+    '%s',
+    async (_name, boundary) => {
+      const send = SENDERS[boundary.operation] as Send;
+      let error: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
+      try {
+        await send(harness.client, boundary.input);
+      } catch (caught) {
+        error = caught as Error;
+      }
+      if (boundary.refusedAt === undefined) {
+        // Accepted by the model: any error is about the (missing) resource, never the request's shape.
+        if (error) expect(error.message).not.toMatch(VALIDATION_MESSAGE);
+      } else {
+        expect(error?.name).toBe('InvalidRequestException');
+        expect(error?.$metadata?.httpStatusCode).toBe(400);
+        expect(error?.message).toMatch(VALIDATION_MESSAGE);
+        expect(error?.message).toContain(`at '${boundary.refusedAt}'`);
+      }
+    },
+  );
 });

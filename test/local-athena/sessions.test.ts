@@ -9,8 +9,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { rejectionOf, startHarness } from './support.js';
 
 // StartSession, GetSession and GetSessionStatus: success shapes and error paths.
 
@@ -91,7 +91,11 @@ describe('StartSession, GetSession, GetSessionStatus', () => {
     );
     const session = await harness.client.send(new GetSessionCommand({ SessionId: started.SessionId }));
     expect(session.Description).toBeUndefined();
-    expect(session.EngineConfiguration).toMatchObject({ CoordinatorDpuSize: 1, DefaultExecutorDpuSize: 1, MaxConcurrentDpus: 20 });
+    expect(session.EngineConfiguration).toMatchObject({
+      CoordinatorDpuSize: 1,
+      DefaultExecutorDpuSize: 1,
+      MaxConcurrentDpus: 20,
+    });
     expect(session.SessionConfiguration?.ExecutionRole).toMatch(/^arn:aws:iam::\d{12}:role\//);
     expect(session.SessionConfiguration?.SessionIdleTimeoutInMinutes).toBe(20);
     expect(session.SessionConfiguration?.IdleTimeoutSeconds).toBe(1200);
@@ -102,7 +106,11 @@ describe('StartSession, GetSession, GetSessionStatus', () => {
   it('accepts an explicit execution role', async () => {
     const role = 'arn:aws:iam::444455556666:role/service-role/custom';
     const started = await harness.client.send(
-      new StartSessionCommand({ WorkGroup: 'team-b', EngineConfiguration: { MaxConcurrentDpus: 2 }, ExecutionRole: role }),
+      new StartSessionCommand({
+        WorkGroup: 'team-b',
+        EngineConfiguration: { MaxConcurrentDpus: 2 },
+        ExecutionRole: role,
+      }),
     );
     const session = await harness.client.send(new GetSessionCommand({ SessionId: started.SessionId }));
     expect(session.SessionConfiguration?.ExecutionRole).toBe(role);
@@ -119,7 +127,10 @@ describe('StartSession, GetSession, GetSessionStatus', () => {
     const first = await harness.client.send(new StartSessionCommand(request));
     const retry = await harness.client.send(
       // Same parameters, members in another order.
-      new StartSessionCommand({ ...request, EngineConfiguration: { SparkProperties: { b: '2', a: '1' }, MaxConcurrentDpus: 4 } }),
+      new StartSessionCommand({
+        ...request,
+        EngineConfiguration: { SparkProperties: { b: '2', a: '1' }, MaxConcurrentDpus: 4 },
+      }),
     );
     expect(retry.SessionId).toBe(first.SessionId);
     expect(harness.athena.store.countSessions('team-b')).toBe(before + 1);
@@ -139,7 +150,9 @@ describe('StartSession, GetSession, GetSessionStatus', () => {
 
   it('StartSession in an unknown work group -> ResourceNotFoundException', async () => {
     const error = await rejectionOf(
-      harness.client.send(new StartSessionCommand({ WorkGroup: 'nope', EngineConfiguration: { MaxConcurrentDpus: 4 } })),
+      harness.client.send(
+        new StartSessionCommand({ WorkGroup: 'nope', EngineConfiguration: { MaxConcurrentDpus: 4 } }),
+      ),
     );
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(error.message).toBe('WorkGroup nope is not found.');

@@ -1,10 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
-
-import { OPERATIONS, onlyModelled, violations } from '../../src/athena-model/index.js';
 import type { OperationName, ShapeName } from '../../src/athena-model/index.js';
-
-import { startLocalAthena } from '../../src/local-athena/server.js';
+import { OPERATIONS, onlyModelled, violations } from '../../src/athena-model/index.js';
 import type { LocalAthena, LocalAthenaOptions } from '../../src/local-athena/server.js';
+import { startLocalAthena } from '../../src/local-athena/server.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -73,12 +71,17 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Re
 export function outputProblems(operation: OperationName, answer: unknown): string[] {
   const shape = OPERATIONS[operation].output as ShapeName;
   const problems = violations(shape, answer).map((found) => `${found.path}: ${found.constraint}`);
-  if (sortedJson(onlyModelled(shape, answer)) !== sortedJson(answer)) problems.push(`members outside the model: ${JSON.stringify(answer)}`);
+  if (sortedJson(onlyModelled(shape, answer)) !== sortedJson(answer))
+    problems.push(`members outside the model: ${JSON.stringify(answer)}`);
   return problems;
 }
 
 /** A raw call that must succeed with an answer conforming to the model; returns the answer. */
-export async function modelCall(url: string, operation: OperationName, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function modelCall(
+  url: string,
+  operation: OperationName,
+  input: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const response = await rawCall(url, `AmazonAthena.${operation}`, JSON.stringify(input));
   if (response.status !== 200) throw new Error(`${operation} answered ${response.status}: ${response.text}`);
   const problems = outputProblems(operation, response.json);

@@ -1,3 +1,4 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import {
   GetCalculationExecutionCommand,
   GetSessionCommand,
@@ -9,12 +10,11 @@ import {
   StartSessionCommand,
   TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
-import type { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
-import { rawCall, rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { rawCall, rejectionOf, startHarness } from './support.js';
 
 // Every rule of every operation must give the SDK's InvalidRequestException, naming the member.
 
@@ -64,7 +64,8 @@ const cases: ValidationCase[] = [
   {
     name: 'ListSessions with a WorkGroup outside the pattern',
     send: (client) => client.send(new ListSessionsCommand({ WorkGroup: 'no spaces!' })),
-    expected: "at 'workGroup' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}",
+    expected:
+      "at 'workGroup' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}",
   },
   {
     name: 'ListSessions with a 129-character WorkGroup',
@@ -79,12 +80,14 @@ const cases: ValidationCase[] = [
   {
     name: 'ListSessions with MaxResults 0',
     send: (client) => client.send(new ListSessionsCommand({ WorkGroup: 'wg', MaxResults: 0 })),
-    expected: "Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    expected:
+      "Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1",
   },
   {
     name: 'ListSessions with MaxResults 101',
     send: (client) => client.send(new ListSessionsCommand({ WorkGroup: 'wg', MaxResults: 101 })),
-    expected: "Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100",
+    expected:
+      "Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100",
   },
   {
     name: 'ListSessions with a 2049-character NextToken',
@@ -126,9 +129,7 @@ const cases: ValidationCase[] = [
     ([member, value, path, constraint]): ValidationCase => ({
       name: `StartSession with ${member} ${value}`,
       send: (client) =>
-        client.send(
-          new StartSessionCommand({ WorkGroup: 'wg', EngineConfiguration: { ...engine, [member]: value } }),
-        ),
+        client.send(new StartSessionCommand({ WorkGroup: 'wg', EngineConfiguration: { ...engine, [member]: value } })),
       expected: `Value '${value}' at 'engineConfiguration.${path}' failed to satisfy constraint: Member must have value ${constraint}`,
     }),
   ),
@@ -137,7 +138,11 @@ const cases: ValidationCase[] = [
       name: `StartSession with SessionIdleTimeoutInMinutes ${minutes}`,
       send: (client) =>
         client.send(
-          new StartSessionCommand({ WorkGroup: 'wg', EngineConfiguration: engine, SessionIdleTimeoutInMinutes: minutes }),
+          new StartSessionCommand({
+            WorkGroup: 'wg',
+            EngineConfiguration: engine,
+            SessionIdleTimeoutInMinutes: minutes,
+          }),
         ),
       expected: `Value '${minutes}' at 'sessionIdleTimeoutInMinutes' failed to satisfy constraint`,
     }),
@@ -163,7 +168,11 @@ const cases: ValidationCase[] = [
     name: 'StartSession with an ExecutionRole that is not a role ARN',
     send: (client) =>
       client.send(
-        new StartSessionCommand({ WorkGroup: 'wg', EngineConfiguration: engine, ExecutionRole: 'my-role-is-not-an-arn' }),
+        new StartSessionCommand({
+          WorkGroup: 'wg',
+          EngineConfiguration: engine,
+          ExecutionRole: 'my-role-is-not-an-arn',
+        }),
       ),
     expected: "at 'executionRole' failed to satisfy constraint: Member must satisfy regular expression pattern",
   },
@@ -185,7 +194,8 @@ const cases: ValidationCase[] = [
           MonitoringConfiguration: { ManagedLoggingConfiguration: {} as never },
         }),
       ),
-    expected: "at 'monitoringConfiguration.managedLoggingConfiguration.enabled' failed to satisfy constraint: Member must not be null",
+    expected:
+      "at 'monitoringConfiguration.managedLoggingConfiguration.enabled' failed to satisfy constraint: Member must not be null",
   },
   // StartCalculationExecution
   {
@@ -203,7 +213,8 @@ const cases: ValidationCase[] = [
   },
   {
     name: 'StartCalculationExecution with a 68001-character CodeBlock',
-    send: (client) => client.send(new StartCalculationExecutionCommand({ SessionId: 's', CodeBlock: longText(68_001) })),
+    send: (client) =>
+      client.send(new StartCalculationExecutionCommand({ SessionId: 's', CodeBlock: longText(68_001) })),
     expected: "at 'codeBlock' failed to satisfy constraint: Member must have length less than or equal to 68000",
   },
   {
@@ -221,7 +232,11 @@ const cases: ValidationCase[] = [
     name: 'StartCalculationExecution with a 129-character ClientRequestToken',
     send: (client) =>
       client.send(
-        new StartCalculationExecutionCommand({ SessionId: 's', CodeBlock: 'print(1)', ClientRequestToken: longText(129) }),
+        new StartCalculationExecutionCommand({
+          SessionId: 's',
+          CodeBlock: 'print(1)',
+          ClientRequestToken: longText(129),
+        }),
       ),
     expected: "at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 128",
   },
@@ -234,12 +249,14 @@ const cases: ValidationCase[] = [
   {
     name: 'GetCalculationExecution with an empty id',
     send: (client) => client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: '' })),
-    expected: "at 'calculationExecutionId' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    expected:
+      "at 'calculationExecutionId' failed to satisfy constraint: Member must have length greater than or equal to 1",
   },
   {
     name: 'GetCalculationExecution with a 37-character id',
     send: (client) => client.send(new GetCalculationExecutionCommand({ CalculationExecutionId: longText(37) })),
-    expected: "at 'calculationExecutionId' failed to satisfy constraint: Member must have length less than or equal to 36",
+    expected:
+      "at 'calculationExecutionId' failed to satisfy constraint: Member must have length less than or equal to 36",
   },
 ];
 
@@ -269,7 +286,9 @@ describe('request validation', () => {
 
   it('lists every violation in one message', async () => {
     const error = await rejectionOf(
-      harness.client.send(new ListSessionsCommand({ WorkGroup: 'bad name', MaxResults: 0, StateFilter: 'NOPE' as never })),
+      harness.client.send(
+        new ListSessionsCommand({ WorkGroup: 'bad name', MaxResults: 0, StateFilter: 'NOPE' as never }),
+      ),
     );
     expect(error).toBeInstanceOf(InvalidRequestException);
     expect(error.message).toMatch(/^3 validation errors detected: /);
@@ -280,7 +299,9 @@ describe('request validation', () => {
 
   it('validates before looking anything up: an invalid request for a missing work group is InvalidRequest', async () => {
     const error = await rejectionOf(
-      harness.client.send(new StartSessionCommand({ WorkGroup: 'missing', EngineConfiguration: { MaxConcurrentDpus: 1 } })),
+      harness.client.send(
+        new StartSessionCommand({ WorkGroup: 'missing', EngineConfiguration: { MaxConcurrentDpus: 1 } }),
+      ),
     );
     expect(error).toBeInstanceOf(InvalidRequestException);
     const notFound = await rejectionOf(
@@ -304,8 +325,16 @@ describe('request validation', () => {
     ['GetSession', { SessionId: 42 }, "'sessionId'"],
     ['ListSessions', { WorkGroup: 'wg', StateFilter: 3 }, "'stateFilter'"],
     ['StartSession', { WorkGroup: 'wg', EngineConfiguration: 'big' }, "'engineConfiguration'"],
-    ['StartSession', { WorkGroup: 'wg', EngineConfiguration: { MaxConcurrentDpus: 2.5 } }, "'engineConfiguration.maxConcurrentDpus'"],
-    ['StartSession', { WorkGroup: 'wg', EngineConfiguration: { SparkProperties: { a: 1 } } }, "'engineConfiguration.sparkProperties'"],
+    [
+      'StartSession',
+      { WorkGroup: 'wg', EngineConfiguration: { MaxConcurrentDpus: 2.5 } },
+      "'engineConfiguration.maxConcurrentDpus'",
+    ],
+    [
+      'StartSession',
+      { WorkGroup: 'wg', EngineConfiguration: { SparkProperties: { a: 1 } } },
+      "'engineConfiguration.sparkProperties'",
+    ],
     ['StartSession', { WorkGroup: 'wg', EngineConfiguration: {}, Tags: 'x' }, "'tags'"],
     ['StartSession', { WorkGroup: 'wg', EngineConfiguration: {}, CopyWorkGroupTags: 'yes' }, "'copyWorkGroupTags'"],
   ])('rejects a wrongly typed member of %s (%j)', async (operation, body, path) => {

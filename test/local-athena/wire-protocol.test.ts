@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { ATHENA_OPERATION_NAMES } from '../../src/local-athena/operation-names.js';
-import { rawCall, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { rawCall, startHarness } from './support.js';
 
 // The AWS JSON 1.1 protocol at the HTTP level, and robustness against any input.
 
@@ -24,7 +24,11 @@ describe('AWS JSON 1.1 wire protocol', () => {
   afterAll(() => harness.close());
 
   it('answers a success with the JSON 1.1 content type, a request id and epoch-second timestamps', async () => {
-    const response = await rawCall(harness.athena.url, 'AmazonAthena.GetSessionStatus', JSON.stringify({ SessionId: sessionId }));
+    const response = await rawCall(
+      harness.athena.url,
+      'AmazonAthena.GetSessionStatus',
+      JSON.stringify({ SessionId: sessionId }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
     expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
@@ -40,7 +44,11 @@ describe('AWS JSON 1.1 wire protocol', () => {
   });
 
   it('answers errors with __type, Message, x-amzn-errortype and a request id', async () => {
-    const response = await rawCall(harness.athena.url, 'AmazonAthena.GetSession', JSON.stringify({ SessionId: 'nope' }));
+    const response = await rawCall(
+      harness.athena.url,
+      'AmazonAthena.GetSession',
+      JSON.stringify({ SessionId: 'nope' }),
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
     expect(response.headers.get('x-amzn-requestid')).toBeTruthy();
@@ -109,7 +117,8 @@ describe('AWS JSON 1.1 wire protocol', () => {
       headers: {
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': 'AmazonAthena.GetSession',
-        authorization: 'AWS4-HMAC-SHA256 Credential=whoever/20240101/us-east-1/athena/aws4_request, SignedHeaders=host, Signature=00',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=whoever/20240101/us-east-1/athena/aws4_request, SignedHeaders=host, Signature=00',
       },
       body: JSON.stringify({ SessionId: sessionId }),
     });
@@ -124,20 +133,41 @@ describe('AWS JSON 1.1 wire protocol', () => {
 
   it('never answers 500 nor crashes, whatever the input', async () => {
     const memberNames = [
-      'SessionId', 'WorkGroup', 'MaxResults', 'NextToken', 'StateFilter', 'Description', 'EngineConfiguration',
-      'ExecutionRole', 'MonitoringConfiguration', 'NotebookVersion', 'SessionIdleTimeoutInMinutes',
-      'ClientRequestToken', 'Tags', 'CopyWorkGroupTags', 'CodeBlock', 'CalculationConfiguration',
-      'CalculationExecutionId', 'MaxConcurrentDpus', 'SparkProperties', 'Classifications', '__proto__', 'constructor',
+      'SessionId',
+      'WorkGroup',
+      'MaxResults',
+      'NextToken',
+      'StateFilter',
+      'Description',
+      'EngineConfiguration',
+      'ExecutionRole',
+      'MonitoringConfiguration',
+      'NotebookVersion',
+      'SessionIdleTimeoutInMinutes',
+      'ClientRequestToken',
+      'Tags',
+      'CopyWorkGroupTags',
+      'CodeBlock',
+      'CalculationConfiguration',
+      'CalculationExecutionId',
+      'MaxConcurrentDpus',
+      'SparkProperties',
+      'Classifications',
+      '__proto__',
+      'constructor',
     ];
     const memberValue = fc.oneof(
       fc.constantFrom('wire', sessionId, 4, 'IDLE'),
       fc.jsonValue({ maxDepth: 3 }),
-      fc.record({
-        MaxConcurrentDpus: fc.jsonValue({ maxDepth: 1 }),
-        SparkProperties: fc.jsonValue({ maxDepth: 2 }),
-        Classifications: fc.jsonValue({ maxDepth: 3 }),
-        CloudWatchLoggingConfiguration: fc.jsonValue({ maxDepth: 2 }),
-      }, { requiredKeys: [] }),
+      fc.record(
+        {
+          MaxConcurrentDpus: fc.jsonValue({ maxDepth: 1 }),
+          SparkProperties: fc.jsonValue({ maxDepth: 2 }),
+          Classifications: fc.jsonValue({ maxDepth: 3 }),
+          CloudWatchLoggingConfiguration: fc.jsonValue({ maxDepth: 2 }),
+        },
+        { requiredKeys: [] },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEMO_WORK_GROUPS } from '../../src/local-athena/demo-seed.js';
-import { modelCall, rejectionOf, startHarness } from './support.js';
 import type { LocalHarness } from './support.js';
+import { modelCall, rejectionOf, startHarness } from './support.js';
 
 describe('ListWorkGroups and GetWorkGroup', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 10, 9, 0, 0));
@@ -28,7 +28,9 @@ describe('ListWorkGroups and GetWorkGroup', () => {
     let nextToken: string | undefined;
     let pages = 0;
     do {
-      const page = await harness.client.send(new ListWorkGroupsCommand({ MaxResults: maxResults, NextToken: nextToken }));
+      const page = await harness.client.send(
+        new ListWorkGroupsCommand({ MaxResults: maxResults, NextToken: nextToken }),
+      );
       expect((page.WorkGroups ?? []).length).toBeLessThanOrEqual(maxResults ?? 50);
       names.push(...(page.WorkGroups ?? []).map((workGroup) => workGroup.Name as string));
       nextToken = page.NextToken;
@@ -37,11 +39,17 @@ describe('ListWorkGroups and GetWorkGroup', () => {
     return names;
   }
 
-  it.each([1, 7, 50, undefined])('a walk with MaxResults %s yields every work group exactly once, by name', async (maxResults) => {
-    const names = await walk(maxResults);
-    const expected = [...DEMO_WORK_GROUPS, ...Array.from({ length: 60 }, (_, index) => `team-${String(index).padStart(2, '0')}`)].sort();
-    expect(names).toEqual(expected);
-  });
+  it.each([1, 7, 50, undefined])(
+    'a walk with MaxResults %s yields every work group exactly once, by name',
+    async (maxResults) => {
+      const names = await walk(maxResults);
+      const expected = [
+        ...DEMO_WORK_GROUPS,
+        ...Array.from({ length: 60 }, (_, index) => `team-${String(index).padStart(2, '0')}`),
+      ].sort();
+      expect(names).toEqual(expected);
+    },
+  );
 
   it('answers the summary members of the model with their JSON types', async () => {
     const answer = await modelCall(harness.athena.url, 'ListWorkGroups', { MaxResults: 50 });
@@ -50,7 +58,10 @@ describe('ListWorkGroups and GetWorkGroup', () => {
     expect(legacy).toMatchObject({
       State: 'DISABLED',
       Description: 'Retired nightly ETL; disabled',
-      EngineVersion: { SelectedEngineVersion: 'PySpark engine version 3', EffectiveEngineVersion: 'PySpark engine version 3' },
+      EngineVersion: {
+        SelectedEngineVersion: 'PySpark engine version 3',
+        EffectiveEngineVersion: 'PySpark engine version 3',
+      },
     });
     expect(typeof legacy?.CreationTime).toBe('number');
     expect(legacy?.CreationTime).toBe((clock.now() - 900 * 86_400_000) / 1000);
@@ -62,7 +73,10 @@ describe('ListWorkGroups and GetWorkGroup', () => {
       Name: 'ml-experiments',
       State: 'ENABLED',
       Configuration: {
-        EngineVersion: { SelectedEngineVersion: 'Apache Spark version 3.5', EffectiveEngineVersion: 'Apache Spark version 3.5' },
+        EngineVersion: {
+          SelectedEngineVersion: 'Apache Spark version 3.5',
+          EffectiveEngineVersion: 'Apache Spark version 3.5',
+        },
         ExecutionRole: expect.stringMatching(/^arn:aws:iam::\d{12}:role\//),
         ResultConfiguration: { OutputLocation: expect.stringMatching(/^s3:\/\//) },
       },
@@ -86,7 +100,9 @@ describe('ListWorkGroups and GetWorkGroup', () => {
 
   it('StartSession in a SQL work group is refused the way Athena refuses it', async () => {
     const error = await rejectionOf(
-      harness.client.send(new StartSessionCommand({ WorkGroup: 'sql-reporting', EngineConfiguration: { MaxConcurrentDpus: 4 } })),
+      harness.client.send(
+        new StartSessionCommand({ WorkGroup: 'sql-reporting', EngineConfiguration: { MaxConcurrentDpus: 4 } }),
+      ),
     );
     expect(error).toBeInstanceOf(InvalidRequestException);
     expect(error.message).toBe('Workgroup EngineVersion is not Spark.');
@@ -94,7 +110,9 @@ describe('ListWorkGroups and GetWorkGroup', () => {
 
   it('StartSession in a DISABLED work group is refused', async () => {
     const error = await rejectionOf(
-      harness.client.send(new StartSessionCommand({ WorkGroup: 'legacy-etl', EngineConfiguration: { MaxConcurrentDpus: 4 } })),
+      harness.client.send(
+        new StartSessionCommand({ WorkGroup: 'legacy-etl', EngineConfiguration: { MaxConcurrentDpus: 4 } }),
+      ),
     );
     expect(error).toBeInstanceOf(InvalidRequestException);
   });

@@ -59,14 +59,19 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method !== 'POST' || request.url !== '/v1/traces' || !String(request.headers['content-type']).startsWith('application/json')) {
+      if (
+        request.method !== 'POST' ||
+        request.url !== '/v1/traces' ||
+        !String(request.headers['content-type']).startsWith('application/json')
+      ) {
         response.writeHead(415).end();
         return;
       }
       receiver.requests += 1;
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExportTraceServiceRequest;
       for (const resourceSpans of body.resourceSpans ?? []) {
-        const serviceName = resourceSpans.resource?.attributes?.find((attribute) => attribute.key === 'service.name')?.value.stringValue;
+        const serviceName = resourceSpans.resource?.attributes?.find((attribute) => attribute.key === 'service.name')
+          ?.value.stringValue;
         for (const scope of resourceSpans.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) receiver.spans.push(decode(span, serviceName));
         }
@@ -85,7 +90,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 function decode(span: OtlpSpan, serviceName: string | undefined): ReceivedSpan {
   const attributes: ReceivedSpan['attributes'] = {};
   for (const { key, value } of span.attributes ?? []) {
-    attributes[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '';
+    attributes[key] =
+      value.stringValue ??
+      (value.intValue !== undefined ? Number(value.intValue) : undefined) ??
+      value.boolValue ??
+      value.doubleValue ??
+      '';
   }
   return {
     traceId: span.traceId,

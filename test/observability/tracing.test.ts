@@ -2,11 +2,11 @@
 // loopback, which decodes what arrives; the spans hang under the caller's W3C traceparent.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
 import { startTracing, type Tracing } from '../../src/observability/tracing.js';
-import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
-import { startStack, type Stack } from '../helpers.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+import { type Stack, startStack } from '../helpers.js';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ROUTER_SPAN_ID = '00f067aa0ba902b7';
@@ -20,7 +20,10 @@ let stack: Stack;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  const settings = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace('/v1/traces', ''), OTEL_SERVICE_NAME: 'gateway-under-test' }).tracing;
+  const settings = loadConfig({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace('/v1/traces', ''),
+    OTEL_SERVICE_NAME: 'gateway-under-test',
+  }).tracing;
   expect(settings?.url).toBe(receiver.url);
   tracing = await startTracing(settings!);
   const telemetry = new GatewayTelemetry({ tracing });
@@ -49,7 +52,7 @@ const named = (spans: ReceivedSpan[], name: string) => {
 };
 
 describe('traces over OTLP/HTTP', () => {
-  it('an operation under a router\'s traceparent: parse, validate, the operation span, and one span per Athena call', async () => {
+  it("an operation under a router's traceparent: parse, validate, the operation span, and one span per Athena call", async () => {
     const { result, spans } = await traceOf(
       'query Sessions { sessions(workGroup: "primary", first: 3) { edges { node { sessionId } } } }',
       undefined,
@@ -63,11 +66,15 @@ describe('traces over OTLP/HTTP', () => {
     const operation = named(spans, 'query.Sessions');
     expect(operation.kind).toBe(SERVER);
     expect(operation.parentSpanId).toBe(ROUTER_SPAN_ID);
-    expect(operation.attributes).toMatchObject({ 'graphql.execute.operationName': 'Sessions', 'graphql.execute.operationType': 'query' });
+    expect(operation.attributes).toMatchObject({
+      'graphql.execute.operationName': 'Sessions',
+      'graphql.execute.operationType': 'query',
+    });
     // The query text and variables stay out of traces, as out of logs.
     expect(operation.attributes['graphql.execute.document']).toBeUndefined();
 
-    for (const phase of ['graphql.parse', 'graphql.validate']) expect(named(spans, phase).parentSpanId).toBe(ROUTER_SPAN_ID);
+    for (const phase of ['graphql.parse', 'graphql.validate'])
+      expect(named(spans, phase).parentSpanId).toBe(ROUTER_SPAN_ID);
 
     const call = named(spans, 'Athena.ListSessions');
     expect(call.kind).toBe(CLIENT);
@@ -85,7 +92,10 @@ describe('traces over OTLP/HTTP', () => {
   });
 
   it('without a traceparent the operation starts a trace of its own; a GetSession span names its session', async () => {
-    const { spans } = await traceOf('query One($id: String!) { session(sessionId: $id) { statistics { dpuExecutionInMillis } } }', { id: DEMO_SESSION_ID });
+    const { spans } = await traceOf(
+      'query One($id: String!) { session(sessionId: $id) { statistics { dpuExecutionInMillis } } }',
+      { id: DEMO_SESSION_ID },
+    );
     const operation = named(spans, 'query.One');
     expect(operation.parentSpanId).toBeUndefined();
     expect(operation.traceId).not.toBe(TRACE_ID);
@@ -97,22 +107,34 @@ describe('traces over OTLP/HTTP', () => {
 
   it('retries and failures show on the Athena span', async () => {
     stack.athena.faults.set('GetSessionStatus', { error: 'InternalServerException', count: 1 });
-    const retried = await traceOf('query S($id: String!) { session(sessionId: $id) { status { state } } }', { id: DEMO_SESSION_ID });
+    const retried = await traceOf('query S($id: String!) { session(sessionId: $id) { status { state } } }', {
+      id: DEMO_SESSION_ID,
+    });
     expect(retried.result.errors).toBeUndefined();
-    expect(named(retried.spans, 'Athena.GetSessionStatus').attributes).toMatchObject({ 'athena.retries': 1, 'athena.outcome': 'ok' });
+    expect(named(retried.spans, 'Athena.GetSessionStatus').attributes).toMatchObject({
+      'athena.retries': 1,
+      'athena.outcome': 'ok',
+    });
 
     receiver.spans.length = 0;
     stack.athena.faults.set('GetSessionStatus', { error: 'InternalServerException' });
-    const failed = await traceOf('query S($id: String!) { session(sessionId: $id) { status { state } } }', { id: DEMO_SESSION_ID });
+    const failed = await traceOf('query S($id: String!) { session(sessionId: $id) { status { state } } }', {
+      id: DEMO_SESSION_ID,
+    });
     expect(failed.result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
     const call = named(failed.spans, 'Athena.GetSessionStatus');
-    expect(call.attributes).toMatchObject({ 'athena.outcome': 'unavailable', 'athena.retries': stack.config.athena.maxAttempts - 1 });
+    expect(call.attributes).toMatchObject({
+      'athena.outcome': 'unavailable',
+      'athena.retries': stack.config.athena.maxAttempts - 1,
+    });
     expect(call.statusCode).toBe(2);
     expect(named(failed.spans, 'query.S').statusCode).toBe(2);
   });
 
   it('a mutation span carries its type', async () => {
-    const { spans } = await traceOf('mutation Start { startSession(input: { workGroup: "primary" }) { session { sessionId } } }');
+    const { spans } = await traceOf(
+      'mutation Start { startSession(input: { workGroup: "primary" }) { session { sessionId } } }',
+    );
     expect(named(spans, 'mutation.Start').attributes['graphql.execute.operationType']).toBe('mutation');
     expect(named(spans, 'Athena.StartSession').attributes['athena.work_group']).toBe('primary');
   });
@@ -121,12 +143,18 @@ describe('traces over OTLP/HTTP', () => {
 describe('configuration', () => {
   it('tracing is off unless an OTLP endpoint is set, and the standard switches turn it off', () => {
     expect(loadConfig({}).tracing).toBeUndefined();
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom' }).tracing?.url).toBe('http://collector:4318/custom');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom' }).tracing?.url).toBe(
+      'http://collector:4318/custom',
+    );
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
       url: 'http://collector:4318/v1/traces',
       serviceName: 'athena-sessions-gateway',
     });
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing,
+    ).toBeUndefined();
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'none' }).tracing,
+    ).toBeUndefined();
   });
 });

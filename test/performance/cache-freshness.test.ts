@@ -2,7 +2,7 @@
 // calls counted at the local Athena service, time moved by hand instead of slept.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../athena/fake-port.js';
-import { Gate, startCachedStack, type CachedStack } from './cached-stack.js';
+import { type CachedStack, Gate, startCachedStack } from './cached-stack.js';
 
 const TTL = 1_000;
 const STATUS = (id: string) => `{ session(sessionId: "${id}") { sessionId status { state stateChangeReason } } }`;
@@ -10,7 +10,8 @@ const DETAILS = (id: string) =>
   `{ session(sessionId: "${id}") { sessionId workGroup status { state } engineConfiguration { maxConcurrentDpus } statistics { dpuExecutionInMillis } } }`;
 const PAGE = (workGroup: string, extra = '') =>
   `{ sessions(workGroup: "${workGroup}", first: 20) { edges { node { sessionId description status { state } ${extra} } } } }`;
-const WITH_CONFIGURATION = 'engineConfiguration { maxConcurrentDpus sparkProperties { key value } } sessionConfiguration { executionRole } engineVersion { effectiveEngineVersion }';
+const WITH_CONFIGURATION =
+  'engineConfiguration { maxConcurrentDpus sparkProperties { key value } } sessionConfiguration { executionRole } engineVersion { effectiveEngineVersion }';
 
 let stack: CachedStack | undefined;
 afterEach(async () => {
@@ -40,7 +41,9 @@ describe.each([
     expect(gate.waiting).toBe(1);
     gate.open();
     const results = await Promise.all(polls);
-    expect(results.every((result) => result.errors === undefined && result.data!.session.sessionId === sessionId)).toBe(true);
+    expect(results.every((result) => result.errors === undefined && result.data!.session.sessionId === sessionId)).toBe(
+      true,
+    );
     expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
   });
 });
@@ -121,9 +124,9 @@ describe('after a terminate through the gateway nothing stale is served', () => 
     await stack.graphql(PAGE('ml-experiments'));
     expect(stack.calls()).toEqual({});
 
-    const terminated = await stack.graphql<{ terminateSession: { state: string; session: { status: { state: string } } } }>(
-      `mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state session { status { state } } } }`,
-    );
+    const terminated = await stack.graphql<{
+      terminateSession: { state: string; session: { status: { state: string } } };
+    }>(`mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state session { status { state } } } }`);
     expect(terminated.errors).toBeUndefined();
     expect(terminated.data!.terminateSession.state).toBe('TERMINATING');
     expect(terminated.data!.terminateSession.session.status.state).toMatch(/^TERMINAT(ING|ED)$/);
@@ -131,7 +134,9 @@ describe('after a terminate through the gateway nothing stale is served', () => 
     // The clock has not moved: only the invalidation can make these fresh.
     const status = await stack.graphql<{ session: { status: { state: string } } }>(STATUS(sessionId!));
     expect(status.data!.session.status.state).toMatch(/^TERMINAT(ING|ED)$/);
-    const details = await stack.graphql<{ session: { status: { state: string }; engineConfiguration: unknown } }>(DETAILS(sessionId!));
+    const details = await stack.graphql<{ session: { status: { state: string }; engineConfiguration: unknown } }>(
+      DETAILS(sessionId!),
+    );
     expect(details.data!.session.status.state).toMatch(/^TERMINAT(ING|ED)$/);
     expect(details.data!.session.engineConfiguration).not.toBeNull();
     const listed = await sessionIdsOf(stack, 'ml-experiments');

@@ -1,8 +1,13 @@
 // startStack with the cross-request cache on (CACHE_TTL_MS = ttlMs), a clock the test may move, and
 // an optional gate between the cache and Athena; `port` sees the calls that really go upstream.
 import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
-import { immutableViaGetSession, type AthenaOperation, type AthenaPort, type CallOptions } from '../../src/athena/port.js';
-import { startStack, type Stack, type StackOptions } from '../helpers.js';
+import {
+  type AthenaOperation,
+  type AthenaPort,
+  type CallOptions,
+  immutableViaGetSession,
+} from '../../src/athena/port.js';
+import { type Stack, type StackOptions, startStack } from '../helpers.js';
 
 export interface CachedStack extends Stack {
   cache: CachingAthenaPort;
@@ -47,14 +52,20 @@ export class Gate {
       listSessions: (input, o) => hold('ListSessions', () => port.listSessions(input, o)),
       terminateSession: (id: string, o?: CallOptions) => hold('TerminateSession', () => port.terminateSession(id, o)),
       startSession: (input, o) => hold('StartSession', () => port.startSession(input, o)),
-      startCalculationExecution: (input, o) => hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
-      getCalculationExecution: (id: string, o?: CallOptions) => hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
+      startCalculationExecution: (input, o) =>
+        hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
+      getCalculationExecution: (id: string, o?: CallOptions) =>
+        hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
       getCalculationExecutionStatus: (id: string, o?: CallOptions) =>
         hold('GetCalculationExecutionStatus', () => port.getCalculationExecutionStatus(id, o)),
-      getCalculationExecutionCode: (id: string, o?: CallOptions) => hold('GetCalculationExecutionCode', () => port.getCalculationExecutionCode(id, o)),
-      listCalculationExecutions: (input, o) => hold('ListCalculationExecutions', () => port.listCalculationExecutions(input, o)),
-      stopCalculationExecution: (id: string, o?: CallOptions) => hold('StopCalculationExecution', () => port.stopCalculationExecution(id, o)),
-      getSessionEndpoint: (id: string, o?: CallOptions) => hold('GetSessionEndpoint', () => port.getSessionEndpoint(id, o)),
+      getCalculationExecutionCode: (id: string, o?: CallOptions) =>
+        hold('GetCalculationExecutionCode', () => port.getCalculationExecutionCode(id, o)),
+      listCalculationExecutions: (input, o) =>
+        hold('ListCalculationExecutions', () => port.listCalculationExecutions(input, o)),
+      stopCalculationExecution: (id: string, o?: CallOptions) =>
+        hold('StopCalculationExecution', () => port.stopCalculationExecution(id, o)),
+      getSessionEndpoint: (id: string, o?: CallOptions) =>
+        hold('GetSessionEndpoint', () => port.getSessionEndpoint(id, o)),
       listWorkGroups: (input, o) => hold('ListWorkGroups', () => port.listWorkGroups(input, o)),
       getWorkGroup: (name: string, o?: CallOptions) => hold('GetWorkGroup', () => port.getWorkGroup(name, o)),
     };

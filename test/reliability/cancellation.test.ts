@@ -7,10 +7,10 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAthenaError } from '../../src/athena/port.js';
 import { SdkAthenaAdapter, type UpstreamCallEvent } from '../../src/athena/sdk-adapter.js';
-import { testConfig } from '../test-config.js';
 import { OperationDeadlines } from '../../src/lifecycle/operation-deadline.js';
 import { startLocalAthena } from '../../src/local-athena/server.js';
-import { eventually, sleep, startResilientStack, type ResilientStack } from './support.js';
+import { testConfig } from '../test-config.js';
+import { eventually, type ResilientStack, sleep, startResilientStack } from './support.js';
 
 let stack: ResilientStack | undefined;
 let server: Server | undefined;
@@ -32,14 +32,22 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<numb
 describe('a client that goes away', () => {
   it('cancels its upstream call at once, which is not retried', async () => {
     stack = await startResilientStack({ config: { operationTimeoutMs: 30_000, athena: { requestTimeoutMs: 20_000 } } });
-    const sessionId = (await stack.graphql('{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }')).data!.sessions.edges[0].node.sessionId;
+    const sessionId = (
+      await stack.graphql('{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }')
+    ).data!.sessions.edges[0].node.sessionId;
     stack.athena.calls.reset();
     stack.upstreamEvents.length = 0;
     stack.athena.faults.set('GetSessionStatus', { latencyMs: 10_000 });
     const port = await listen(stack.yoga);
 
     const body = JSON.stringify({ query: `{ session(sessionId: "${sessionId}") { status { state } } }` });
-    const client = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' } });
+    const client = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     client.on('error', () => undefined);
     client.end(body);
     expect(await eventually(() => stack!.athena.calls.count('GetSessionStatus') === 1)).toBe(true);
@@ -57,7 +65,9 @@ describe('a client that goes away', () => {
     expect(stack.athena.calls.count('GetSessionStatus')).toBe(1);
     // A client that left says nothing about Athena.
     expect(stack.port.breakerState).toBe('closed');
-    console.info(`reliability figures ${JSON.stringify({ clientGoneUpstreamCancelledMs: Math.round(cancelledAfterMs) })}`);
+    console.info(
+      `reliability figures ${JSON.stringify({ clientGoneUpstreamCancelledMs: Math.round(cancelledAfterMs) })}`,
+    );
   });
 });
 
@@ -105,7 +115,9 @@ describe('the operation deadline', () => {
       resolvers: {
         Query: {
           waitForAbort: (_root: unknown, _args: unknown, context: Context) =>
-            new Promise((_resolve, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason), { once: true })),
+            new Promise((_resolve, reject) =>
+              context.signal.addEventListener('abort', () => reject(context.signal.reason), { once: true }),
+            ),
         },
         Subscription: {
           ticks: {
@@ -125,7 +137,7 @@ describe('the operation deadline', () => {
     maskedErrors: false,
   });
 
-  it('aborts a query\'s signal with a TimeoutError when it passes', async () => {
+  it("aborts a query's signal with a TimeoutError when it passes", async () => {
     const started = performance.now();
     const response = await yoga.fetch('http://test/graphql', {
       method: 'POST',
@@ -150,7 +162,7 @@ describe('the operation deadline', () => {
     expect(seen).toEqual([{ field: 'ticks', aborted: false }]);
   });
 
-  it('aborts the signal when the client goes away first, with the client\'s reason', async () => {
+  it("aborts the signal when the client goes away first, with the client's reason", async () => {
     const controller = new AbortController();
     const request = new Request('http://test/graphql', { signal: controller.signal });
     const signal = deadlines.signalFor(request);

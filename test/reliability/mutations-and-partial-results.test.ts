@@ -1,7 +1,7 @@
 // Retries that must not duplicate work (StartSession), terminates that race each other, and
 // operations that keep answering when one upstream call fails.
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, sleep, startResilientStack, type ResilientStack } from './support.js';
+import { eventually, type ResilientStack, sleep, startResilientStack } from './support.js';
 
 let stack: ResilientStack | undefined;
 afterEach(async () => {
@@ -9,7 +9,8 @@ afterEach(async () => {
   stack = undefined;
 });
 
-const START = 'mutation Start($input: StartSessionInput!) { startSession(input: $input) { session { sessionId status { state } } } }';
+const START =
+  'mutation Start($input: StartSessionInput!) { startSession(input: $input) { session { sessionId status { state } } } }';
 
 describe('StartSession retries', () => {
   it('an answer lost to a timeout is retried with the same request token: exactly one session starts', async () => {
@@ -39,7 +40,7 @@ describe('StartSession retries', () => {
     expect(stack.athena.store.countSessions('sandbox')).toBe(1);
   });
 
-  it('the client\'s own token is the one sent, so its retries of the mutation are idempotent too', async () => {
+  it("the client's own token is the one sent, so its retries of the mutation are idempotent too", async () => {
     stack = await startResilientStack();
     const input = { workGroup: 'sandbox', clientRequestToken: 'client-token-0001-0000-0000-00000000' };
     const first = await stack.graphql(START, { input });
@@ -52,7 +53,11 @@ describe('StartSession retries', () => {
 describe('TerminateSession retries', () => {
   it('a 500 is retried (terminating is idempotent upstream) and the caller sees one clean answer', async () => {
     stack = await startResilientStack();
-    const sessionId = (await stack.graphql('{ sessions(workGroup: "analytics", state: IDLE, first: 1) { edges { node { sessionId } } } }')).data!.sessions.edges[0].node.sessionId as string;
+    const sessionId = (
+      await stack.graphql(
+        '{ sessions(workGroup: "analytics", state: IDLE, first: 1) { edges { node { sessionId } } } }',
+      )
+    ).data!.sessions.edges[0].node.sessionId as string;
     stack.athena.faults.set('TerminateSession', { error: 'InternalServerException', count: 1 });
     const result = await stack.graphql(`mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`);
     expect(result.errors).toBeUndefined();
@@ -64,7 +69,11 @@ describe('TerminateSession retries', () => {
 describe('concurrent terminates of one session', () => {
   it('all succeed, the session ends once, and every one has its audit line with its request id', async () => {
     stack = await startResilientStack();
-    const sessionId = (await stack.graphql('{ sessions(workGroup: "ml-experiments", state: IDLE, first: 1) { edges { node { sessionId } } } }')).data!.sessions.edges[0].node.sessionId as string;
+    const sessionId = (
+      await stack.graphql(
+        '{ sessions(workGroup: "ml-experiments", state: IDLE, first: 1) { edges { node { sessionId } } } }',
+      )
+    ).data!.sessions.edges[0].node.sessionId as string;
     const terminate = `mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state session { status { state lastModifiedDateTime } } } }`;
     const responses = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
@@ -75,13 +84,17 @@ describe('concurrent terminates of one session', () => {
         }),
       ),
     );
-    const bodies = await Promise.all(responses.map(async (response) => (await response.json()) as { data: any; errors?: unknown }));
+    const bodies = await Promise.all(
+      responses.map(async (response) => (await response.json()) as { data: any; errors?: unknown }),
+    );
     for (const body of bodies) {
       expect(body.errors).toBeUndefined();
       expect(body.data.terminateSession.state).toBe('TERMINATING');
       expect(body.data.terminateSession.session.status.state).toBe('TERMINATING');
     }
-    expect(responses.map((response) => response.headers.get('x-request-id')).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `terminate-${i}`).sort());
+    expect(responses.map((response) => response.headers.get('x-request-id')).sort()).toEqual(
+      Array.from({ length: 8 }, (_, i) => `terminate-${i}`).sort(),
+    );
     // Each request was sent (TerminateSession is idempotent upstream), and the session changed once:
     // every caller read the same moment of change, and one more terminate does not move it.
     expect(stack.athena.calls.count('TerminateSession')).toBe(8);
@@ -90,7 +103,9 @@ describe('concurrent terminates of one session', () => {
     const later = await stack.graphql(terminate);
     expect(later.data!.terminateSession.session.status.lastModifiedDateTime).toBe([...changedAt][0]);
 
-    const audits = stack.logLines.filter((line) => line.audit?.action === 'terminateSession' && line.audit.sessionId === sessionId);
+    const audits = stack.logLines.filter(
+      (line) => line.audit?.action === 'terminateSession' && line.audit.sessionId === sessionId,
+    );
     expect(audits).toHaveLength(9);
     expect(audits.every((line) => line.audit.outcome === 'ok')).toBe(true);
     const audited = audits.map((line) => line.requestId as string).filter((id) => id.startsWith('terminate-'));
@@ -108,11 +123,15 @@ describe('partial results', () => {
   const SESSION = 'ml-experiments';
 
   async function statusQueryTarget(s: ResilientStack): Promise<string> {
-    return (await s.graphql(`{ sessions(workGroup: "${SESSION}", first: 1) { edges { node { sessionId } } } }`)).data!.sessions.edges[0].node.sessionId;
+    return (await s.graphql(`{ sessions(workGroup: "${SESSION}", first: 1) { edges { node { sessionId } } } }`)).data!
+      .sessions.edges[0].node.sessionId;
   }
 
   it('a failed page under workGroup nulls that work group only; the rest of the operation answers', async () => {
-    stack = await startResilientStack({ config: { athena: { maxAttempts: 1 } }, resilience: { breakerFailureThreshold: 100 } });
+    stack = await startResilientStack({
+      config: { athena: { maxAttempts: 1 } },
+      resilience: { breakerFailureThreshold: 100 },
+    });
     const sessionId = await statusQueryTarget(stack);
     // The work group's existence check (its first page) succeeds; the IDLE page asked for by the
     // connection fails.
@@ -132,7 +151,7 @@ describe('partial results', () => {
     expect(result.data).toEqual({ group: null, other: { sessionId, status: { state: expect.any(String) } } });
   });
 
-  it('a failed page at the root: the contract\'s non-null `sessions` nulls `data`, with the error at its path', async () => {
+  it("a failed page at the root: the contract's non-null `sessions` nulls `data`, with the error at its path", async () => {
     stack = await startResilientStack({ config: { athena: { maxAttempts: 1 } } });
     const sessionId = await statusQueryTarget(stack);
     stack.athena.faults.set('ListSessions', { error: 'InternalServerException' });
@@ -148,10 +167,14 @@ describe('partial results', () => {
   it('one session failing in a list of details: its fields null with an error at its path, the others returned', async () => {
     stack = await startResilientStack({ config: { athena: { maxAttempts: 1 } } });
     stack.athena.faults.set('GetSession', { error: 'InternalServerException', count: 1 });
-    const result = await stack.graphql('{ sessions(workGroup: "analytics", first: 4) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }');
+    const result = await stack.graphql(
+      '{ sessions(workGroup: "analytics", first: 4) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }',
+    );
     const edges = result.data!.sessions.edges as { node: { sessionId: string; statistics: unknown } }[];
     expect(edges).toHaveLength(4);
     expect(edges.filter((edge) => edge.node.statistics === null)).toHaveLength(1);
-    expect(result.errors).toMatchObject([{ path: ['sessions', 'edges', expect.any(Number), 'node', 'statistics'], extensions: { code: 'UPSTREAM_ERROR' } }]);
+    expect(result.errors).toMatchObject([
+      { path: ['sessions', 'edges', expect.any(Number), 'node', 'statistics'], extensions: { code: 'UPSTREAM_ERROR' } },
+    ]);
   });
 });

@@ -3,15 +3,15 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createGateway } from '../../src/gateway.js';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
 import { attachWebSocketServer } from '../../src/http/websocket.js';
-import { sendOverWebSocket } from '../security/support.js';
-import { testConfig } from '../test-config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 import { Readiness } from '../../src/observability/readiness.js';
-import { createGateway } from '../../src/gateway.js';
 import { startStack } from '../helpers.js';
-import { metricValue, startResilientStack, type ResilientStack } from './support.js';
+import { sendOverWebSocket } from '../security/support.js';
+import { testConfig } from '../test-config.js';
+import { metricValue, type ResilientStack, startResilientStack } from './support.js';
 
 let stack: ResilientStack;
 beforeAll(async () => {
@@ -30,12 +30,16 @@ async function post(body: string, headers: Record<string, string> = {}) {
   return response;
 }
 
-const operationLines = (requestId: string) => stack.logLines.filter((line) => line.msg === 'graphql operation' && line.requestId === requestId);
+const operationLines = (requestId: string) =>
+  stack.logLines.filter((line) => line.msg === 'graphql operation' && line.requestId === requestId);
 
 describe('the log line of an operation', () => {
   it('says who, what, how long, what it cost upstream, and how it ended', async () => {
     const response = await post(
-      JSON.stringify({ query: 'query Overview { sessions(workGroup: "analytics", first: 3) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }' }),
+      JSON.stringify({
+        query:
+          'query Overview { sessions(workGroup: "analytics", first: 3) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }',
+      }),
       { 'x-request-id': 'req-overview-1' },
     );
     expect(response.headers.get('x-request-id')).toBe('req-overview-1');
@@ -58,28 +62,58 @@ describe('the log line of an operation', () => {
   });
 
   it('counts the calls of each of several concurrent operations separately', async () => {
-    const sessionId = (await stack.graphql('{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }')).data!.sessions.edges[0].node.sessionId;
+    const sessionId = (
+      await stack.graphql('{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }')
+    ).data!.sessions.edges[0].node.sessionId;
     stack.athena.faults.set('*', { latencyMs: 30 });
     await Promise.all([
-      post(JSON.stringify({ query: '{ sessions(workGroup: "primary", first: 5) { edges { node { engineConfiguration { maxConcurrentDpus } } } } }' }), { 'x-request-id': 'concurrent-a' }),
-      post(JSON.stringify({ query: `{ session(sessionId: "${sessionId}") { status { state } } }` }), { 'x-request-id': 'concurrent-b' }),
-      post(JSON.stringify({ query: `mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }` }), { 'x-request-id': 'concurrent-c' }),
+      post(
+        JSON.stringify({
+          query:
+            '{ sessions(workGroup: "primary", first: 5) { edges { node { engineConfiguration { maxConcurrentDpus } } } } }',
+        }),
+        { 'x-request-id': 'concurrent-a' },
+      ),
+      post(JSON.stringify({ query: `{ session(sessionId: "${sessionId}") { status { state } } }` }), {
+        'x-request-id': 'concurrent-b',
+      }),
+      post(
+        JSON.stringify({ query: `mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }` }),
+        { 'x-request-id': 'concurrent-c' },
+      ),
     ]);
-    expect(operationLines('concurrent-a')).toMatchObject([{ upstream: { ListSessions: 1, GetSession: 5 }, outcome: 'ok' }]);
+    expect(operationLines('concurrent-a')).toMatchObject([
+      { upstream: { ListSessions: 1, GetSession: 5 }, outcome: 'ok' },
+    ]);
     expect(operationLines('concurrent-b')).toMatchObject([{ upstream: { GetSessionStatus: 1 }, outcome: 'ok' }]);
-    expect(operationLines('concurrent-c')).toMatchObject([{ upstream: { TerminateSession: 1 }, outcome: 'error', errorCodes: ['NOT_FOUND'], operationType: 'mutation' }]);
+    expect(operationLines('concurrent-c')).toMatchObject([
+      { upstream: { TerminateSession: 1 }, outcome: 'error', errorCodes: ['NOT_FOUND'], operationType: 'mutation' },
+    ]);
     expect(operationLines('concurrent-a')[0]!.upstream).toEqual({ ListSessions: 1, GetSession: 5 });
   });
 
   it('records retries and upstream failures, at warn level', async () => {
     stack.athena.faults.set('GetSessionStatus', { error: 'InternalServerException', count: 1 });
-    await post(JSON.stringify({ query: '{ a: session(sessionId: "x") { sessionId } }' }), { 'x-request-id': 'retried-once' });
-    expect(operationLines('retried-once')).toMatchObject([{ level: 30, upstream: { GetSessionStatus: 1 }, upstreamRetries: 1, outcome: 'ok' }]);
+    await post(JSON.stringify({ query: '{ a: session(sessionId: "x") { sessionId } }' }), {
+      'x-request-id': 'retried-once',
+    });
+    expect(operationLines('retried-once')).toMatchObject([
+      { level: 30, upstream: { GetSessionStatus: 1 }, upstreamRetries: 1, outcome: 'ok' },
+    ]);
 
     stack.athena.faults.set('GetSessionStatus', { error: 'InternalServerException' });
-    await post(JSON.stringify({ query: 'query Failing { session(sessionId: "x") { sessionId } }' }), { 'x-request-id': 'failing' });
+    await post(JSON.stringify({ query: 'query Failing { session(sessionId: "x") { sessionId } }' }), {
+      'x-request-id': 'failing',
+    });
     expect(operationLines('failing')).toMatchObject([
-      { level: 40, operationName: 'Failing', upstream: { GetSessionStatus: 1 }, upstreamRetries: 2, outcome: 'error', errorCodes: ['UPSTREAM_ERROR'] },
+      {
+        level: 40,
+        operationName: 'Failing',
+        upstream: { GetSessionStatus: 1 },
+        upstreamRetries: 2,
+        outcome: 'error',
+        errorCodes: ['UPSTREAM_ERROR'],
+      },
     ]);
   });
 
@@ -87,8 +121,12 @@ describe('the log line of an operation', () => {
     await post(JSON.stringify({ query: '{ session(sessionId: "") { sessionId } }' }), { 'x-request-id': 'bad-input' });
     await post(JSON.stringify({ query: '{ nope }' }), { 'x-request-id': 'invalid' });
     await post('{"query": ', { 'x-request-id': 'bad-json' });
-    expect(operationLines('bad-input')).toMatchObject([{ outcome: 'error', errorCodes: ['BAD_USER_INPUT'], upstream: {}, operationName: '(anonymous)' }]);
-    expect(operationLines('invalid')).toMatchObject([{ outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'], upstream: {} }]);
+    expect(operationLines('bad-input')).toMatchObject([
+      { outcome: 'error', errorCodes: ['BAD_USER_INPUT'], upstream: {}, operationName: '(anonymous)' },
+    ]);
+    expect(operationLines('invalid')).toMatchObject([
+      { outcome: 'error', errorCodes: ['GRAPHQL_VALIDATION_FAILED'], upstream: {} },
+    ]);
     expect(operationLines('bad-json')).toMatchObject([{ outcome: 'error', errorCodes: ['BAD_REQUEST'], status: 400 }]);
   });
 
@@ -122,9 +160,16 @@ describe('the log line of an operation', () => {
         query: `mutation Start($token: String) { a: startSession(input: { workGroup: "sandbox", clientRequestToken: $token }) { session { sessionId } } b: startSession(input: { workGroup: "sandbox", description: "${inlineToken}" }) { session { sessionId } } }`,
         variables: { token: variableToken },
       }),
-      { authorization: `Bearer ${bearer}`, cookie: `session=${cookie}`, 'x-api-key': apiKey, 'x-request-id': 'with-secrets' },
+      {
+        authorization: `Bearer ${bearer}`,
+        cookie: `session=${cookie}`,
+        'x-api-key': apiKey,
+        'x-request-id': 'with-secrets',
+      },
     );
-    expect(operationLines('with-secrets')).toMatchObject([{ operationName: 'Start', outcome: 'ok', upstream: { StartSession: 2 } }]);
+    expect(operationLines('with-secrets')).toMatchObject([
+      { operationName: 'Start', outcome: 'ok', upstream: { StartSession: 2 } },
+    ]);
     const raw = stack.rawLog();
     for (const secret of [bearer, cookie, apiKey, variableToken, inlineToken]) expect(raw).not.toContain(secret);
     expect(raw).not.toMatch(/authorization|bearer/i);
@@ -142,7 +187,9 @@ describe('an upstream failure in the log', () => {
       { 'x-request-id': 'upstream-leak' },
     );
     expect(response.status).toBe(200);
-    expect(operationLines('upstream-leak')).toMatchObject([{ operationName: 'Leaky', outcome: 'error', errorCodes: ['UPSTREAM_ERROR'] }]);
+    expect(operationLines('upstream-leak')).toMatchObject([
+      { operationName: 'Leaky', outcome: 'error', errorCodes: ['UPSTREAM_ERROR'] },
+    ]);
     const raw = stack.rawLog();
     expect(raw).not.toContain(secret);
     expect(raw).not.toContain('spark.hadoop.fs.s3a');
@@ -156,29 +203,58 @@ describe('operations over graphql-ws', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
     try {
-      const query = await sendOverWebSocket(url, { payload: { query: 'query OverSocket { sessions(workGroup: "analytics", first: 2) { edges { cursor } } }' }, authorization: undefined });
+      const query = await sendOverWebSocket(url, {
+        payload: { query: 'query OverSocket { sessions(workGroup: "analytics", first: 2) { edges { cursor } } }' },
+        authorization: undefined,
+      });
       expect(query.code).toBeNull();
-      const mutation = await sendOverWebSocket(url, { payload: { query: 'mutation EndOverSocket { terminateSession(input: { sessionId: "no-such-session" }) { state } } ' }, authorization: undefined });
+      const mutation = await sendOverWebSocket(url, {
+        payload: {
+          query: 'mutation EndOverSocket { terminateSession(input: { sessionId: "no-such-session" }) { state } } ',
+        },
+        authorization: undefined,
+      });
       expect(mutation.code).toBe('NOT_FOUND');
 
       const lines = stack.logLines.filter((line) => line.msg === 'graphql operation');
       const overSocket = lines.find((line) => line.operationName === 'OverSocket');
-      expect(overSocket).toMatchObject({ operationType: 'query', outcome: 'ok', upstream: { ListSessions: 1 }, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(overSocket).toMatchObject({
+        operationType: 'query',
+        outcome: 'ok',
+        upstream: { ListSessions: 1 },
+        requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       const ended = lines.find((line) => line.operationName === 'EndOverSocket');
-      expect(ended).toMatchObject({ operationType: 'mutation', outcome: 'error', errorCodes: ['NOT_FOUND'], upstream: { TerminateSession: 1 } });
+      expect(ended).toMatchObject({
+        operationType: 'mutation',
+        outcome: 'error',
+        errorCodes: ['NOT_FOUND'],
+        upstream: { TerminateSession: 1 },
+      });
       expect(ended!.requestId).not.toBe(overSocket!.requestId);
       const metrics = await stack.metrics();
-      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'OverSocket', type: 'query', outcome: 'ok' })).toBe(1);
-      expect(metricValue(metrics, 'graphql_operations_total', { operation: 'EndOverSocket', type: 'mutation', outcome: 'error' })).toBe(1);
+      expect(
+        metricValue(metrics, 'graphql_operations_total', { operation: 'OverSocket', type: 'query', outcome: 'ok' }),
+      ).toBe(1);
+      expect(
+        metricValue(metrics, 'graphql_operations_total', {
+          operation: 'EndOverSocket',
+          type: 'mutation',
+          outcome: 'error',
+        }),
+      ).toBe(1);
 
       // A client's own request id on the upgrade request names the socket's operations, as the header names an HTTP request's.
       const socket = new WebSocket(url, 'graphql-transport-ws', { headers: { 'x-request-id': 'socket-7' } });
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init' }));
       socket.on('message', (raw) => {
-        if (JSON.parse(raw.toString()).type === 'connection_ack') socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'query Named { __typename }' } }));
+        if (JSON.parse(raw.toString()).type === 'connection_ack')
+          socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'query Named { __typename }' } }));
       });
-      await new Promise<void>((resolve) => socket.on('message', (raw) => JSON.parse(raw.toString()).type === 'complete' && resolve()));
+      await new Promise<void>((resolve) =>
+        socket.on('message', (raw) => JSON.parse(raw.toString()).type === 'complete' && resolve()),
+      );
       socket.close();
       expect(operationLines('socket-7')).toMatchObject([{ operationName: 'Named', outcome: 'ok' }]);
     } finally {
@@ -212,9 +288,13 @@ describe('/metrics', () => {
     ]) {
       expect(text).toContain(`# TYPE ${family} `);
     }
-    expect(metricValue(text, 'graphql_operations_total', { operation: 'Overview', type: 'query', outcome: 'ok' })).toBe(1);
+    expect(metricValue(text, 'graphql_operations_total', { operation: 'Overview', type: 'query', outcome: 'ok' })).toBe(
+      1,
+    );
     expect(metricValue(text, 'graphql_operation_duration_seconds_count', { operation: 'Overview' })).toBe(1);
-    expect(metricValue(text, 'athena_call_duration_seconds_count', { operation: 'ListSessions', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(text, 'athena_call_duration_seconds_count', { operation: 'ListSessions', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'graphql_operation_errors_total', { code: 'BAD_USER_INPUT' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, 'gateway_ready')).toBe(1);
   });
@@ -260,7 +340,11 @@ describe('/metrics', () => {
         await fresh.yoga.fetch('http://gateway.test/graphql', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(i % 2 === 0 ? { query: 'query Real { __typename }', operationName: `Junk${i}` } : { query: `query Junk${i} { nope }` }),
+          body: JSON.stringify(
+            i % 2 === 0
+              ? { query: 'query Real { __typename }', operationName: `Junk${i}` }
+              : { query: `query Junk${i} { nope }` },
+          ),
         });
       }
       await fresh.graphql('query AfterTheFlood { __typename }');

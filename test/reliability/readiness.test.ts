@@ -54,7 +54,10 @@ describe('Readiness', () => {
 
   it('a probe that hangs counts as unreachable after its timeout', async () => {
     readiness = new Readiness({
-      probe: (signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+      probe: (signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
       probeTimeoutMs: 50,
     });
     await readiness.probeNow();
@@ -63,7 +66,11 @@ describe('Readiness', () => {
 
   it('concurrent probes share one call', async () => {
     let probes = 0;
-    readiness = new Readiness({ probe: async () => void (probes += 1) });
+    readiness = new Readiness({
+      probe: async () => {
+        probes += 1;
+      },
+    });
     await Promise.all([readiness.probeNow(), readiness.probeNow(), readiness.probeNow()]);
     expect(probes).toBe(1);
   });
@@ -78,9 +85,12 @@ describe('athenaProbe', () => {
       },
     }) as unknown as AthenaPort;
 
-  it.each<AthenaErrorKind | undefined>([undefined, 'not-found', 'invalid-request', 'throttled'])('%s means Athena answered', async (kind) => {
-    await expect(athenaProbe(portFailingWith(kind))(AbortSignal.timeout(1_000))).resolves.toBeUndefined();
-  });
+  it.each<AthenaErrorKind | undefined>([undefined, 'not-found', 'invalid-request', 'throttled'])(
+    '%s means Athena answered',
+    async (kind) => {
+      await expect(athenaProbe(portFailingWith(kind))(AbortSignal.timeout(1_000))).resolves.toBeUndefined();
+    },
+  );
 
   it.each<AthenaErrorKind>(['unavailable', 'aborted'])('%s means it did not', async (kind) => {
     await expect(athenaProbe(portFailingWith(kind))(AbortSignal.timeout(1_000))).rejects.toThrow(AthenaError);

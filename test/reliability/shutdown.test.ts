@@ -1,7 +1,7 @@
 // Graceful shutdown: in-process for the mechanics (streams end with `complete`, in-flight requests
 // finish, the grace period is enforced), and with the real CLI for the wiring (SIGTERM / SIGINT
 // during in-flight operations, exit code 0).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +14,19 @@ import { eventually, sleep } from './support.js';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Reads an SSE (or any streamed) response as it arrives. */
-function openStream(port: number, body: string): Promise<{ response: IncomingMessage; text: () => string; ended: Promise<void> }> {
+function openStream(
+  port: number,
+  body: string,
+): Promise<{ response: IncomingMessage; text: () => string; ended: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -48,7 +57,12 @@ describe('in process', () => {
       schema: createSchema({
         typeDefs: 'type Query { slow(ms: Int!): String } type Subscription { ticks: Int }',
         resolvers: {
-          Query: { slow: async (_root: unknown, args: { ms: number }) => (await sleep(args.ms), `slept ${args.ms}`) },
+          Query: {
+            slow: async (_root: unknown, args: { ms: number }) => {
+              await sleep(args.ms);
+              return `slept ${args.ms}`;
+            },
+          },
           Subscription: {
             ticks: {
               subscribe: async function* () {
@@ -139,7 +153,10 @@ async function startCli(env: Record<string, string>): Promise<CliProcess> {
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exit = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   const lines = () =>
     stdout
       .split('\n')
@@ -170,18 +187,31 @@ describe('the CLI', () => {
   it('on SIGTERM finishes the operations in flight, ends their streams, and exits 0', async () => {
     cli = await startCli({ SHUTDOWN_GRACE_MS: '10000', READY_PROBE_INTERVAL_MS: '0' });
     const gateway = `http://127.0.0.1:${cli.port}/graphql`;
-    const list = (await (await fetch(gateway, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }' }),
-    })).json()) as { data: { sessions: { edges: { node: { sessionId: string } }[] } } };
+    const list = (await (
+      await fetch(gateway, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: '{ sessions(workGroup: "analytics", first: 1) { edges { node { sessionId } } } }',
+        }),
+      })
+    ).json()) as { data: { sessions: { edges: { node: { sessionId: string } }[] } } };
     const sessionId = list.data.sessions.edges[0]!.node.sessionId;
     expect((await fetch(`http://127.0.0.1:${cli.port}/ready`)).status).toBe(200);
 
-    await fetch(`${cli.athenaUrl}/_local/faults`, { method: 'POST', body: JSON.stringify({ operation: 'GetSessionStatus', latencyMs: 1_500 }) });
-    const query = JSON.stringify({ query: `query InFlight { session(sessionId: "${sessionId}") { sessionId status { state } } }` });
+    await fetch(`${cli.athenaUrl}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ operation: 'GetSessionStatus', latencyMs: 1_500 }),
+    });
+    const query = JSON.stringify({
+      query: `query InFlight { session(sessionId: "${sessionId}") { sessionId status { state } } }`,
+    });
     const inFlight = [1, 2, 3].map((i) =>
-      fetch(gateway, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `in-flight-${i}` }, body: query }),
+      fetch(gateway, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': `in-flight-${i}` },
+        body: query,
+      }),
     );
     // The same query over SSE: its stream opens when the answer is ready, during the shutdown.
     const stream = openStream(cli.port, query);
@@ -190,11 +220,22 @@ describe('the CLI', () => {
 
     cli.child.kill('SIGTERM');
     // New connections are refused at once...
-    expect(await eventually(async () => fetch(`http://127.0.0.1:${cli!.port}/health`).then(() => false, () => true), 3_000)).toBe(true);
+    expect(
+      await eventually(
+        async () =>
+          fetch(`http://127.0.0.1:${cli!.port}/health`).then(
+            () => false,
+            () => true,
+          ),
+        3_000,
+      ),
+    ).toBe(true);
     // ...while the operations already running get their answers.
     for (const response of await Promise.all(inFlight)) {
       expect(response.status).toBe(200);
-      expect(await response.json()).toMatchObject({ data: { session: { sessionId, status: { state: expect.any(String) } } } });
+      expect(await response.json()).toMatchObject({
+        data: { session: { sessionId, status: { state: expect.any(String) } } },
+      });
     }
     const sse = await stream;
     await sse.ended;
@@ -206,12 +247,19 @@ describe('the CLI', () => {
     const lines = cli.lines();
     expect(lines.some((line) => line.msg?.startsWith('shutting down') && line.signal === 'SIGTERM')).toBe(true);
     expect(lines.find((line) => line.msg === 'stopped')).toMatchObject({ drained: true });
-    expect(lines.filter((line) => line.msg === 'graphql operation' && line.operationName === 'InFlight' && line.outcome === 'ok')).toHaveLength(4);
+    expect(
+      lines.filter(
+        (line) => line.msg === 'graphql operation' && line.operationName === 'InFlight' && line.outcome === 'ok',
+      ),
+    ).toHaveLength(4);
   });
 
   it('on SIGINT past the grace period cuts what is left and still exits 0, promptly', async () => {
     cli = await startCli({ SHUTDOWN_GRACE_MS: '300', READY_PROBE_INTERVAL_MS: '0' });
-    await fetch(`${cli.athenaUrl}/_local/faults`, { method: 'POST', body: JSON.stringify({ operation: 'GetSessionStatus', latencyMs: 20_000 }) });
+    await fetch(`${cli.athenaUrl}/_local/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ operation: 'GetSessionStatus', latencyMs: 20_000 }),
+    });
     const stuck = fetch(`http://127.0.0.1:${cli.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

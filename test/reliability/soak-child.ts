@@ -7,14 +7,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPortStack } from '../../src/athena/port-stack.js';
-import { testConfig } from '../test-config.js';
+import { createGateway } from '../../src/gateway.js';
 import { closeHttpServer, GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
 import type { FaultSpec, FaultTarget } from '../../src/local-athena/fault-injector.js';
-import { startLocalAthena, type LocalAthena } from '../../src/local-athena/server.js';
+import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway } from '../../src/gateway.js';
+import { testConfig } from '../test-config.js';
 
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 4);
 /** Each fault phase lasts this long; a cycle is all phases once. */
@@ -52,13 +52,21 @@ const base = testConfig({
   breakerFailureThreshold: 5,
   breakerOpenMs: 300,
 });
-const config = { ...base, athena: { ...base.athena, mode: 'embedded' as const, endpoint: athena.url, requestTimeoutMs: 300, maxAttempts: 3 } };
+const config = {
+  ...base,
+  athena: { ...base.athena, mode: 'embedded' as const, endpoint: athena.url, requestTimeoutMs: 300, maxAttempts: 3 },
+};
 const logger = createLogger('silent');
 const telemetry = new GatewayTelemetry({ logger, processMetrics: true });
 // The stack `serve` builds, cache included, under the soak's tighter resilience settings.
 const stack = createPortStack(config, { telemetry });
 const port = stack.resilient;
-const readiness = new Readiness({ breakerState: () => port.breakerState, probe: athenaProbe(port), probeIntervalMs: 200, probeTimeoutMs: 1_000 });
+const readiness = new Readiness({
+  breakerState: () => port.breakerState,
+  probe: athenaProbe(port),
+  probeIntervalMs: 200,
+  probeTimeoutMs: 1_000,
+});
 const shutdown = new GracefulShutdown();
 const yoga = createGateway(config, stack.port, { logger, telemetry, readiness, shutdown });
 const server = createServer(yoga);
@@ -66,18 +74,36 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 readiness.start();
 
-const sessionIds = (await athena.store.listSessionsPage({ workGroup: 'primary', limit: 100 })).sessions.map((session) => session.sessionId);
+const sessionIds = (await athena.store.listSessionsPage({ workGroup: 'primary', limit: 100 })).sessions.map(
+  (session) => session.sessionId,
+);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 const OPERATIONS: (() => { query: string; variables?: Record<string, unknown> })[] = [
-  () => ({ query: 'query Summary { sessions(workGroup: "primary", first: 50) { edges { node { id sessionId status { state } } } pageInfo { endCursor } } }' }),
-  () => ({ query: 'query Details { sessions(workGroup: "analytics", first: 5) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }' }),
-  () => ({ query: 'query Status($id: String!) { session(sessionId: $id) { status { state } } }', variables: { id: pick(sessionIds) } }),
-  () => ({ query: 'query Detail($id: String!) { session(sessionId: $id) { engineConfiguration { maxConcurrentDpus } } }', variables: { id: pick(sessionIds) } }),
-  () => ({ query: 'query Group { workGroup(name: "ml-experiments") { name sessions(first: 3) { edges { node { sessionId } } } } }' }),
+  () => ({
+    query:
+      'query Summary { sessions(workGroup: "primary", first: 50) { edges { node { id sessionId status { state } } } pageInfo { endCursor } } }',
+  }),
+  () => ({
+    query:
+      'query Details { sessions(workGroup: "analytics", first: 5) { edges { node { sessionId statistics { dpuExecutionInMillis } } } } }',
+  }),
+  () => ({
+    query: 'query Status($id: String!) { session(sessionId: $id) { status { state } } }',
+    variables: { id: pick(sessionIds) },
+  }),
+  () => ({
+    query: 'query Detail($id: String!) { session(sessionId: $id) { engineConfiguration { maxConcurrentDpus } } }',
+    variables: { id: pick(sessionIds) },
+  }),
+  () => ({
+    query:
+      'query Group { workGroup(name: "ml-experiments") { name sessions(first: 3) { edges { node { sessionId } } } } }',
+  }),
   () => ({ query: 'query Missing { session(sessionId: "no-such-session") { sessionId } }' }),
   () => ({
-    query: 'mutation Start { startSession(input: { workGroup: "sandbox", description: "soak" }) { session { sessionId } } }',
+    query:
+      'mutation Start { startSession(input: { workGroup: "sandbox", description: "soak" }) { session { sessionId } } }',
   }),
 ];
 
@@ -120,7 +146,13 @@ async function client(): Promise<void> {
       if (response.status >= 500 || codes.some((code) => code !== 'ok' && code !== 'UPSTREAM_ERROR')) {
         unexpected.push(`${response.status} ${JSON.stringify(body).slice(0, 300)}`);
       }
-      if (ms > DEADLINE_MS) slowest.push({ operation: /^(query|mutation) (\w+)/.exec(query)?.[2] ?? '?', ms: Math.round(ms), codes: [...new Set(codes)], phase });
+      if (ms > DEADLINE_MS)
+        slowest.push({
+          operation: /^(query|mutation) (\w+)/.exec(query)?.[2] ?? '?',
+          ms: Math.round(ms),
+          codes: [...new Set(codes)],
+          phase,
+        });
       const started_ = body.data?.startSession?.session?.sessionId as string | undefined;
       if (started_ !== undefined) startedSessions.push(started_);
     } catch (error) {
@@ -132,11 +164,25 @@ async function client(): Promise<void> {
       await fetch(`${gateway}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation Stop($id: String!) { terminateSession(input: { sessionId: $id }) { state } }', variables: { id } }),
-      }).then((response) => response.arrayBuffer(), () => undefined);
+        body: JSON.stringify({
+          query: 'mutation Stop($id: String!) { terminateSession(input: { sessionId: $id }) { state } }',
+          variables: { id },
+        }),
+      }).then(
+        (response) => response.arrayBuffer(),
+        () => undefined,
+      );
     }
-    if (Math.random() < 0.05) await fetch(`${gateway}/metrics`).then((response) => response.text(), () => undefined);
-    if (Math.random() < 0.05) await fetch(`${gateway}/ready`).then((response) => response.text(), () => undefined);
+    if (Math.random() < 0.05)
+      await fetch(`${gateway}/metrics`).then(
+        (response) => response.text(),
+        () => undefined,
+      );
+    if (Math.random() < 0.05)
+      await fetch(`${gateway}/ready`).then(
+        (response) => response.text(),
+        () => undefined,
+      );
   }
 }
 
@@ -223,7 +269,11 @@ process.stdout.write(
     deadlineMs: DEADLINE_MS,
     phaseMs: PHASE_MS,
     phases: PHASES.map((phase) => phase.name),
-    cycles: cycles.map((stats) => ({ operations: stats.operations, byCode: stats.byCode, ms: summarize(stats.durations) })),
+    cycles: cycles.map((stats) => ({
+      operations: stats.operations,
+      byCode: stats.byCode,
+      ms: summarize(stats.durations),
+    })),
     heapMb: { afterWarmUp: mb(heapStart), firstHalf: mb(heapFirstHalf), secondHalf: mb(heapSecondHalf) },
     heapBytes: { afterWarmUp: heapStart, firstHalf: heapFirstHalf, secondHalf: heapSecondHalf },
     recovered,

@@ -30,7 +30,9 @@ it('survives 3 cycles of faults with no leak, then exits by itself', { timeout: 
 
   expect(code, stderr).toBe(0);
   const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, any>;
-  console.info(`reliability figures ${JSON.stringify({ soak: { ...report, exitedAfterReportMs: Math.round(exitedAfterReportMs) } })}`);
+  console.info(
+    `reliability figures ${JSON.stringify({ soak: { ...report, exitedAfterReportMs: Math.round(exitedAfterReportMs) } })}`,
+  );
 
   expect(report.problems).toEqual({ unhandledRejections: 0, uncaughtExceptions: 0 });
   expect(report.unexpected).toEqual([]);

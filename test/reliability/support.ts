@@ -5,15 +5,15 @@ import { Writable } from 'node:stream';
 import { createPortStack } from '../../src/athena/port-stack.js';
 import type { ResilienceSettings, ResilientAthenaPort } from '../../src/athena/resilient-port.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../../src/athena/sdk-adapter.js';
-import { type GatewayConfig } from '../../src/config.js';
-import { testConfig } from '../test-config.js';
+import type { GatewayConfig } from '../../src/config.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
 import { GracefulShutdown } from '../../src/lifecycle/graceful-shutdown.js';
-import { startLocalAthena, type LocalAthena, type LocalAthenaOptions } from '../../src/local-athena/server.js';
+import { type LocalAthena, type LocalAthenaOptions, startLocalAthena } from '../../src/local-athena/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { athenaProbe, Readiness } from '../../src/observability/readiness.js';
 import { GatewayTelemetry } from '../../src/observability/telemetry.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
-import { postGraphQL, type GraphQLResponse } from '../helpers.js';
+import { type GraphQLResponse, postGraphQL } from '../helpers.js';
+import { testConfig } from '../test-config.js';
 
 export interface ResilientStackOptions {
   athena?: LocalAthenaOptions;
@@ -37,9 +37,16 @@ export interface ResilientStack {
   /** Every log line the gateway wrote, parsed. */
   logLines: Record<string, any>[];
   rawLog(): string;
-  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<Data>>;
+  graphql<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<Data>>;
   /** GraphQL answer plus the time it took, in ms. */
-  timed<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data> & { ms: number }>;
+  timed<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Data> & { ms: number }>;
   ready(): Promise<{ status: number; body: Record<string, unknown> }>;
   metrics(): Promise<string>;
   /** Stops the local service and starts a fresh one on the same port (the upstream restarted). */
@@ -69,13 +76,28 @@ export async function startResilientStack(options: ResilientStackOptions = {}): 
     breakerOpenMs: resilience.breakerOpenMs,
     ...overrides,
   });
-  const config: GatewayConfig = { ...base, athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides } };
+  const config: GatewayConfig = {
+    ...base,
+    athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides },
+  };
 
   const chunks: string[] = [];
-  const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) }) as never);
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write: (chunk, _encoding, done) => {
+        chunks.push(String(chunk));
+        done();
+      },
+    }) as never,
+  );
   const telemetry = new GatewayTelemetry({ logger });
   const upstreamEvents: UpstreamCallEvent[] = [];
-  const portStack = createPortStack(config, { telemetry, onUpstreamCall: (event) => upstreamEvents.push(event), withoutCache: true });
+  const portStack = createPortStack(config, {
+    telemetry,
+    onUpstreamCall: (event) => upstreamEvents.push(event),
+    withoutCache: true,
+  });
   const { adapter, resilient: port } = portStack;
   const readiness = new Readiness({
     breakerState: () => port.breakerState,
@@ -100,7 +122,11 @@ export async function startResilientStack(options: ResilientStackOptions = {}): 
     yoga,
     upstreamEvents,
     get logLines() {
-      return chunks.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, any>);
+      return chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, any>);
     },
     rawLog: () => chunks.join(''),
     graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
@@ -139,7 +165,9 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (.+)$/.exec(line);
     if (match === null || match[1] !== name) continue;
-    const sample = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const sample = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([key, value]) => sample[key] === value)) {
       total += Number(match[3]);
       found = true;
@@ -149,7 +177,11 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 }
 
 /** Polls until `check` holds or `timeoutMs` passes; returns whether it held. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 20): Promise<boolean> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  everyMs = 20,
+): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -165,7 +197,13 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-export function summarize(values: readonly number[]): { n: number; min: number; p50: number; p95: number; max: number } {
+export function summarize(values: readonly number[]): {
+  n: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+} {
   const round = (value: number) => Math.round(value);
   return {
     n: values.length,

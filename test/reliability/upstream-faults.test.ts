@@ -4,7 +4,7 @@
 // metrics count what happened. Timing bounds are generous on purpose (a shared 2-core machine);
 // the counts are exact.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, metricValue, sleep, startResilientStack, summarize, type ResilientStack } from './support.js';
+import { eventually, metricValue, type ResilientStack, sleep, startResilientStack, summarize } from './support.js';
 
 const STATUS = (id: string) => `{ session(sessionId: "${id}") { sessionId status { state } } }`;
 const LIST = '{ sessions(workGroup: "analytics", first: 2) { edges { node { sessionId } } } }';
@@ -24,11 +24,16 @@ afterAll(() => {
 });
 
 async function someSessionId(s: ResilientStack): Promise<string> {
-  const result = await s.graphql('{ sessions(workGroup: "ml-experiments", first: 1) { edges { node { sessionId } } } }');
+  const result = await s.graphql(
+    '{ sessions(workGroup: "ml-experiments", first: 1) { edges { node { sessionId } } } }',
+  );
   return result.data!.sessions.edges[0].node.sessionId as string;
 }
 
-function expectUpstreamError(result: { errors?: { message: string; extensions?: { code?: string } }[]; body: unknown }): void {
+function expectUpstreamError(result: {
+  errors?: { message: string; extensions?: { code?: string } }[];
+  body: unknown;
+}): void {
   expect(result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
   expect(JSON.stringify(result.body)).not.toMatch(/Exception|amazonaws|ECONN|stack|\bat \w/i);
 }
@@ -73,7 +78,9 @@ describe('a latency spike past the request timeout', () => {
 
     const metrics = await stack.metrics();
     expect(metricValue(metrics, 'athena_calls_total', { operation: 'GetSessionStatus', outcome: 'aborted' })).toBe(3);
-    expect(metricValue(metrics, 'athena_calls_rejected_total', { operation: 'GetSessionStatus', reason: 'breaker-open' })).toBe(3);
+    expect(
+      metricValue(metrics, 'athena_calls_rejected_total', { operation: 'GetSessionStatus', reason: 'breaker-open' }),
+    ).toBe(3);
     expect(metricValue(metrics, 'athena_circuit_breaker_transitions_total', { state: 'open' })).toBe(1);
     expect(metricValue(metrics, 'athena_circuit_breaker_transitions_total', { state: 'closed' })).toBe(1);
     expect(metricValue(metrics, 'graphql_operation_errors_total', { code: 'UPSTREAM_ERROR' })).toBe(6);
@@ -88,12 +95,18 @@ describe('a latency spike past the request timeout', () => {
   });
 
   it('the deadline covers calls made one after another, not only one call', async () => {
-    stack = await startResilientStack({ config: { operationTimeoutMs: 700, athena: { requestTimeoutMs: 5_000, maxAttempts: 1 } } });
-    const cursor = (await stack.graphql('{ sessions(workGroup: "primary", first: 99) { pageInfo { endCursor } } }')).data!.sessions.pageInfo.endCursor;
+    stack = await startResilientStack({
+      config: { operationTimeoutMs: 700, athena: { requestTimeoutMs: 5_000, maxAttempts: 1 } },
+    });
+    const cursor = (await stack.graphql('{ sessions(workGroup: "primary", first: 99) { pageInfo { endCursor } } }'))
+      .data!.sessions.pageInfo.endCursor;
     // Two upstream pages one after another, 400 ms each, each well within its own timeout: only
     // the operation's deadline can stop it at 700 ms.
     stack.athena.faults.set('ListSessions', { latencyMs: 400 });
-    const result = await stack.timed('query Walk($after: String) { sessions(workGroup: "primary", first: 100, after: $after) { edges { cursor } } }', { after: cursor });
+    const result = await stack.timed(
+      'query Walk($after: String) { sessions(workGroup: "primary", first: 100, after: $after) { edges { cursor } } }',
+      { after: cursor },
+    );
     expectUpstreamError(result);
     expect(result.ms).toBeGreaterThanOrEqual(690);
     expect(result.ms).toBeLessThan(700 + SLACK_MS);
@@ -142,7 +155,11 @@ describe('a run of 500s', () => {
     expect(metricValue(metrics, 'athena_calls_rejected_total', { reason: 'breaker-open' })).toBe(2);
     expect(metricValue(metrics, 'athena_calls_total', { operation: 'ListSessions', outcome: 'ok' })).toBe(1);
     expect(metricValue(metrics, 'graphql_operations_total', { outcome: 'error' })).toBe(5);
-    figures.runOf500s = { retriedThenFailedMs: summarize(failed), breakerOpenMs: Math.round(fastFail.ms), recoveryAfterFaultClearedMs: Math.round(recoveryMs) };
+    figures.runOf500s = {
+      retriedThenFailedMs: summarize(failed),
+      breakerOpenMs: Math.round(fastFail.ms),
+      recoveryAfterFaultClearedMs: Math.round(recoveryMs),
+    };
   });
 
   it('a short run is absorbed by the retries: the client never sees it', async () => {
@@ -158,7 +175,10 @@ describe('a run of 500s', () => {
 
 describe('throttling', () => {
   it('is retried with the longer throttling backoff, then UPSTREAM_ERROR saying so; recovers', async () => {
-    stack = await startResilientStack({ config: { operationTimeoutMs: 8_000 }, resilience: { breakerFailureThreshold: 2, breakerOpenMs: 300 } });
+    stack = await startResilientStack({
+      config: { operationTimeoutMs: 8_000 },
+      resilience: { breakerFailureThreshold: 2, breakerOpenMs: 300 },
+    });
     const sessionId = await someSessionId(stack);
     stack.athena.faults.set('GetSession', { error: 'TooManyRequestsException' });
     const detail = `{ session(sessionId: "${sessionId}") { engineConfiguration { maxConcurrentDpus } } }`;
@@ -173,7 +193,9 @@ describe('throttling', () => {
     stack.athena.faults.clear();
     expect(await eventually(async () => (await stack!.ready()).status === 200)).toBe(true);
     expect((await stack.graphql(detail)).errors).toBeUndefined();
-    expect(metricValue(await stack.metrics(), 'athena_calls_total', { operation: 'GetSession', outcome: 'throttled' })).toBe(2);
+    expect(
+      metricValue(await stack.metrics(), 'athena_calls_total', { operation: 'GetSession', outcome: 'throttled' }),
+    ).toBe(2);
     figures.throttling = { retriedThenFailedMs: summarize(throttled.map((result) => result.ms)) };
   });
 });
@@ -203,14 +225,22 @@ describe('dropped connections', () => {
     stack.athena.faults.clear();
     expect(await eventually(async () => (await stack!.ready()).status === 200)).toBe(true);
     expect((await stack.graphql(STATUS(sessionId))).errors).toBeUndefined();
-    expect(metricValue(await stack.metrics(), 'athena_calls_total', { operation: 'GetSessionStatus', outcome: 'unavailable' })).toBe(2);
+    expect(
+      metricValue(await stack.metrics(), 'athena_calls_total', {
+        operation: 'GetSessionStatus',
+        outcome: 'unavailable',
+      }),
+    ).toBe(2);
     figures.droppedConnections = { retriedThenFailedMs: summarize(dropped.map((result) => result.ms)) };
   });
 });
 
 describe('the upstream stopped and started again on the same port', () => {
   it('fails fast while it is down, /ready says so, and both recover by themselves', async () => {
-    stack = await startResilientStack({ probeIntervalMs: 100, resilience: { breakerFailureThreshold: 3, breakerOpenMs: 300 } });
+    stack = await startResilientStack({
+      probeIntervalMs: 100,
+      resilience: { breakerFailureThreshold: 3, breakerOpenMs: 300 },
+    });
     const sessionId = await someSessionId(stack);
     expect(await eventually(async () => (await stack!.ready()).body.upstream === 'reachable')).toBe(true);
 
@@ -239,9 +269,18 @@ describe('the upstream stopped and started again on the same port', () => {
     expect(ok.data!.session.sessionId).toBe(sessionId);
 
     const metrics = await stack.metrics();
-    expect(metricValue(metrics, 'athena_calls_total', { operation: 'GetSessionStatus', outcome: 'unavailable' })).toBeGreaterThanOrEqual(3);
-    expect(metricValue(metrics, 'athena_circuit_breaker_transitions_total', { state: 'closed' })).toBeGreaterThanOrEqual(1);
+    expect(
+      metricValue(metrics, 'athena_calls_total', { operation: 'GetSessionStatus', outcome: 'unavailable' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      metricValue(metrics, 'athena_circuit_breaker_transitions_total', { state: 'closed' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(metricValue(metrics, 'gateway_ready')).toBe(1);
-    figures.upstreamRestart = { whileDownMs: summarize(down), readyAfterRestartMs: Math.round(readyAfterMs), probeIntervalMs: 100, breakerOpenMs: 300 };
+    figures.upstreamRestart = {
+      whileDownMs: summarize(down),
+      readyAfterRestartMs: Math.round(readyAfterMs),
+      probeIntervalMs: 100,
+      breakerOpenMs: 300,
+    };
   });
 });

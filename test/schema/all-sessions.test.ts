@@ -4,7 +4,7 @@
 import { ListSessionsCommand, type SessionState } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AthenaPort, ListSessionsInput } from '../../src/athena/port.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 const DEMO_GROUPS = ['analytics', 'ml-experiments', 'primary', 'sandbox'];
 
@@ -30,8 +30,16 @@ async function sdkWalk(stack: Stack, workGroup: string, state?: SessionState): P
   const rows: Row[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await stack.adapter.client.send(new ListSessionsCommand({ WorkGroup: workGroup, StateFilter: state, MaxResults: 100, NextToken: nextToken }));
-    rows.push(...(page.Sessions ?? []).map((session) => ({ sessionId: session.SessionId!, workGroup, start: session.Status!.StartDateTime!.getTime() })));
+    const page = await stack.adapter.client.send(
+      new ListSessionsCommand({ WorkGroup: workGroup, StateFilter: state, MaxResults: 100, NextToken: nextToken }),
+    );
+    rows.push(
+      ...(page.Sessions ?? []).map((session) => ({
+        sessionId: session.SessionId!,
+        workGroup,
+        start: session.Status!.StartDateTime!.getTime(),
+      })),
+    );
     nextToken = page.NextToken;
   } while (nextToken);
   return rows;
@@ -76,19 +84,30 @@ interface WalkedPage {
   reads: ListSessionsInput[];
 }
 
-async function gatewayWalk(stack: Stack, reads: ListSessionsInput[], variables: { workGroups?: string[]; first: number; state?: string }): Promise<WalkedPage[]> {
+async function gatewayWalk(
+  stack: Stack,
+  reads: ListSessionsInput[],
+  variables: { workGroups?: string[]; first: number; state?: string },
+): Promise<WalkedPage[]> {
   const pages: WalkedPage[] = [];
   let after: string | null = null;
   for (let guard = 0; guard < 2_000; guard += 1) {
     stack.resetCalls();
     reads.length = 0;
-    const result: Awaited<ReturnType<typeof stack.graphql<Page>>> = await stack.graphql<Page>(QUERY, { ...variables, after });
+    const result: Awaited<ReturnType<typeof stack.graphql<Page>>> = await stack.graphql<Page>(QUERY, {
+      ...variables,
+      after,
+    });
     expect(result.errors).toBeUndefined();
     const { edges, pageInfo } = result.data!.allSessions;
     expect(pageInfo.hasPreviousPage).toBe(false);
     expect(pageInfo.startCursor).toBe(edges[0]?.cursor ?? null);
     expect(pageInfo.endCursor).toBe(edges.at(-1)?.cursor ?? null);
-    pages.push({ rows: edges.map((edge) => ({ sessionId: edge.node.sessionId, workGroup: edge.node.workGroup })), calls: stack.calls().ListSessions ?? 0, reads: [...reads] });
+    pages.push({
+      rows: edges.map((edge) => ({ sessionId: edge.node.sessionId, workGroup: edge.node.workGroup })),
+      calls: stack.calls().ListSessions ?? 0,
+      reads: [...reads],
+    });
     if (!pageInfo.hasNextPage) return pages;
     expect(edges.length).toBe(variables.first);
     after = pageInfo.endCursor;
@@ -111,21 +130,34 @@ describe('allSessions over the real SDK and the local service (cold: no cache)',
   });
   afterAll(() => stack.close());
 
-  it.each([1, 3, 7, 20, 33, 100])('first: %i walks every session of the named work groups once, newest first', async (first) => {
-    const pages = await gatewayWalk(stack, reads, { workGroups: DEMO_GROUPS, first });
-    expect(idsOf(pages)).toEqual(everything.map((row) => row.sessionId));
-    expect(pages.flatMap((page) => page.rows)).toEqual(everything.map(({ sessionId, workGroup }) => ({ sessionId, workGroup })));
-  }, 60_000);
+  it.each([1, 3, 7, 20, 33, 100])(
+    'first: %i walks every session of the named work groups once, newest first',
+    async (first) => {
+      const pages = await gatewayWalk(stack, reads, { workGroups: DEMO_GROUPS, first });
+      expect(idsOf(pages)).toEqual(everything.map((row) => row.sessionId));
+      expect(pages.flatMap((page) => page.rows)).toEqual(
+        everything.map(({ sessionId, workGroup }) => ({ sessionId, workGroup })),
+      );
+    },
+    60_000,
+  );
 
   it('a state filter and a subset of work groups walk their own merge', async () => {
     const expected = await expectedMerge(stack, ['primary', 'ml-experiments'], 'IDLE');
     expect(expected.length).toBeGreaterThan(100);
-    const pages = await gatewayWalk(stack, reads, { workGroups: ['primary', 'ml-experiments'], first: 13, state: 'IDLE' });
+    const pages = await gatewayWalk(stack, reads, {
+      workGroups: ['primary', 'ml-experiments'],
+      first: 13,
+      state: 'IDLE',
+    });
     expect(idsOf(pages)).toEqual(expected.map((row) => row.sessionId));
   }, 30_000);
 
   it('the order of the names and repeated names change nothing', async () => {
-    const a = await gatewayWalk(stack, reads, { workGroups: ['sandbox', 'primary', 'analytics', 'primary'], first: 50 });
+    const a = await gatewayWalk(stack, reads, {
+      workGroups: ['sandbox', 'primary', 'analytics', 'primary'],
+      first: 50,
+    });
     const b = await gatewayWalk(stack, reads, { workGroups: ['analytics', 'primary', 'sandbox'], first: 50 });
     expect(idsOf(a)).toEqual(idsOf(b));
   }, 30_000);
@@ -149,7 +181,8 @@ describe('allSessions over the real SDK and the local service (cold: no cache)',
       for (const read of page.reads) {
         const key = `${read.workGroup} ${read.nextToken ?? ''}`;
         // Either a page not read before (the rows before it ran out), or the page this page takes rows from.
-        if (n > 0 && seenPages.has(key)) expect(contributing, `page ${n} re-read ${read.workGroup}`).toContain(read.workGroup);
+        if (n > 0 && seenPages.has(key))
+          expect(contributing, `page ${n} re-read ${read.workGroup}`).toContain(read.workGroup);
         seenPages.add(key);
       }
       expect(page.calls).toBe(page.reads.length);
@@ -179,7 +212,9 @@ describe('allSessions over the real SDK and the local service (cold: no cache)',
   it('arguments are checked before any call', async () => {
     const first = await stack.graphql<Page>(QUERY, { workGroups: ['primary', 'analytics'], first: 5 });
     const cursor = first.data!.allSessions.pageInfo.endCursor!;
-    const sessionsCursor = (await stack.graphql('{ sessions(workGroup: "primary", first: 1) { pageInfo { endCursor } } }')).data!.sessions.pageInfo.endCursor;
+    const sessionsCursor = (
+      await stack.graphql('{ sessions(workGroup: "primary", first: 1) { pageInfo { endCursor } } }')
+    ).data!.sessions.pageInfo.endCursor;
     const cases: [string, Record<string, unknown>][] = [
       ['21 names', { workGroups: Array.from({ length: 21 }, (_, i) => `wg${i}`), first: 5 }],
       ['a bad name', { workGroups: ['primary', 'bad name'], first: 5 }],
@@ -189,7 +224,10 @@ describe('allSessions over the real SDK and the local service (cold: no cache)',
       ['a cursor of another state', { workGroups: ['primary', 'analytics'], state: 'IDLE', first: 5, after: cursor }],
       ['a cursor of the default list', { first: 5, after: cursor }],
       ['a sessions cursor', { workGroups: ['primary'], first: 5, after: sessionsCursor }],
-      ['a forged cursor', { workGroups: ['primary', 'analytics'], first: 5, after: `${cursor.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAA` }],
+      [
+        'a forged cursor',
+        { workGroups: ['primary', 'analytics'], first: 5, after: `${cursor.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAA` },
+      ],
       ['garbage', { workGroups: ['primary'], first: 5, after: 'x'.repeat(70_000) }],
     ];
     for (const [name, variables] of cases) {
@@ -223,6 +261,13 @@ describe('allSessions with the list cache (CACHE_TTL_MS) holding the buffered ro
     expect(pages[0]!.calls).toBe(DEMO_GROUPS.length);
     expect(pages.reduce((sum, page) => sum + page.calls, 0)).toBe(upstreamPages);
     // The calls after the first page are exactly the upstream pages past the first of each work group.
-    for (const page of pages.slice(1)) expect(page.calls).toBe(new Set(page.reads.filter((read) => read.nextToken !== undefined).map((read) => `${read.workGroup} ${read.nextToken}`)).size);
+    for (const page of pages.slice(1))
+      expect(page.calls).toBe(
+        new Set(
+          page.reads
+            .filter((read) => read.nextToken !== undefined)
+            .map((read) => `${read.workGroup} ${read.nextToken}`),
+        ).size,
+      );
   }, 30_000);
 });

@@ -2,19 +2,27 @@
 // the contract's call-table rows, paging, the mutations, the entry points and their error codes.
 // The local service runs on a ManualClock: a calculation completes when the test moves time.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CachingAthenaPort } from '../../src/athena/caching-port.js';
-import { ManualClock } from '../../src/local-athena/clock.js';
+import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { Viewer } from '../../src/auth/viewer.js';
-import { startStack, type Stack } from '../helpers.js';
+import { ManualClock } from '../../src/local-athena/clock.js';
+import { type Stack, startStack } from '../helpers.js';
 
 const CREATING_MS = 50;
 const QUEUED_MS = 100;
 const RUNNING_MS = 1_000;
 const clock = new ManualClock(Date.now());
 const VIEWERS: Record<string, Viewer> = {
-  'Bearer all': { subject: 'all', scopes: new Set(['sessions:read', 'sessions:write', 'sessions:connect']), workGroups: '*' },
+  'Bearer all': {
+    subject: 'all',
+    scopes: new Set(['sessions:read', 'sessions:write', 'sessions:connect']),
+    workGroups: '*',
+  },
   'Bearer reader': { subject: 'reader', scopes: new Set(['sessions:read']), workGroups: '*' },
-  'Bearer other-team': { subject: 'other', scopes: new Set(['sessions:read', 'sessions:write', 'sessions:connect']), workGroups: new Set(['sandbox']) },
+  'Bearer other-team': {
+    subject: 'other',
+    scopes: new Set(['sessions:read', 'sessions:write', 'sessions:connect']),
+    workGroups: new Set(['sandbox']),
+  },
 };
 
 let stack: Stack;
@@ -24,18 +32,26 @@ let pyspark: string[];
 let spark35: string[];
 
 const as = (who: keyof typeof VIEWERS) => ({ authorization: `Bearer ${who}` });
-const gql = (query: string, variables?: Record<string, unknown>, who: keyof typeof VIEWERS = 'all') => stack.graphql(query, variables, as(who));
+const gql = (query: string, variables?: Record<string, unknown>, who: keyof typeof VIEWERS = 'all') =>
+  stack.graphql(query, variables, as(who));
 
 beforeAll(async () => {
   stack = await startStack({
-    athena: { clock, timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
+    athena: {
+      clock,
+      timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS },
+    },
     // The cross-request cache on, as `serve` runs it, on the local service's clock.
     now: () => clock.now(),
     config: { cacheTtlMs: 60_000 },
-    gateway: { viewerFor: (request) => VIEWERS[request.headers.get('authorization') ?? 'Bearer all'] ?? VIEWERS['Bearer all']! },
+    gateway: {
+      viewerFor: (request) => VIEWERS[request.headers.get('authorization') ?? 'Bearer all'] ?? VIEWERS['Bearer all']!,
+    },
   });
   const idle = async (workGroup: string) => {
-    const result = await gql(`{ sessions(workGroup: "${workGroup}", state: IDLE, first: 10) { edges { node { sessionId } } } }`);
+    const result = await gql(
+      `{ sessions(workGroup: "${workGroup}", state: IDLE, first: 10) { edges { node { sessionId } } } }`,
+    );
     return result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId) as string[];
   };
   cache = stack.portStack.cache!;
@@ -81,7 +97,7 @@ describe('the call table', () => {
     calculationId = await run(sessionId, 'print("hello")', 'second');
   });
 
-  it('session { calculations(first: n) { calculationId description status } } costs the session\'s call plus one ListCalculationExecutions', async () => {
+  it("session { calculations(first: n) { calculationId description status } } costs the session's call plus one ListCalculationExecutions", async () => {
     const result = await gql(`{ session(sessionId: "${sessionId}") { sessionId calculations(first: 100) {
       edges { cursor node { id calculationId description status { state submissionDateTime completionDateTime } } }
       pageInfo { hasNextPage endCursor } } } }`);
@@ -95,7 +111,9 @@ describe('the call table', () => {
   });
 
   it('calculation { status } costs one GetCalculationExecutionStatus, statistics included', async () => {
-    const result = await gql(`{ calculation(calculationId: "${calculationId}") { id calculationId status { state stateChangeReason } statistics { dpuExecutionInMillis progress } } }`);
+    const result = await gql(
+      `{ calculation(calculationId: "${calculationId}") { id calculationId status { state stateChangeReason } statistics { dpuExecutionInMillis progress } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.calculation).toMatchObject({ calculationId, status: { state: 'COMPLETED' } });
     expect(result.data!.calculation.id).toBe(Buffer.from(`Calculation:${calculationId}`).toString('base64'));
@@ -145,7 +163,9 @@ describe('the call table', () => {
   });
 
   it('a missing calculation is null with no error', async () => {
-    const result = await gql('{ calculation(calculationId: "00000000-0000-4000-8000-000000000000") { status { state } } }');
+    const result = await gql(
+      '{ calculation(calculationId: "00000000-0000-4000-8000-000000000000") { status { state } } }',
+    );
     expect(result).toMatchObject({ data: { calculation: null } });
     expect(result.errors).toBeUndefined();
   });
@@ -183,14 +203,22 @@ describe('paging', () => {
   });
 
   it('filters by state', async () => {
-    const result = await gql(`{ session(sessionId: "${sessionId}") { running: calculations(state: RUNNING) { edges { node { calculationId } } } completed: calculations(state: COMPLETED, first: 3) { edges { node { status { state } } } } } }`);
+    const result = await gql(
+      `{ session(sessionId: "${sessionId}") { running: calculations(state: RUNNING) { edges { node { calculationId } } } completed: calculations(state: COMPLETED, first: 3) { edges { node { status { state } } } } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.session.running.edges).toEqual([]);
-    expect(result.data!.session.completed.edges.map((edge: any) => edge.node.status.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(result.data!.session.completed.edges.map((edge: any) => edge.node.status.state)).toEqual([
+      'COMPLETED',
+      'COMPLETED',
+      'COMPLETED',
+    ]);
   });
 
   it('refuses a cursor of another session, of another state filter, or of sessions', async () => {
-    const page = await gql(`{ session(sessionId: "${sessionId}") { calculations(first: 1) { pageInfo { endCursor } } } }`);
+    const page = await gql(
+      `{ session(sessionId: "${sessionId}") { calculations(first: 1) { pageInfo { endCursor } } } }`,
+    );
     const cursor = page.data!.session.calculations.pageInfo.endCursor as string;
     const sessionsPage = await gql('{ sessions(workGroup: "analytics", first: 1) { pageInfo { endCursor } } }');
     const sessionCursor = sessionsPage.data!.sessions.pageInfo.endCursor as string;
@@ -200,11 +228,17 @@ describe('paging', () => {
       [sessionId, 'COMPLETED', cursor],
       [sessionId, null, sessionCursor],
     ] as const) {
-      const result = await gql(`query($after: String, $state: CalculationState) { session(sessionId: "${target}") { calculations(after: $after, state: $state) { edges { cursor } } } }`, { after, state });
+      const result = await gql(
+        `query($after: String, $state: CalculationState) { session(sessionId: "${target}") { calculations(after: $after, state: $state) { edges { cursor } } } }`,
+        { after, state },
+      );
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
     // And a calculation cursor is no session cursor either.
-    const result = await gql('query($after: String) { sessions(workGroup: "analytics", after: $after) { edges { cursor } } }', { after: cursor });
+    const result = await gql(
+      'query($after: String) { sessions(workGroup: "analytics", after: $after) { edges { cursor } } }',
+      { after: cursor },
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -228,49 +262,68 @@ describe('startCalculation and stopCalculation', () => {
     expect(session.data!.session.status.state).toBe('BUSY');
 
     stack.resetCalls();
-    const stop = await gql(`mutation { stopCalculation(input: { calculationId: "${payload.calculation.calculationId}", clientMutationId: "m2" }) { clientMutationId state } }`);
+    const stop = await gql(
+      `mutation { stopCalculation(input: { calculationId: "${payload.calculation.calculationId}", clientMutationId: "m2" }) { clientMutationId state } }`,
+    );
     expect(stop.errors).toBeUndefined();
     expect(stop.data!.stopCalculation.clientMutationId).toBe('m2');
     expect(stop.data!.stopCalculation.state).toMatch(/^(CANCELING|CANCELED)$/);
     expect(stack.calls()).toEqual({ StopCalculationExecution: 1 });
 
-    const after = await gql(`{ calculation(calculationId: "${payload.calculation.calculationId}") { status { state } } }`);
+    const after = await gql(
+      `{ calculation(calculationId: "${payload.calculation.calculationId}") { status { state } } }`,
+    );
     expect(after.data!.calculation.status.state).toMatch(/^(CANCELING|CANCELED)$/);
   });
 
   it('a retried start with the same clientRequestToken runs the code once', async () => {
     const sessionId = take(pyspark);
     const input = { sessionId, codeBlock: 'print(3)', clientRequestToken: 'a'.repeat(32) };
-    const mutation = 'mutation($input: StartCalculationInput!) { startCalculation(input: $input) { calculation { calculationId } } }';
+    const mutation =
+      'mutation($input: StartCalculationInput!) { startCalculation(input: $input) { calculation { calculationId } } }';
     const first = await gql(mutation, { input });
     const second = await gql(mutation, { input });
-    expect(second.data!.startCalculation.calculation.calculationId).toBe(first.data!.startCalculation.calculation.calculationId);
+    expect(second.data!.startCalculation.calculation.calculationId).toBe(
+      first.data!.startCalculation.calculation.calculationId,
+    );
   });
 
   it('stopping a finished calculation succeeds and has no effect', async () => {
     const id = await run(take(pyspark));
-    const result = await gql(`mutation { stopCalculation(input: { calculationId: "${id}" }) { state calculation { status { state } } } }`);
+    const result = await gql(
+      `mutation { stopCalculation(input: { calculationId: "${id}" }) { state calculation { status { state } } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.stopCalculation.state).toBe('COMPLETED');
     expect(result.data!.stopCalculation.calculation.status.state).toBe('COMPLETED');
   });
 
   it('a missing session or calculation is NOT_FOUND', async () => {
-    const start = await gql('mutation { startCalculation(input: { sessionId: "no-such-session", codeBlock: "1" }) { calculation { calculationId } } }');
+    const start = await gql(
+      'mutation { startCalculation(input: { sessionId: "no-such-session", codeBlock: "1" }) { calculation { calculationId } } }',
+    );
     expect(start.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const stop = await gql('mutation { stopCalculation(input: { calculationId: "00000000-0000-4000-8000-000000000000" }) { state } }');
+    const stop = await gql(
+      'mutation { stopCalculation(input: { calculationId: "00000000-0000-4000-8000-000000000000" }) { state } }',
+    );
     expect(stop.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
-  it('a start on a Spark 3.5 session is BAD_USER_INPUT with Athena\'s reason', async () => {
-    const result = await gql(`mutation { startCalculation(input: { sessionId: "${spark35[0]}", codeBlock: "print(1)" }) { calculation { calculationId } } }`);
+  it("a start on a Spark 3.5 session is BAD_USER_INPUT with Athena's reason", async () => {
+    const result = await gql(
+      `mutation { startCalculation(input: { sessionId: "${spark35[0]}", codeBlock: "print(1)" }) { calculation { calculationId } } }`,
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0]?.message).toMatch(/^Athena refused the calculation: \S/);
     expect(stack.calls()).toEqual({ StartCalculationExecution: 1 });
   });
 
   it('needs sessions:write', async () => {
-    const result = await gql(`mutation { startCalculation(input: { sessionId: "${pyspark[0]}", codeBlock: "1" }) { calculation { calculationId } } }`, {}, 'reader');
+    const result = await gql(
+      `mutation { startCalculation(input: { sessionId: "${pyspark[0]}", codeBlock: "1" }) { calculation { calculationId } } }`,
+      {},
+      'reader',
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const stop = await gql('mutation { stopCalculation(input: { calculationId: "x" }) { state } }', {}, 'reader');
     expect(stop.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -279,7 +332,7 @@ describe('startCalculation and stopCalculation', () => {
 });
 
 describe('Session.endpoint', () => {
-  it('on a Spark 3.5 session costs the session\'s call plus one GetSessionEndpoint, in every request (never cached)', async () => {
+  it("on a Spark 3.5 session costs the session's call plus one GetSessionEndpoint, in every request (never cached)", async () => {
     const query = `{ session(sessionId: "${spark35[0]}") { status { state } endpoint { url authToken authTokenExpiresAt } } }`;
     const first = await gql(query);
     expect(first.errors).toBeUndefined();
@@ -299,14 +352,23 @@ describe('Session.endpoint', () => {
   });
 
   it('is FORBIDDEN at the field without sessions:connect, and the rest of the session still answers, with no upstream call for it', async () => {
-    const result = await gql(`{ session(sessionId: "${spark35[0]}") { sessionId endpoint { url authToken } } }`, {}, 'reader');
+    const result = await gql(
+      `{ session(sessionId: "${spark35[0]}") { sessionId endpoint { url authToken } } }`,
+      {},
+      'reader',
+    );
     expect(result.data!.session).toEqual({ sessionId: spark35[0], endpoint: null });
-    expect(result.errors).toEqual([expect.objectContaining({ path: ['session', 'endpoint'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        path: ['session', 'endpoint'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
     expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
   });
 });
 
-describe('work groups outside the caller\'s claim', () => {
+describe("work groups outside the caller's claim", () => {
   it('hide their calculations: null for queries, NOT_FOUND for mutations, at the cost of learning the work group', async () => {
     const sessionId = take(pyspark);
     const id = await run(sessionId);
@@ -317,9 +379,17 @@ describe('work groups outside the caller\'s claim', () => {
     expect(query.data).toEqual({ calculation: null });
     expect(stack.calls()).toEqual({ GetCalculationExecution: 1, GetSession: 1 });
 
-    const stop = await gql(`mutation { stopCalculation(input: { calculationId: "${id}" }) { state } }`, {}, 'other-team');
+    const stop = await gql(
+      `mutation { stopCalculation(input: { calculationId: "${id}" }) { state } }`,
+      {},
+      'other-team',
+    );
     expect(stop.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const start = await gql(`mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`, {}, 'other-team');
+    const start = await gql(
+      `mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`,
+      {},
+      'other-team',
+    );
     expect(start.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(stack.calls().StopCalculationExecution ?? 0).toBe(0);
     expect(stack.calls().StartCalculationExecution ?? 0).toBe(0);

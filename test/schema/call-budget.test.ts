@@ -1,12 +1,13 @@
 // The contract's upstream-call table, one test per row, counted by Athena operation name at the
 // local service (cold: every test builds its request's loaders from nothing).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 let stack: Stack;
 let sessionIds: string[];
 
-const SUMMARY = 'id sessionId workGroup description notebookVersion engineVersion { selectedEngineVersion effectiveEngineVersion } status { state startDateTime }';
+const SUMMARY =
+  'id sessionId workGroup description notebookVersion engineVersion { selectedEngineVersion effectiveEngineVersion } status { state startDateTime }';
 
 beforeAll(async () => {
   stack = await startStack();
@@ -22,14 +23,18 @@ beforeEach(() => stack.resetCalls());
 
 describe('sessions(first: n) with summary fields only', () => {
   it.each([1, 20, 100])('first: %i costs one ListSessions and nothing else', async (first) => {
-    const result = await stack.graphql(`{ sessions(workGroup: "primary", first: ${first}) { edges { cursor node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } } }`);
+    const result = await stack.graphql(
+      `{ sessions(workGroup: "primary", first: ${first}) { edges { cursor node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.sessions.edges).toHaveLength(first);
     expect(stack.calls()).toEqual({ ListSessions: 1 });
   });
 
   it('WorkGroup.sessions and workGroup(name) together still cost one ListSessions', async () => {
-    const result = await stack.graphql(`{ workGroup(name: "primary") { id name sessions(first: 30) { edges { node { ${SUMMARY} } } } } }`);
+    const result = await stack.graphql(
+      `{ workGroup(name: "primary") { id name sessions(first: 30) { edges { node { ${SUMMARY} } } } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.workGroup.sessions.edges).toHaveLength(30);
     expect(stack.calls()).toEqual({ ListSessions: 1 });
@@ -37,20 +42,23 @@ describe('sessions(first: n) with summary fields only', () => {
 });
 
 describe('sessions(first: n) with detail fields', () => {
-  it.each(['engineConfiguration { maxConcurrentDpus sparkProperties { key value } }', 'sessionConfiguration { executionRole }', 'statistics { dpuExecutionInMillis }'])(
-    'adds one GetSession per distinct session, run concurrently: %s',
-    async (detail) => {
-      stack.athena.faults.set('GetSession', { latencyMs: 20 });
-      try {
-        const result = await stack.graphql(`{ sessions(workGroup: "primary", first: 20) { edges { node { ${SUMMARY} ${detail} } } } }`);
-        expect(result.errors).toBeUndefined();
-        expect(stack.calls()).toEqual({ ListSessions: 1, GetSession: 20 });
-        expect(stack.port.maxInFlight('GetSession')).toBeGreaterThan(1);
-      } finally {
-        stack.athena.faults.clear('GetSession');
-      }
-    },
-  );
+  it.each([
+    'engineConfiguration { maxConcurrentDpus sparkProperties { key value } }',
+    'sessionConfiguration { executionRole }',
+    'statistics { dpuExecutionInMillis }',
+  ])('adds one GetSession per distinct session, run concurrently: %s', async (detail) => {
+    stack.athena.faults.set('GetSession', { latencyMs: 20 });
+    try {
+      const result = await stack.graphql(
+        `{ sessions(workGroup: "primary", first: 20) { edges { node { ${SUMMARY} ${detail} } } } }`,
+      );
+      expect(result.errors).toBeUndefined();
+      expect(stack.calls()).toEqual({ ListSessions: 1, GetSession: 20 });
+      expect(stack.port.maxInFlight('GetSession')).toBeGreaterThan(1);
+    } finally {
+      stack.athena.faults.clear('GetSession');
+    }
+  });
 
   it('the same session twice in one operation costs one GetSession', async () => {
     const result = await stack.graphql(`{
@@ -63,7 +71,9 @@ describe('sessions(first: n) with detail fields', () => {
 
 describe('session(sessionId)', () => {
   it('status only costs one GetSessionStatus', async () => {
-    const result = await stack.graphql(`{ session(sessionId: "${sessionIds[0]}") { id sessionId status { state stateChangeReason startDateTime lastModifiedDateTime endDateTime idleSinceDateTime } } }`);
+    const result = await stack.graphql(
+      `{ session(sessionId: "${sessionIds[0]}") { id sessionId status { state stateChangeReason startDateTime lastModifiedDateTime endDateTime idleSinceDateTime } } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.session.sessionId).toBe(sessionIds[0]);
     expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
@@ -122,7 +132,9 @@ describe('the same session several times in one operation', () => {
 
 describe('mutations', () => {
   it('terminateSession { state } costs one TerminateSession', async () => {
-    const result = await stack.graphql(`mutation { terminateSession(input: { sessionId: "${sessionIds[10]}" }) { state } }`);
+    const result = await stack.graphql(
+      `mutation { terminateSession(input: { sessionId: "${sessionIds[10]}" }) { state } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.terminateSession.state).toMatch(/TERMINAT/);
     expect(stack.calls()).toEqual({ TerminateSession: 1 });
@@ -145,18 +157,23 @@ describe('mutations', () => {
 });
 
 describe('work groups', () => {
-  it.each([1, 20, 50, 100])('workGroups(first: %i) with name state description creationDateTime engineVersion costs ListWorkGroups x ceil(n/50) at most', async (first) => {
-    const result = await stack.graphql(
-      `{ workGroups(first: ${first}) { edges { cursor node { id name state description creationDateTime engineVersion { selectedEngineVersion effectiveEngineVersion } } } pageInfo { hasNextPage endCursor } } }`,
-    );
-    expect(result.errors).toBeUndefined();
-    expect(result.data!.workGroups.edges.length).toBeGreaterThanOrEqual(Math.min(first, 4));
-    // The demo's work groups fit in one upstream page.
-    expect(stack.calls()).toEqual({ ListWorkGroups: 1 });
-  });
+  it.each([1, 20, 50, 100])(
+    'workGroups(first: %i) with name state description creationDateTime engineVersion costs ListWorkGroups x ceil(n/50) at most',
+    async (first) => {
+      const result = await stack.graphql(
+        `{ workGroups(first: ${first}) { edges { cursor node { id name state description creationDateTime engineVersion { selectedEngineVersion effectiveEngineVersion } } } pageInfo { hasNextPage endCursor } } }`,
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.workGroups.edges.length).toBeGreaterThanOrEqual(Math.min(first, 4));
+      // The demo's work groups fit in one upstream page.
+      expect(stack.calls()).toEqual({ ListWorkGroups: 1 });
+    },
+  );
 
   it('workGroup(name) with its own fields costs one GetWorkGroup', async () => {
-    const result = await stack.graphql('{ workGroup(name: "primary") { id name state description creationDateTime engineVersion { effectiveEngineVersion } } }');
+    const result = await stack.graphql(
+      '{ workGroup(name: "primary") { id name state description creationDateTime engineVersion { effectiveEngineVersion } } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(stack.calls()).toEqual({ GetWorkGroup: 1 });
   });
@@ -167,12 +184,18 @@ describe('allSessions', () => {
     [['primary'], 20],
     [['primary', 'analytics', 'ml-experiments'], 20],
     [['primary', 'analytics', 'ml-experiments', 'sandbox'], 100],
-  ])('allSessions(workGroups: %j, first: %i) with summary fields costs ListSessions x k on its first page', async (workGroups, first) => {
-    const result = await stack.graphql(`query($names: [String!]) { allSessions(workGroups: $names, first: ${first}) { edges { cursor node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } } }`, {
-      names: workGroups,
-    });
-    expect(result.errors).toBeUndefined();
-    expect(result.data!.allSessions.edges).toHaveLength(first);
-    expect(stack.calls()).toEqual({ ListSessions: workGroups.length });
-  });
+  ])(
+    'allSessions(workGroups: %j, first: %i) with summary fields costs ListSessions x k on its first page',
+    async (workGroups, first) => {
+      const result = await stack.graphql(
+        `query($names: [String!]) { allSessions(workGroups: $names, first: ${first}) { edges { cursor node { ${SUMMARY} } } pageInfo { hasNextPage endCursor } } }`,
+        {
+          names: workGroups,
+        },
+      );
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.allSessions.edges).toHaveLength(first);
+      expect(stack.calls()).toEqual({ ListSessions: workGroups.length });
+    },
+  );
 });

@@ -24,13 +24,17 @@ describe('CursorCodec', () => {
 
   it('rejects a cursor whose payload was edited', () => {
     const [payload, mac] = codec.encode(position).split('.');
-    const edited = Buffer.from(Buffer.from(payload!, 'base64url').toString().replace('primary', 'analytics')).toString('base64url');
+    const edited = Buffer.from(Buffer.from(payload!, 'base64url').toString().replace('primary', 'analytics')).toString(
+      'base64url',
+    );
     expect(() => codec.decode(`${edited}.${mac}`, { workGroup: 'analytics', state: undefined })).toThrow(/invalid/);
   });
 
   it('binds a cursor to its work group and state', () => {
     const cursor = codec.encode(position);
-    expect(() => codec.decode(cursor, { workGroup: 'analytics', state: undefined })).toThrow(/different workGroup or state/);
+    expect(() => codec.decode(cursor, { workGroup: 'analytics', state: undefined })).toThrow(
+      /different workGroup or state/,
+    );
     expect(() => codec.decode(cursor, { workGroup: 'primary', state: 'IDLE' })).toThrow(/different workGroup or state/);
   });
 
@@ -48,7 +52,8 @@ describe('CursorCodec', () => {
 // a payload of the test's choosing with a valid MAC, so each check after the MAC is reached alone.
 describe('CursorCodec, each field on its own', () => {
   const secret = Buffer.from('a secret of some length');
-  const signed = (payload: string) => `${payload}.${createHmac('sha256', secret).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+  const signed = (payload: string) =>
+    `${payload}.${createHmac('sha256', secret).update(payload).digest().subarray(0, 16).toString('base64url')}`;
   const signedJson = (value: unknown) => signed(Buffer.from(JSON.stringify(value), 'utf8').toString('base64url'));
   const primary = { workGroup: 'primary', state: undefined } as const;
   const rejection = (cursor: string, expected: { workGroup: string; state: SessionState | undefined } = primary) => {
@@ -61,7 +66,13 @@ describe('CursorCodec, each field on its own', () => {
   };
 
   it('round-trips the first page of a connection (no page token, before the first edge) and a state filter', () => {
-    const first: CursorPosition = { workGroup: 'primary', state: 'IDLE', pageToken: undefined, index: -1, sessionId: undefined };
+    const first: CursorPosition = {
+      workGroup: 'primary',
+      state: 'IDLE',
+      pageToken: undefined,
+      index: -1,
+      sessionId: undefined,
+    };
     expect(codec.decode(codec.encode(first), { workGroup: 'primary', state: 'IDLE' })).toEqual(first);
     const noSession: CursorPosition = { ...position, sessionId: undefined };
     expect(codec.decode(codec.encode(noSession), primary)).toEqual(noSession);
@@ -89,7 +100,9 @@ describe('CursorCodec, each field on its own', () => {
       // dropped), which lets every length be reached.
       // 3 bytes per 4 characters, a MAC and a dot of 23, and 30-odd bytes of framing: start just below.
       for (let tokenLength = Math.floor(((length - 23) * 3) / 4) - 40; ; tokenLength += 1) {
-        const json = Buffer.from(JSON.stringify([1, 'primary', '', 't'.repeat(tokenLength), 0, 's-1'])).toString('base64url');
+        const json = Buffer.from(JSON.stringify([1, 'primary', '', 't'.repeat(tokenLength), 0, 's-1'])).toString(
+          'base64url',
+        );
         for (const payload of [json, `${json}A`]) {
           const cursor = signed(payload);
           if (cursor.length === length) return cursor;

@@ -1,6 +1,6 @@
 // Every bad input in the contract's error table is BAD_USER_INPUT, and costs no upstream call.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 let stack: Stack;
 let cursor: string;
@@ -30,20 +30,54 @@ const BAD_INPUTS: [string, () => string][] = [
   ['first over 100', () => '{ sessions(workGroup: "primary", first: 101) { edges { cursor } } }'],
   ['a malformed cursor', () => '{ sessions(workGroup: "primary", after: "not-a-cursor") { edges { cursor } } }'],
   ['a forged cursor', () => `{ sessions(workGroup: "primary", after: "${forged()}") { edges { cursor } } }`],
-  ['a cursor from another work group', () => `{ sessions(workGroup: "analytics", after: "${cursor}") { edges { cursor } } }`],
-  ['a cursor from another state', () => `{ sessions(workGroup: "primary", state: IDLE, after: "${cursor}") { edges { cursor } } }`],
-  ['a cursor under WorkGroup.sessions of another group', () => `{ workGroup(name: "analytics") { sessions(after: "${cursor}") { edges { cursor } } } }`],
+  [
+    'a cursor from another work group',
+    () => `{ sessions(workGroup: "analytics", after: "${cursor}") { edges { cursor } } }`,
+  ],
+  [
+    'a cursor from another state',
+    () => `{ sessions(workGroup: "primary", state: IDLE, after: "${cursor}") { edges { cursor } } }`,
+  ],
+  [
+    'a cursor under WorkGroup.sessions of another group',
+    () => `{ workGroup(name: "analytics") { sessions(after: "${cursor}") { edges { cursor } } } }`,
+  ],
   ['a malformed global id', () => '{ node(id: "%%%") { id } }'],
   ['a global id of an unknown type', () => `{ node(id: "${Buffer.from('User:1').toString('base64')}") { id } }`],
-  ['a global id with a bad session id', () => `{ node(id: "${Buffer.from(`Session:${long(300)}`).toString('base64')}") { id } }`],
+  [
+    'a global id with a bad session id',
+    () => `{ node(id: "${Buffer.from(`Session:${long(300)}`).toString('base64')}") { id } }`,
+  ],
   ['one bad id among nodes', () => `{ nodes(ids: ["${Buffer.from('Session:ok').toString('base64')}", "@@"]) { id } }`],
   ['terminate with an empty id', () => 'mutation { terminateSession(input: { sessionId: "" }) { state } }'],
-  ['start in a bad work group', () => 'mutation { startSession(input: { workGroup: "no spaces" }) { session { sessionId } } }'],
-  ['start with too many DPUs', () => 'mutation { startSession(input: { workGroup: "primary", engineConfiguration: { maxConcurrentDpus: 5001 } }) { session { sessionId } } }'],
-  ['start with an empty description', () => 'mutation { startSession(input: { workGroup: "primary", description: "" }) { session { sessionId } } }'],
-  ['start with an idle timeout over 480', () => 'mutation { startSession(input: { workGroup: "primary", idleTimeoutMinutes: 481 }) { session { sessionId } } }'],
-  ['start with a client request token under 32 characters', () => `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(31)}" }) { session { sessionId } } }`],
-  ['start with a client request token over 128 characters', () => `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(129)}" }) { session { sessionId } } }`],
+  [
+    'start in a bad work group',
+    () => 'mutation { startSession(input: { workGroup: "no spaces" }) { session { sessionId } } }',
+  ],
+  [
+    'start with too many DPUs',
+    () =>
+      'mutation { startSession(input: { workGroup: "primary", engineConfiguration: { maxConcurrentDpus: 5001 } }) { session { sessionId } } }',
+  ],
+  [
+    'start with an empty description',
+    () => 'mutation { startSession(input: { workGroup: "primary", description: "" }) { session { sessionId } } }',
+  ],
+  [
+    'start with an idle timeout over 480',
+    () =>
+      'mutation { startSession(input: { workGroup: "primary", idleTimeoutMinutes: 481 }) { session { sessionId } } }',
+  ],
+  [
+    'start with a client request token under 32 characters',
+    () =>
+      `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(31)}" }) { session { sessionId } } }`,
+  ],
+  [
+    'start with a client request token over 128 characters',
+    () =>
+      `mutation { startSession(input: { workGroup: "primary", clientRequestToken: "${long(129)}" }) { session { sessionId } } }`,
+  ],
 ];
 
 describe('bad input', () => {
@@ -79,7 +113,9 @@ describe('missing things', () => {
   });
 
   it('terminating an unknown session is NOT_FOUND', async () => {
-    const result = await stack.graphql('mutation { terminateSession(input: { sessionId: "does-not-exist" }) { state } }');
+    const result = await stack.graphql(
+      'mutation { terminateSession(input: { sessionId: "does-not-exist" }) { state } }',
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
@@ -88,7 +124,9 @@ describe('upstream failures', () => {
   it('a failing GetSession is UPSTREAM_ERROR without AWS internals', async () => {
     stack.athena.faults.set('GetSession', { error: 'InternalServerException', rate: 1 });
     try {
-      const result = await stack.graphql('{ session(sessionId: "anything") { engineConfiguration { maxConcurrentDpus } } }');
+      const result = await stack.graphql(
+        '{ session(sessionId: "anything") { engineConfiguration { maxConcurrentDpus } } }',
+      );
       expect(result.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
       expect(JSON.stringify(result.body)).not.toMatch(/InternalServerException|amazonaws|stack/i);
     } finally {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 let stack: Stack;
 let sessionIds: string[];
 
 beforeAll(async () => {
   stack = await startStack();
-  const result = await stack.graphql('{ sessions(workGroup: "analytics", first: 10) { edges { node { sessionId } } } }');
+  const result = await stack.graphql(
+    '{ sessions(workGroup: "analytics", first: 10) { edges { node { sessionId } } } }',
+  );
   sessionIds = result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterAll(() => stack.close());
@@ -35,9 +37,12 @@ describe('terminateSession', () => {
 
   it('what the request already held for the session is refreshed after terminate', async () => {
     const id = sessionIds[1]!;
-    const result = await stack.graphql(`mutation($id: String!) {
+    const result = await stack.graphql(
+      `mutation($id: String!) {
       before: terminateSession(input: { sessionId: $id }) { session { status { state } } }
-    }`, { id });
+    }`,
+      { id },
+    );
     expect(result.errors).toBeUndefined();
     expect(['TERMINATING', 'TERMINATED']).toContain(result.data!.before.session.status.state);
   });
@@ -66,7 +71,9 @@ describe('startSession', () => {
     const two = await stack.graphql(START);
     const id = one.data!.startSession.session.sessionId;
     expect(two.data!.startSession.session.sessionId).not.toBe(id);
-    const read = await stack.graphql(`{ session(sessionId: "${id}") { workGroup description engineConfiguration { maxConcurrentDpus sparkProperties { key value } } sessionConfiguration { idleTimeoutSeconds } } }`);
+    const read = await stack.graphql(
+      `{ session(sessionId: "${id}") { workGroup description engineConfiguration { maxConcurrentDpus sparkProperties { key value } } sessionConfiguration { idleTimeoutSeconds } } }`,
+    );
     expect(read.errors).toBeUndefined();
     expect(read.data!.session).toMatchObject({
       workGroup: 'ml-experiments',
@@ -83,18 +90,22 @@ describe('startSession', () => {
   });
 
   it('an unknown work group is NOT_FOUND', async () => {
-    const result = await stack.graphql('mutation { startSession(input: { workGroup: "nope" }) { session { sessionId } } }');
+    const result = await stack.graphql(
+      'mutation { startSession(input: { workGroup: "nope" }) { session { sessionId } } }',
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
 
 describe('partial results', () => {
-  it('one failing GetSession in a list nulls that session\'s fields with an error at its path; the rest is returned', async () => {
+  it("one failing GetSession in a list nulls that session's fields with an error at its path; the rest is returned", async () => {
     // One attempt per call, so a fault on exactly one call fails exactly one session.
     const stack = await startStack({ config: { athena: { maxAttempts: 1 } } });
     stack.athena.faults.set('GetSession', { error: 'InternalServerException', count: 1 });
     try {
-      const result = await stack.graphql(`{ sessions(workGroup: "primary", first: 5) { edges { node { sessionId engineConfiguration { maxConcurrentDpus } } } } }`);
+      const result = await stack.graphql(
+        `{ sessions(workGroup: "primary", first: 5) { edges { node { sessionId engineConfiguration { maxConcurrentDpus } } } } }`,
+      );
       const edges = result.data!.sessions.edges as { node: { sessionId: string; engineConfiguration: unknown } }[];
       expect(edges).toHaveLength(5);
       const failed = edges.filter((edge) => edge.node.engineConfiguration === null);
@@ -113,7 +124,9 @@ describe('partial results', () => {
 
 describe('mapping', () => {
   it('dates are ISO-8601 UTC strings with milliseconds; SafeInt statistics', async () => {
-    const result = await stack.graphql(`{ sessions(workGroup: "primary", first: 5) { edges { node { status { startDateTime lastModifiedDateTime } statistics { dpuExecutionInMillis } } } } }`);
+    const result = await stack.graphql(
+      `{ sessions(workGroup: "primary", first: 5) { edges { node { status { startDateTime lastModifiedDateTime } statistics { dpuExecutionInMillis } } } } }`,
+    );
     expect(result.errors).toBeUndefined();
     for (const { node } of result.data!.sessions.edges) {
       expect(node.status.startDateTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);

@@ -2,7 +2,7 @@
 // of ListSessions yields: every session once, in the upstream's order.
 import { ListSessionsCommand, type SessionState } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 let stack: Stack;
 
@@ -15,7 +15,9 @@ async function sdkWalk(workGroup: string, state?: SessionState): Promise<string[
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await stack.adapter.client.send(new ListSessionsCommand({ WorkGroup: workGroup, StateFilter: state, MaxResults: 100, NextToken: nextToken }));
+    const page = await stack.adapter.client.send(
+      new ListSessionsCommand({ WorkGroup: workGroup, StateFilter: state, MaxResults: 100, NextToken: nextToken }),
+    );
     ids.push(...(page.Sessions ?? []).map((session) => session.SessionId!));
     nextToken = page.NextToken;
   } while (nextToken);
@@ -23,7 +25,10 @@ async function sdkWalk(workGroup: string, state?: SessionState): Promise<string[
 }
 
 interface Page {
-  sessions: { edges: { cursor: string; node: { sessionId: string } }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+  sessions: {
+    edges: { cursor: string; node: { sessionId: string } }[];
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+  };
 }
 
 async function gatewayWalk(workGroup: string, first: number, state?: string) {
@@ -85,16 +90,22 @@ describe('paging walks over a work group of more than 250 sessions', () => {
   });
 
   it('a work group that does not exist gives an empty connection, and workGroup(name) null', async () => {
-    const result = await stack.graphql('{ sessions(workGroup: "no-such-group") { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } workGroup(name: "no-such-group") { name } }');
+    const result = await stack.graphql(
+      '{ sessions(workGroup: "no-such-group") { edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } workGroup(name: "no-such-group") { name } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
-      sessions: { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } },
+      sessions: {
+        edges: [],
+        pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      },
       workGroup: null,
     });
   });
 
   it('global ids are stable across requests', async () => {
-    const query = '{ sessions(workGroup: "primary", first: 3) { edges { node { id sessionId } } } workGroup(name: "primary") { id } }';
+    const query =
+      '{ sessions(workGroup: "primary", first: 3) { edges { node { id sessionId } } } workGroup(name: "primary") { id } }';
     const one = await stack.graphql(query);
     const two = await stack.graphql(query);
     expect(one.data).toEqual(two.data);

@@ -15,12 +15,18 @@ describe('schema.graphql', () => {
     expect(await read('schema.graphql')).not.toMatch(/@link|@key|@shareable|_service|_entities|_Any|_Entity|_Service/);
   });
 
-  it('is the served API less federation\'s additions, and nothing else', () => {
+  it("is the served API less federation's additions, and nothing else", () => {
     const served = getSchema();
     const client = getClientSchema();
     const federationTypes = ['_Any', '_Entity', '_Service'];
-    expect(Object.keys(served.getTypeMap()).filter((name) => !federationTypes.includes(name)).sort()).toEqual(Object.keys(client.getTypeMap()).sort());
-    expect(Object.keys(served.getQueryType()!.getFields()).sort()).toEqual([...Object.keys(client.getQueryType()!.getFields()), '_entities', '_service'].sort());
+    expect(
+      Object.keys(served.getTypeMap())
+        .filter((name) => !federationTypes.includes(name))
+        .sort(),
+    ).toEqual(Object.keys(client.getTypeMap()).sort());
+    expect(Object.keys(served.getQueryType()!.getFields()).sort()).toEqual(
+      [...Object.keys(client.getQueryType()!.getFields()), '_entities', '_service'].sort(),
+    );
   });
 });
 

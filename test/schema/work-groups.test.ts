@@ -3,13 +3,15 @@
 // work groups, with the contract's upstream calls.
 import { GetWorkGroupCommand, ListWorkGroupsCommand, type WorkGroupSummary } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 /** Athena's Spark engine names; every other engine version is SQL. */
 const SPARK = new Set(['PySpark engine version 3', 'Apache Spark version 3.5']);
-const isSpark = (row: WorkGroupSummary) => SPARK.has(row.EngineVersion?.EffectiveEngineVersion ?? row.EngineVersion?.SelectedEngineVersion ?? '');
+const isSpark = (row: WorkGroupSummary) =>
+  SPARK.has(row.EngineVersion?.EffectiveEngineVersion ?? row.EngineVersion?.SelectedEngineVersion ?? '');
 
-const FIELDS = 'id name state description creationDateTime engineVersion { selectedEngineVersion effectiveEngineVersion }';
+const FIELDS =
+  'id name state description creationDateTime engineVersion { selectedEngineVersion effectiveEngineVersion }';
 
 async function sdkWorkGroups(stack: Stack): Promise<WorkGroupSummary[]> {
   const rows: WorkGroupSummary[] = [];
@@ -30,12 +32,18 @@ const asNode = (row: WorkGroupSummary) => ({
   description: row.Description ?? null,
   creationDateTime: row.CreationTime?.toISOString() ?? null,
   engineVersion: row.EngineVersion
-    ? { selectedEngineVersion: row.EngineVersion.SelectedEngineVersion ?? null, effectiveEngineVersion: row.EngineVersion.EffectiveEngineVersion ?? null }
+    ? {
+        selectedEngineVersion: row.EngineVersion.SelectedEngineVersion ?? null,
+        effectiveEngineVersion: row.EngineVersion.EffectiveEngineVersion ?? null,
+      }
     : null,
 });
 
 interface Page {
-  workGroups: { edges: { cursor: string; node: ReturnType<typeof asNode> }[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+  workGroups: {
+    edges: { cursor: string; node: ReturnType<typeof asNode> }[];
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+  };
 }
 
 async function walk(stack: Stack, first: number) {
@@ -76,10 +84,13 @@ describe('the demo work groups', () => {
   });
   afterAll(() => stack.close());
 
-  it.each([1, 2, 3, 20, 100])('first: %i walks the Spark work groups once, in list order, with the list rows\' fields', async (first) => {
-    const { nodes } = await walk(stack, first);
-    expect(nodes).toEqual(rows.filter(isSpark).map(asNode));
-  });
+  it.each([1, 2, 3, 20, 100])(
+    "first: %i walks the Spark work groups once, in list order, with the list rows' fields",
+    async (first) => {
+      const { nodes } = await walk(stack, first);
+      expect(nodes).toEqual(rows.filter(isSpark).map(asNode));
+    },
+  );
 
   it.each([1, 20, 50, 100])('workGroups(first: %i) with every field costs one ListWorkGroups', async (first) => {
     const { calls } = await walk(stack, first);
@@ -96,7 +107,9 @@ describe('the demo work groups', () => {
 
   it('workGroup(name) with its fields and sessions costs GetWorkGroup and ListSessions, once each', async () => {
     stack.resetCalls();
-    const result = await stack.graphql('{ a: workGroup(name: "analytics") { state sessions(first: 5) { edges { node { sessionId } } } } b: workGroup(name: "analytics") { description } }');
+    const result = await stack.graphql(
+      '{ a: workGroup(name: "analytics") { state sessions(first: 5) { edges { node { sessionId } } } } b: workGroup(name: "analytics") { description } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data!.a.sessions.edges).toHaveLength(5);
     expect(stack.calls()).toEqual({ GetWorkGroup: 1, ListSessions: 1 });
@@ -104,7 +117,9 @@ describe('the demo work groups', () => {
 
   it('the engine version of a work group is what GetWorkGroup reports in its configuration', async () => {
     const direct = await stack.adapter.client.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }));
-    const result = await stack.graphql('{ workGroup(name: "primary") { engineVersion { selectedEngineVersion effectiveEngineVersion } } }');
+    const result = await stack.graphql(
+      '{ workGroup(name: "primary") { engineVersion { selectedEngineVersion effectiveEngineVersion } } }',
+    );
     expect(result.data!.workGroup.engineVersion).toEqual({
       selectedEngineVersion: direct.WorkGroup!.Configuration!.EngineVersion!.SelectedEngineVersion,
       effectiveEngineVersion: direct.WorkGroup!.Configuration!.EngineVersion!.EffectiveEngineVersion,
@@ -126,25 +141,36 @@ describe('the demo work groups', () => {
         expect(result.data!.workGroup, `${name} { ${selection} }`).toBeNull();
       }
     }
-    const byId = await stack.graphql(`{ node(id: "${Buffer.from(`WorkGroup:${sql}`).toString('base64')}") { id ... on WorkGroup { state } } }`);
+    const byId = await stack.graphql(
+      `{ node(id: "${Buffer.from(`WorkGroup:${sql}`).toString('base64')}") { id ... on WorkGroup { state } } }`,
+    );
     expect(byId.data!.node).toBeNull();
   });
 
   it('allSessions without workGroups merges every Spark work group: ListWorkGroups, then one ListSessions each', async () => {
     stack.resetCalls();
-    const result = await stack.graphql('{ allSessions(first: 30) { edges { node { sessionId workGroup status { startDateTime } } } pageInfo { hasNextPage } } }');
+    const result = await stack.graphql(
+      '{ allSessions(first: 30) { edges { node { sessionId workGroup status { startDateTime } } } pageInfo { hasNextPage } } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(stack.calls()).toEqual({ ListWorkGroups: 1, ListSessions: spark.length });
-    const named = await stack.graphql(`query($names: [String!]) { allSessions(workGroups: $names, first: 30) { edges { node { sessionId workGroup status { startDateTime } } } pageInfo { hasNextPage } } }`, {
-      names: spark,
-    });
+    const named = await stack.graphql(
+      `query($names: [String!]) { allSessions(workGroups: $names, first: 30) { edges { node { sessionId workGroup status { startDateTime } } } pageInfo { hasNextPage } } }`,
+      {
+        names: spark,
+      },
+    );
     expect(result.data).toEqual(named.data);
   });
 
   it('allSessions naming a SQL work group leaves it out, with no error', async () => {
-    const result = await stack.graphql(`{ allSessions(workGroups: ["${sql}", "ml-experiments"], first: 100) { edges { node { workGroup } } } }`);
+    const result = await stack.graphql(
+      `{ allSessions(workGroups: ["${sql}", "ml-experiments"], first: 100) { edges { node { workGroup } } } }`,
+    );
     expect(result.errors).toBeUndefined();
-    expect(new Set(result.data!.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup))).toEqual(new Set(['ml-experiments']));
+    expect(
+      new Set(result.data!.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)),
+    ).toEqual(new Set(['ml-experiments']));
   });
 });
 
@@ -156,19 +182,24 @@ describe('work groups over several upstream pages', () => {
     stack = await startStack({ athena: { seed: 'none' } });
     // 130 work groups, every third a SQL one: three ListWorkGroups pages, with SQL rows in each.
     for (let i = 0; i < 130; i += 1) {
-      stack.athena.store.createWorkGroup(`wg-${String(i).padStart(3, '0')}`, { engineVersion: i % 3 === 0 ? 'Athena engine version 3' : 'PySpark engine version 3' });
+      stack.athena.store.createWorkGroup(`wg-${String(i).padStart(3, '0')}`, {
+        engineVersion: i % 3 === 0 ? 'Athena engine version 3' : 'PySpark engine version 3',
+      });
     }
     rows = await sdkWorkGroups(stack);
     expect(rows.length).toBeGreaterThanOrEqual(130);
   });
   afterAll(() => stack.close());
 
-  it.each([1, 7, 50, 100])('first: %i fills its pages across upstream pages and walks every Spark work group once', async (first) => {
-    const { nodes, calls } = await walk(stack, first);
-    expect(nodes.map((node) => node.name)).toEqual(rows.filter(isSpark).map((row) => row.Name));
-    // A page costs the upstream pages its rows span: ceil(n/50) when every row is visible, a few more when some are not.
-    for (const pageCalls of calls) expect(pageCalls.ListWorkGroups).toBeLessThanOrEqual(Math.ceil(first / 50) + 2);
-  });
+  it.each([1, 7, 50, 100])(
+    'first: %i fills its pages across upstream pages and walks every Spark work group once',
+    async (first) => {
+      const { nodes, calls } = await walk(stack, first);
+      expect(nodes.map((node) => node.name)).toEqual(rows.filter(isSpark).map((row) => row.Name));
+      // A page costs the upstream pages its rows span: ceil(n/50) when every row is visible, a few more when some are not.
+      for (const pageCalls of calls) expect(pageCalls.ListWorkGroups).toBeLessThanOrEqual(Math.ceil(first / 50) + 2);
+    },
+  );
 
   it('allSessions without workGroups refuses to merge more than 20, asking to name them', async () => {
     const result = await stack.graphql('{ allSessions(first: 5) { edges { cursor } } }');

@@ -14,7 +14,8 @@ const logger = pino(
   { level: 'info' },
   new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') {
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') {
           lines.push(JSON.parse(line));
           allLines.push(JSON.parse(line));
         }
@@ -35,7 +36,10 @@ const as = async (options: Parameters<typeof token>[0]) => {
 
 beforeAll(async () => {
   stack = await startProductionStack({ gateway: { logger } });
-  const response = await send(stack, post('{ sessions(workGroup: "primary", first: 10) { edges { node { sessionId } } } }', undefined, await as({})));
+  const response = await send(
+    stack,
+    post('{ sessions(workGroup: "primary", first: 10) { edges { node { sessionId } } } }', undefined, await as({})),
+  );
   active = response.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterAll(() => stack.close());
@@ -44,7 +48,8 @@ beforeEach(() => {
   stack.resetCalls();
 });
 
-const terminate = (sessionId: string) => `mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`;
+const terminate = (sessionId: string) =>
+  `mutation { terminateSession(input: { sessionId: "${sessionId}" }) { state } }`;
 
 describe('audit lines', () => {
   it('terminate by an unrestricted caller: subject, session and outcome', async () => {
@@ -62,19 +67,30 @@ describe('audit lines', () => {
   it('terminate by a caller limited to the session’s work group also names the work group', async () => {
     const sessionId = active.pop()!;
     await send(stack, post(terminate(sessionId), undefined, await as({ sub: 'bob', workgroups: ['primary'] })));
-    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'terminateSession', subject: 'bob', sessionId, workGroup: 'primary', outcome: 'ok' }]);
+    expect(auditLines().map((line) => line.audit)).toEqual([
+      { action: 'terminateSession', subject: 'bob', sessionId, workGroup: 'primary', outcome: 'ok' },
+    ]);
   });
 
   it('terminate of a session hidden from the caller is audited as not-found, and nothing is terminated', async () => {
     const sessionId = active.pop()!;
     await send(stack, post(terminate(sessionId), undefined, await as({ sub: 'mallory', workgroups: ['analytics'] })));
-    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'terminateSession', subject: 'mallory', sessionId, outcome: 'not-found' }]);
+    expect(auditLines().map((line) => line.audit)).toEqual([
+      { action: 'terminateSession', subject: 'mallory', sessionId, outcome: 'not-found' },
+    ]);
     expect(stack.calls().TerminateSession).toBeUndefined();
   });
 
   it('a terminate or start refused for want of scope is audited as forbidden', async () => {
     await send(stack, post(terminate('some-id'), undefined, await as({ sub: 'reader', scope: READ })));
-    await send(stack, post('mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }', undefined, await as({ sub: 'reader', scope: READ })));
+    await send(
+      stack,
+      post(
+        'mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }',
+        undefined,
+        await as({ sub: 'reader', scope: READ }),
+      ),
+    );
     expect(auditLines().map((line) => line.audit)).toEqual([
       { action: 'terminateSession', subject: 'reader', sessionId: 'some-id', outcome: 'forbidden' },
       { action: 'startSession', subject: 'reader', workGroup: 'sandbox', outcome: 'forbidden' },
@@ -82,22 +98,54 @@ describe('audit lines', () => {
   });
 
   it('start: subject, work group, and the new session', async () => {
-    const response = await send(stack, post('mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }', undefined, await as({ sub: 'carol', scope: WRITE })));
+    const response = await send(
+      stack,
+      post(
+        'mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }',
+        undefined,
+        await as({ sub: 'carol', scope: WRITE }),
+      ),
+    );
     const sessionId = response.json?.data.startSession.session.sessionId;
     expect(sessionId).toEqual(expect.any(String));
-    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startSession', subject: 'carol', sessionId, workGroup: 'sandbox', outcome: 'ok' }]);
+    expect(auditLines().map((line) => line.audit)).toEqual([
+      { action: 'startSession', subject: 'carol', sessionId, workGroup: 'sandbox', outcome: 'ok' },
+    ]);
   });
 
   it('start in a work group hidden from the caller is audited as not-found', async () => {
-    await send(stack, post('mutation { startSession(input: { workGroup: "analytics" }) { session { sessionId } } }', undefined, await as({ sub: 'dave', workgroups: ['primary'] })));
-    expect(auditLines().map((line) => line.audit)).toEqual([{ action: 'startSession', subject: 'dave', workGroup: 'analytics', outcome: 'not-found' }]);
+    await send(
+      stack,
+      post(
+        'mutation { startSession(input: { workGroup: "analytics" }) { session { sessionId } } }',
+        undefined,
+        await as({ sub: 'dave', workgroups: ['primary'] }),
+      ),
+    );
+    expect(auditLines().map((line) => line.audit)).toEqual([
+      { action: 'startSession', subject: 'dave', workGroup: 'analytics', outcome: 'not-found' },
+    ]);
   });
 
   it('calculations: a start refused for want of scope, and a stop of a calculation that does not exist', async () => {
     const sessionId = active[0]!;
-    await send(stack, post(`mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`, undefined, await as({ sub: 'reader', scope: READ })));
+    await send(
+      stack,
+      post(
+        `mutation { startCalculation(input: { sessionId: "${sessionId}", codeBlock: "1" }) { calculation { calculationId } } }`,
+        undefined,
+        await as({ sub: 'reader', scope: READ }),
+      ),
+    );
     const calculationId = '00000000-0000-4000-8000-000000000000';
-    await send(stack, post(`mutation { stopCalculation(input: { calculationId: "${calculationId}" }) { state } }`, undefined, await as({ sub: 'writer', scope: WRITE })));
+    await send(
+      stack,
+      post(
+        `mutation { stopCalculation(input: { calculationId: "${calculationId}" }) { state } }`,
+        undefined,
+        await as({ sub: 'writer', scope: WRITE }),
+      ),
+    );
     expect(auditLines().map((line) => line.audit)).toEqual([
       { action: 'startCalculation', subject: 'reader', sessionId, outcome: 'forbidden' },
       { action: 'stopCalculation', subject: 'writer', calculationId, outcome: 'not-found' },
@@ -147,7 +195,12 @@ describe('the CLI at start-up', () => {
   it('warns, before it is ready, that auth is off in local mode', async () => {
     const lines = await startUpLines({});
     const warning = lines.findIndex((line) => line.auth === 'off');
-    expect(lines[warning]).toMatchObject({ level: 40, msg: expect.stringMatching(/^AUTH IS OFF: every caller has full access/), introspection: true, graphiql: true });
+    expect(lines[warning]).toMatchObject({
+      level: 40,
+      msg: expect.stringMatching(/^AUTH IS OFF: every caller has full access/),
+      introspection: true,
+      graphiql: true,
+    });
     expect(warning).toBeLessThan(lines.findIndex((line) => String(line.msg).startsWith('gateway ready')));
   }, 60_000);
 });

@@ -6,7 +6,17 @@
 // EntryPoint: its operation, how to read its answer, and what a hidden target looks like.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Stack } from '../helpers.js';
-import { bearer, expectNoLeak, post, READ, send, startProductionStack, token, WRITE, type RawResponse } from './support.js';
+import {
+  bearer,
+  expectNoLeak,
+  post,
+  type RawResponse,
+  READ,
+  send,
+  startProductionStack,
+  token,
+  WRITE,
+} from './support.js';
 
 let stack: Stack;
 /** Active sessions of `primary`; each terminate takes a fresh one. */
@@ -19,16 +29,34 @@ let calculationTarget: string;
 
 beforeAll(async () => {
   stack = await startProductionStack();
-  const response = await send(stack, post('{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }', undefined, bearer(await token())));
-  const idle = await send(stack, post('{ sessions(workGroup: "primary", state: IDLE, first: 10) { edges { node { sessionId } } } }', undefined, bearer(await token())));
+  const response = await send(
+    stack,
+    post(
+      '{ sessions(workGroup: "primary", first: 100) { edges { node { sessionId } } } }',
+      undefined,
+      bearer(await token()),
+    ),
+  );
+  const idle = await send(
+    stack,
+    post(
+      '{ sessions(workGroup: "primary", state: IDLE, first: 10) { edges { node { sessionId } } } }',
+      undefined,
+      bearer(await token()),
+    ),
+  );
   idleIds = idle.json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
-  activeIds = response.json!.data.sessions.edges
-    .map((edge: { node: { sessionId: string } }) => edge.node.sessionId)
+  activeIds = response
+    .json!.data.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId)
     .filter((sessionId: string) => !idleIds.includes(sessionId));
   target = activeIds.pop()!;
   const started = await send(
     stack,
-    post(`mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(1)" }) { calculation { calculationId } } }`, undefined, bearer(await token())),
+    post(
+      `mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(1)" }) { calculation { calculationId } } }`,
+      undefined,
+      bearer(await token()),
+    ),
   );
   calculationTarget = started.json!.data.startCalculation.calculation.calculationId;
 });
@@ -79,7 +107,8 @@ const ENTRY_POINTS: EntryPoint[] = [
     name: 'workGroup',
     kind: 'query',
     operation: () => '{ workGroup(name: "primary") { name sessions(first: 1) { edges { node { sessionId } } } } }',
-    permitted: (data) => expect(data.workGroup).toMatchObject({ name: 'primary', sessions: { edges: [expect.anything()] } }),
+    permitted: (data) =>
+      expect(data.workGroup).toMatchObject({ name: 'primary', sessions: { edges: [expect.anything()] } }),
     permittedCalls: { ListSessions: 1 },
     hidden: { data: { workGroup: null } },
     hiddenCalls: {},
@@ -88,7 +117,11 @@ const ENTRY_POINTS: EntryPoint[] = [
     name: 'allSessions (named work groups)',
     kind: 'query',
     operation: () => '{ allSessions(workGroups: ["primary"], first: 2) { edges { node { sessionId workGroup } } } }',
-    permitted: (data) => expect(data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)).toEqual(['primary', 'primary']),
+    permitted: (data) =>
+      expect(data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)).toEqual([
+        'primary',
+        'primary',
+      ]),
     permittedCalls: { ListSessions: 1 },
     // Named but forbidden is left out without a call, exactly like a work group that does not exist.
     hidden: { data: { allSessions: { edges: [] } } },
@@ -97,8 +130,14 @@ const ENTRY_POINTS: EntryPoint[] = [
   {
     name: 'workGroup (its own fields)',
     kind: 'query',
-    operation: () => '{ workGroup(name: "primary") { name state description creationDateTime engineVersion { effectiveEngineVersion } } }',
-    permitted: (data) => expect(data.workGroup).toMatchObject({ name: 'primary', state: 'ENABLED', engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' } }),
+    operation: () =>
+      '{ workGroup(name: "primary") { name state description creationDateTime engineVersion { effectiveEngineVersion } } }',
+    permitted: (data) =>
+      expect(data.workGroup).toMatchObject({
+        name: 'primary',
+        state: 'ENABLED',
+        engineVersion: { effectiveEngineVersion: 'PySpark engine version 3' },
+      }),
     permittedCalls: { GetWorkGroup: 1 },
     hidden: { data: { workGroup: null } },
     hiddenCalls: {},
@@ -107,16 +146,14 @@ const ENTRY_POINTS: EntryPoint[] = [
     name: 'workGroups',
     kind: 'query',
     operation: () => '{ workGroups(first: 50) { edges { node { name state } } } }',
-    permitted: (data) => expect(data.workGroups.edges.map((edge: { node: { name: string } }) => edge.node.name)).toContain('primary'),
+    permitted: (data) =>
+      expect(data.workGroups.edges.map((edge: { node: { name: string } }) => edge.node.name)).toContain('primary'),
     permittedCalls: { ListWorkGroups: 1 },
     // The list a caller restricted to analytics and sandbox gets: those two, and nothing of primary.
     hidden: {
       data: {
         workGroups: {
-          edges: [
-            { node: { name: 'analytics', state: 'ENABLED' } },
-            { node: { name: 'sandbox', state: 'ENABLED' } },
-          ],
+          edges: [{ node: { name: 'analytics', state: 'ENABLED' } }, { node: { name: 'sandbox', state: 'ENABLED' } }],
         },
       },
     },
@@ -144,7 +181,11 @@ const ENTRY_POINTS: EntryPoint[] = [
     name: 'nodes',
     kind: 'query',
     operation: () => `{ nodes(ids: ["${globalId(`Session:${target}`)}", "${globalId('WorkGroup:primary')}"]) { id } }`,
-    permitted: (data) => expect(data.nodes.map((node: { id: string } | null) => node?.id)).toEqual([globalId(`Session:${target}`), globalId('WorkGroup:primary')]),
+    permitted: (data) =>
+      expect(data.nodes.map((node: { id: string } | null) => node?.id)).toEqual([
+        globalId(`Session:${target}`),
+        globalId('WorkGroup:primary'),
+      ]),
     permittedCalls: { GetSessionStatus: 1, ListSessions: 1 },
     hidden: { data: { nodes: [null, null] } },
     hiddenCalls: { GetSession: 1 },
@@ -173,7 +214,8 @@ const ENTRY_POINTS: EntryPoint[] = [
   {
     name: 'node (calculation)',
     kind: 'query',
-    operation: () => `{ node(id: "${globalId(`Calculation:${calculationTarget}`)}") { id ... on Calculation { status { state } } } }`,
+    operation: () =>
+      `{ node(id: "${globalId(`Calculation:${calculationTarget}`)}") { id ... on Calculation { status { state } } } }`,
     permitted: (data) => expect(data.node.id).toBe(globalId(`Calculation:${calculationTarget}`)),
     permittedCalls: { GetCalculationExecutionStatus: 1 },
     hidden: { data: { node: null } },
@@ -183,7 +225,8 @@ const ENTRY_POINTS: EntryPoint[] = [
   {
     name: '_entities (calculation)',
     kind: 'query',
-    operation: () => `{ _entities(representations: [{ __typename: "Calculation", calculationId: "${calculationTarget}" }]) { ... on Calculation { description } } }`,
+    operation: () =>
+      `{ _entities(representations: [{ __typename: "Calculation", calculationId: "${calculationTarget}" }]) { ... on Calculation { description } } }`,
     permitted: (data) => expect(data._entities).toHaveLength(1),
     permittedCalls: { GetCalculationExecution: 1 },
     hidden: { data: { _entities: [null] } },
@@ -192,7 +235,8 @@ const ENTRY_POINTS: EntryPoint[] = [
   {
     name: 'Session.calculations',
     kind: 'query',
-    operation: () => `{ session(sessionId: "${target}") { calculations(first: 2) { edges { node { calculationId } } } } }`,
+    operation: () =>
+      `{ session(sessionId: "${target}") { calculations(first: 2) { edges { node { calculationId } } } } }`,
     permitted: (data) => expect(data.session.calculations.edges).toEqual(expect.any(Array)),
     permittedCalls: { GetSessionStatus: 1, ListCalculationExecutions: 1 },
     hidden: { data: { session: null } },
@@ -202,7 +246,8 @@ const ENTRY_POINTS: EntryPoint[] = [
     name: 'startCalculation',
     kind: 'mutation',
     // Each permitted call makes a session busy, so every run aims at a fresh IDLE one.
-    operation: () => `mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(2)" }) { calculation { calculationId } } }`,
+    operation: () =>
+      `mutation { startCalculation(input: { sessionId: "${idleIds.shift()}", codeBlock: "print(2)" }) { calculation { calculationId } } }`,
     permitted: (data) => expect(data.startCalculation.calculation.calculationId).toEqual(expect.any(String)),
     permittedCalls: { StartCalculationExecution: 1 },
     hidden: { code: 'NOT_FOUND' },
@@ -232,7 +277,8 @@ const ENTRY_POINTS: EntryPoint[] = [
   {
     name: 'startSession',
     kind: 'mutation',
-    operation: () => 'mutation { startSession(input: { workGroup: "primary", description: "matrix" }) { session { sessionId status { state } } } }',
+    operation: () =>
+      'mutation { startSession(input: { workGroup: "primary", description: "matrix" }) { session { sessionId status { state } } } }',
     permitted: (data) => expect(data.startSession.session.sessionId).toEqual(expect.any(String)),
     permittedCalls: { StartSession: 1 },
     hidden: { code: 'NOT_FOUND' },
@@ -318,9 +364,18 @@ describe.each(ENTRY_POINTS.map((entry) => [entry.name, entry] as const))('%s', (
 describe('allSessions without workGroups merges only what the caller may see', () => {
   it('an analytics-only caller gets analytics sessions alone, for one ListWorkGroups and one ListSessions', async () => {
     const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
-    const response = await send(stack, post('{ allSessions(first: 100) { edges { node { workGroup } } pageInfo { hasNextPage } } }', undefined, analyticsOnly));
+    const response = await send(
+      stack,
+      post(
+        '{ allSessions(first: 100) { edges { node { workGroup } } pageInfo { hasNextPage } } }',
+        undefined,
+        analyticsOnly,
+      ),
+    );
     expect(response.json?.errors).toBeUndefined();
-    const workGroups = response.json!.data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup);
+    const workGroups = response.json!.data.allSessions.edges.map(
+      (edge: { node: { workGroup: string } }) => edge.node.workGroup,
+    );
     expect(workGroups.length).toBeGreaterThan(0);
     expect(new Set(workGroups)).toEqual(new Set(['analytics']));
     expect(stack.calls()).toEqual({ ListWorkGroups: 1, ListSessions: 1 });
@@ -328,13 +383,29 @@ describe('allSessions without workGroups merges only what the caller may see', (
 
   it('a cursor carries no right: a caller who lost a work group does not read it on the next page', async () => {
     const both = bearer(await token({ workgroups: ['primary', 'analytics'] }));
-    const first = await send(stack, post('{ allSessions(workGroups: ["primary", "analytics"], first: 5) { pageInfo { endCursor } } }', undefined, both));
+    const first = await send(
+      stack,
+      post(
+        '{ allSessions(workGroups: ["primary", "analytics"], first: 5) { pageInfo { endCursor } } }',
+        undefined,
+        both,
+      ),
+    );
     const cursor = first.json!.data.allSessions.pageInfo.endCursor as string;
     stack.resetCalls();
     const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
-    const next = await send(stack, post(`{ allSessions(workGroups: ["primary", "analytics"], first: 50, after: "${cursor}") { edges { node { workGroup } } } }`, undefined, analyticsOnly));
+    const next = await send(
+      stack,
+      post(
+        `{ allSessions(workGroups: ["primary", "analytics"], first: 50, after: "${cursor}") { edges { node { workGroup } } } }`,
+        undefined,
+        analyticsOnly,
+      ),
+    );
     expect(next.json?.errors).toBeUndefined();
-    expect(new Set(next.json!.data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup))).toEqual(new Set(['analytics']));
+    expect(
+      new Set(next.json!.data.allSessions.edges.map((edge: { node: { workGroup: string } }) => edge.node.workGroup)),
+    ).toEqual(new Set(['analytics']));
     expect(stack.calls()).toEqual({ ListSessions: 1 });
   });
 });
@@ -343,16 +414,32 @@ describe('a hidden session is checked against its real work group before anythin
   it('terminating a primary session as an analytics-only caller leaves it running', async () => {
     const victim = activeIds.pop()!;
     const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
-    const attempt = await send(stack, post(`mutation { terminateSession(input: { sessionId: "${victim}" }) { state } }`, undefined, analyticsOnly));
+    const attempt = await send(
+      stack,
+      post(`mutation { terminateSession(input: { sessionId: "${victim}" }) { state } }`, undefined, analyticsOnly),
+    );
     expect(attempt.code).toBe('NOT_FOUND');
-    const after = await send(stack, post(`{ session(sessionId: "${victim}") { status { state } } }`, undefined, bearer(await token())));
+    const after = await send(
+      stack,
+      post(`{ session(sessionId: "${victim}") { status { state } } }`, undefined, bearer(await token())),
+    );
     expect(['TERMINATING', 'TERMINATED']).not.toContain(after.json?.data.session.status.state);
   });
 
   it('a session that does not exist and one in another work group answer alike', async () => {
     const analyticsOnly = bearer(await token({ workgroups: ['analytics'] }));
-    const hidden = await send(stack, post(`mutation { terminateSession(input: { sessionId: "${target}" }) { state } }`, undefined, analyticsOnly));
-    const missing = await send(stack, post('mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }', undefined, analyticsOnly));
+    const hidden = await send(
+      stack,
+      post(`mutation { terminateSession(input: { sessionId: "${target}" }) { state } }`, undefined, analyticsOnly),
+    );
+    const missing = await send(
+      stack,
+      post(
+        'mutation { terminateSession(input: { sessionId: "no-such-session" }) { state } }',
+        undefined,
+        analyticsOnly,
+      ),
+    );
     const shape = (response: RawResponse) => ({
       status: response.status,
       code: response.code,
@@ -365,7 +452,11 @@ describe('a hidden session is checked against its real work group before anythin
     const writeOnly = bearer(await token({ scope: WRITE }));
     const response = await send(
       stack,
-      post(`mutation { terminateSession(input: { sessionId: "${activeIds.pop()}" }) { state session { sessionId workGroup status { state } } } }`, undefined, writeOnly),
+      post(
+        `mutation { terminateSession(input: { sessionId: "${activeIds.pop()}" }) { state session { sessionId workGroup status { state } } } }`,
+        undefined,
+        writeOnly,
+      ),
     );
     expect(response.json?.errors).toBeUndefined();
     expect(response.json?.data.terminateSession.session.workGroup).toBe('primary');
@@ -379,19 +470,27 @@ describe('Session.endpoint needs sessions:connect', () => {
     const response = await send(stack, post(query(), undefined, bearer(await token({ scope: READ }))));
     expect(response.status).toBe(200);
     expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
-    expect(response.json?.errors).toEqual([expect.objectContaining({ path: ['session', 'endpoint'], extensions: { code: 'FORBIDDEN' } })]);
+    expect(response.json?.errors).toEqual([
+      expect.objectContaining({ path: ['session', 'endpoint'], extensions: { code: 'FORBIDDEN' } }),
+    ]);
     expect(stack.calls()).toEqual({ GetSessionStatus: 1 });
   });
 
   it('with it: one GetSessionEndpoint (null on this PySpark session)', async () => {
-    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect` }))));
+    const response = await send(
+      stack,
+      post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect` }))),
+    );
     expect(response.json?.errors).toBeUndefined();
     expect(response.json?.data).toEqual({ session: { sessionId: target, endpoint: null } });
     expect(stack.calls()).toEqual({ GetSessionStatus: 1, GetSessionEndpoint: 1 });
   });
 
   it('a session in another work group is null before the endpoint is asked for', async () => {
-    const response = await send(stack, post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect`, workgroups: ['sandbox'] }))));
+    const response = await send(
+      stack,
+      post(query(), undefined, bearer(await token({ scope: `${READ} sessions:connect`, workgroups: ['sandbox'] }))),
+    );
     expect(response.json?.errors).toBeUndefined();
     expect(response.json?.data).toEqual({ session: null });
     expect(stack.calls()).toEqual({ GetSession: 1 });

@@ -1,7 +1,7 @@
 // CORS from the allow-list, and CSRF prevention that stops forms and simple requests while
 // GraphiQL, curl-style JSON POSTs, GET queries and SSE keep working.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 import { ALLOWED_ORIGIN, bearer, get, post, send, startProductionStack, token } from './support.js';
 
 let stack: Stack;
@@ -17,7 +17,11 @@ beforeEach(() => stack.resetCalls());
 const preflight = (target: Stack, origin: string) =>
   send(target, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+    },
   });
 
 describe('CORS allow-list', () => {
@@ -64,7 +68,9 @@ describe('CORS allow-list', () => {
       // Echoed rather than a literal `*`, which is the same grant without credentials.
       expect(response.headers.get('access-control-allow-origin')).toBe('https://anyone.example');
       expect(response.headers.get('access-control-allow-credentials')).toBeNull();
-      expect((await preflight(slashed, ALLOWED_ORIGIN)).headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+      expect((await preflight(slashed, ALLOWED_ORIGIN)).headers.get('access-control-allow-origin')).toBe(
+        ALLOWED_ORIGIN,
+      );
     } finally {
       await any.close();
       await slashed.close();
@@ -77,7 +83,10 @@ describe('CSRF prevention', () => {
 
   it.each([
     ['application/x-www-form-urlencoded', new URLSearchParams({ query: TERMINATE }).toString()],
-    ['multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="query"\r\n\r\n${TERMINATE}\r\n--b--\r\n`],
+    [
+      'multipart/form-data; boundary=b',
+      `--b\r\nContent-Disposition: form-data; name="query"\r\n\r\n${TERMINATE}\r\n--b--\r\n`,
+    ],
     ['text/plain', JSON.stringify({ query: TERMINATE })],
     ['text/plain; charset=utf-8', JSON.stringify({ query: TERMINATE })],
   ])('a %s POST (what a cross-site form sends) runs nothing', async (contentType, body) => {
@@ -97,14 +106,24 @@ describe('CSRF prevention', () => {
   it.each([['x-graphql-csrf'], ['x-graphql-yoga-csrf'], ['apollo-require-preflight']])(
     'a form-encoded POST carrying %s (which forces a preflight) is served',
     async (header) => {
-      const response = await send(stack, { headers: { 'content-type': 'application/x-www-form-urlencoded', [header]: '1', ...auth }, body: 'query=%7B__typename%7D' });
+      const response = await send(stack, {
+        headers: { 'content-type': 'application/x-www-form-urlencoded', [header]: '1', ...auth },
+        body: 'query=%7B__typename%7D',
+      });
       expect(response.json).toEqual({ data: { __typename: 'Query' } });
     },
   );
 
   it('plain `curl -H "content-type: application/json"` POSTs work, with or without a charset and an Accept header', async () => {
-    for (const headers of [{ 'content-type': 'application/json' }, { 'content-type': 'application/json; charset=utf-8', accept: '*/*' }]) {
-      const response = await stack.yoga.fetch('http://gateway.test/graphql', { method: 'POST', headers: { ...headers, ...auth }, body: '{"query":"{ __typename }"}' });
+    for (const headers of [
+      { 'content-type': 'application/json' },
+      { 'content-type': 'application/json; charset=utf-8', accept: '*/*' },
+    ]) {
+      const response = await stack.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { ...headers, ...auth },
+        body: '{"query":"{ __typename }"}',
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
     }
@@ -129,7 +148,11 @@ describe('GraphiQL and SSE under these rules (local configuration)', () => {
     expect(await page.text()).toMatch(/graphiql/i);
     const fetcher = await local.yoga.fetch('http://localhost:4000/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json, multipart/mixed', origin: 'http://localhost:4000' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json, multipart/mixed',
+        origin: 'http://localhost:4000',
+      },
       body: JSON.stringify({ query: '{ __typename }', operationName: null, variables: {} }),
     });
     expect(await fetcher.json()).toEqual({ data: { __typename: 'Query' } });
@@ -147,9 +170,12 @@ describe('GraphiQL and SSE under these rules (local configuration)', () => {
   });
 
   it('an EventSource-style GET over SSE is streamed', async () => {
-    const response = await local.yoga.fetch(`http://localhost:4000/graphql?${new URLSearchParams({ query: '{ __typename }' })}`, {
-      headers: { accept: 'text/event-stream' },
-    });
+    const response = await local.yoga.fetch(
+      `http://localhost:4000/graphql?${new URLSearchParams({ query: '{ __typename }' })}`,
+      {
+        headers: { accept: 'text/event-stream' },
+      },
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/event: next/);
   });

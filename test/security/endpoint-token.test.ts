@@ -3,19 +3,22 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { startResilientStack, type ResilientStack } from '../reliability/support.js';
+import { type ResilientStack, startResilientStack } from '../reliability/support.js';
 
 let stack: ResilientStack;
 let spark35: string;
 
 beforeAll(async () => {
   stack = await startResilientStack();
-  const result = await stack.graphql('{ sessions(workGroup: "ml-experiments", state: IDLE, first: 1) { edges { node { sessionId } } } }');
+  const result = await stack.graphql(
+    '{ sessions(workGroup: "ml-experiments", state: IDLE, first: 1) { edges { node { sessionId } } } }',
+  );
   spark35 = result.data!.sessions.edges[0].node.sessionId;
 });
 afterAll(() => stack.close());
 
-const ENDPOINT = (sessionId: string) => `{ session(sessionId: "${sessionId}") { endpoint { url authToken authTokenExpiresAt } } }`;
+const ENDPOINT = (sessionId: string) =>
+  `{ session(sessionId: "${sessionId}") { endpoint { url authToken authTokenExpiresAt } } }`;
 
 describe('the Spark Connect token', () => {
   it('reaches the caller and no log line, and every request gets its own from Athena', async () => {
@@ -43,8 +46,19 @@ describe('the Spark Connect token', () => {
 
   it('the logger redacts an authToken whatever object carries it', () => {
     const chunks: string[] = [];
-    const logger = createLogger('info', new Writable({ write: (chunk, _encoding, done) => (chunks.push(String(chunk)), done()) }) as never);
-    logger.info({ authToken: 'secret-1', endpoint: { authToken: 'secret-2' }, output: { AuthToken: 'secret-3' } }, 'endpoint');
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write: (chunk, _encoding, done) => {
+          chunks.push(String(chunk));
+          done();
+        },
+      }) as never,
+    );
+    logger.info(
+      { authToken: 'secret-1', endpoint: { authToken: 'secret-2' }, output: { AuthToken: 'secret-3' } },
+      'endpoint',
+    );
     const line = chunks.join('');
     expect(line).not.toMatch(/secret-\d/);
     expect(line).toContain('[redacted]');

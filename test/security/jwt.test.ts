@@ -2,13 +2,24 @@
 // endpoint (a local node:http server on port 0 serving freshly generated RS256 and ES256 keys).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/auth/authenticator.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/auth/jwt-verifier.js';
+import { type Stack, startStack } from '../helpers.js';
 import { testConfig } from '../test-config.js';
-import { startStack, type Stack } from '../helpers.js';
-import { AUDIENCE, bearer, expectNoLeak, ISSUER, post, SECRET, send, startProductionStack, token, unsignedToken } from './support.js';
+import {
+  AUDIENCE,
+  bearer,
+  expectNoLeak,
+  ISSUER,
+  post,
+  SECRET,
+  send,
+  startProductionStack,
+  token,
+  unsignedToken,
+} from './support.js';
 
 const ME = '{ sessions(workGroup: "primary", first: 1) { edges { node { sessionId } } } }';
 
@@ -25,7 +36,9 @@ describe('HS256 claims', () => {
     );
 
   it('reads scope (space-separated), workgroups and sub into the viewer', async () => {
-    const viewer = await viewerOf(bearer(await token({ scope: ' sessions:read  other:scope ', workgroups: ['primary', 'analytics'], sub: 'bob' })));
+    const viewer = await viewerOf(
+      bearer(await token({ scope: ' sessions:read  other:scope ', workgroups: ['primary', 'analytics'], sub: 'bob' })),
+    );
     expect(viewer.subject).toBe('bob');
     expect([...viewer.scopes].sort()).toEqual(['other:scope', 'sessions:read']);
     expect(viewer.workGroups).toEqual(new Set(['primary', 'analytics']));
@@ -48,7 +61,10 @@ describe('HS256 claims', () => {
   });
 
   it('accepts scopes given as an array of strings', async () => {
-    expect([...(await viewerOf(bearer(await token({ scope: ['sessions:read', 'sessions:write'] })))).scopes]).toEqual(['sessions:read', 'sessions:write']);
+    expect([...(await viewerOf(bearer(await token({ scope: ['sessions:read', 'sessions:write'] })))).scopes]).toEqual([
+      'sessions:read',
+      'sessions:write',
+    ]);
   });
 
   it(`tolerates ${CLOCK_TOLERANCE_SECONDS} s of clock skew on exp and nbf, and no more`, async () => {
@@ -62,9 +78,13 @@ describe('HS256 claims', () => {
     // The gateway's clock runs 120 s ahead: the token expired 20 s ago by its clock, within tolerance.
     await expect(authenticator(120).viewerFor(request())).resolves.toBeDefined();
     // 140 s ahead: expired 40 s ago, beyond tolerance.
-    await expect(authenticator(140).viewerFor(request())).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    await expect(authenticator(140).viewerFor(request())).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
     const notBefore = bearer(await token({ notBefore: 20 }));
-    await expect(authenticator(0).viewerFor(new Request('http://gateway.test/graphql', { headers: notBefore }))).resolves.toBeDefined();
+    await expect(
+      authenticator(0).viewerFor(new Request('http://gateway.test/graphql', { headers: notBefore })),
+    ).resolves.toBeDefined();
   });
 
   it('refuses to build an authenticator with auth on and no key source', () => {
@@ -86,7 +106,10 @@ describe('HS256 claims', () => {
   it('with auth off (the default test config) every caller has full access and tokens are ignored', async () => {
     const open = await startStack();
     try {
-      const anonymous = await send(open, post('mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }'));
+      const anonymous = await send(
+        open,
+        post('mutation { startSession(input: { workGroup: "sandbox" }) { session { sessionId } } }'),
+      );
       expect(anonymous.json?.errors).toBeUndefined();
       const garbage = await send(open, post(ME, undefined, { authorization: 'Bearer garbage' }));
       expect(garbage.status).toBe(200);
@@ -107,7 +130,12 @@ describe('keys from a JWKS endpoint (RS256 and ES256)', () => {
   let stranger: { privateKey: CryptoKey; publicKey: CryptoKey };
   let stack: Stack;
 
-  const sign = (key: CryptoKey, alg: 'RS256' | 'ES256', kid: string | undefined, claims: Record<string, unknown> = {}) => {
+  const sign = (
+    key: CryptoKey,
+    alg: 'RS256' | 'ES256',
+    kid: string | undefined,
+    claims: Record<string, unknown> = {},
+  ) => {
     const jwt = new SignJWT({ scope: 'sessions:read', workgroups: ['primary'], ...claims })
       .setProtectedHeader(kid === undefined ? { alg } : { alg, kid })
       .setSubject('jwks-user')
@@ -135,7 +163,13 @@ describe('keys from a JWKS endpoint (RS256 and ES256)', () => {
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
-    stack = await startStack({ config: { auth: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, disabled: false }, introspection: false, graphiql: false } });
+    stack = await startStack({
+      config: {
+        auth: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, disabled: false },
+        introspection: false,
+        graphiql: false,
+      },
+    });
   });
   afterAll(async () => {
     await stack.close();
@@ -155,9 +189,15 @@ describe('keys from a JWKS endpoint (RS256 and ES256)', () => {
 
   it('applies the token’s scope and work groups', async () => {
     const primaryOnly = bearer(await sign(rsa.privateKey, 'RS256', 'rsa-1'));
-    const analytics = await send(stack, post('{ sessions(workGroup: "analytics") { edges { cursor } } }', undefined, primaryOnly));
+    const analytics = await send(
+      stack,
+      post('{ sessions(workGroup: "analytics") { edges { cursor } } }', undefined, primaryOnly),
+    );
     expect(analytics.json?.data).toEqual({ sessions: { edges: [] } });
-    const terminate = await send(stack, post('mutation { terminateSession(input: { sessionId: "x" }) { state } }', undefined, primaryOnly));
+    const terminate = await send(
+      stack,
+      post('mutation { terminateSession(input: { sessionId: "x" }) { state } }', undefined, primaryOnly),
+    );
     expect(terminate.code).toBe('FORBIDDEN');
   });
 
@@ -175,11 +215,27 @@ describe('keys from a JWKS endpoint (RS256 and ES256)', () => {
           .setExpirationTime('5m')
           .sign(new TextEncoder().encode(await exportSPKI(rsa.publicKey))),
     ],
-    ['alg: none', async () => unsignedToken({ scope: 'sessions:read', workgroups: ['*'], iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 })],
-    ['a served key but the wrong audience', async () => sign(rsa.privateKey, 'RS256', 'rsa-1', { aud: 'someone-else' })],
+    [
+      'alg: none',
+      async () =>
+        unsignedToken({
+          scope: 'sessions:read',
+          workgroups: ['*'],
+          iss: ISSUER,
+          aud: AUDIENCE,
+          exp: Math.floor(Date.now() / 1000) + 300,
+        }),
+    ],
+    [
+      'a served key but the wrong audience',
+      async () => sign(rsa.privateKey, 'RS256', 'rsa-1', { aud: 'someone-else' }),
+    ],
     ['a token that is not a JWT', async () => 'garbage'],
     ['three parts of base64 garbage', async () => 'aGVsbG8.d29ybGQ.Zm9v'],
-    ['a header naming an algorithm jose does not know', async () => `${Buffer.from('{"alg":"XX999","kid":"rsa-1"}').toString('base64url')}.e30.c2ln`],
+    [
+      'a header naming an algorithm jose does not know',
+      async () => `${Buffer.from('{"alg":"XX999","kid":"rsa-1"}').toString('base64url')}.e30.c2ln`,
+    ],
   ])('refuses %s with 401', async (_name, mint) => {
     const response = await send(stack, post(ME, undefined, bearer(await mint())));
     expect(response.status).toBe(401);
@@ -210,7 +266,10 @@ describe('keys from a JWKS endpoint (RS256 and ES256)', () => {
     await new Promise((resolve) => closed.close(resolve));
     const unreachable = await startStack({ config: { auth: { jwksUrl: deadUrl, disabled: false } } });
     try {
-      const response = await send(unreachable, post(ME, undefined, bearer(await sign(rsa.privateKey, 'RS256', 'rsa-1'))));
+      const response = await send(
+        unreachable,
+        post(ME, undefined, bearer(await sign(rsa.privateKey, 'RS256', 'rsa-1'))),
+      );
       expect(response.status).toBe(503);
       expect(response.code).toBe('AUTH_UNAVAILABLE');
     } finally {
@@ -226,7 +285,9 @@ describe('configuration', () => {
     const stack = await startStack({ config: { auth: { ...config.auth, jwtSecret: SECRET, disabled: false } } });
     try {
       expect((await send(stack, post(ME))).status).toBe(401);
-      expect((await send(stack, post(ME, undefined, bearer(await token({ issuer: null, audience: null }))))).status).toBe(200);
+      expect(
+        (await send(stack, post(ME, undefined, bearer(await token({ issuer: null, audience: null }))))).status,
+      ).toBe(200);
     } finally {
       await stack.close();
     }

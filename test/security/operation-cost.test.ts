@@ -1,6 +1,6 @@
 // The cost bound on its own terms: each rule of operation-cost.ts pinned by an exact number, and
 // the shared cases (cost-cases.ts) both computed and sent to a production-like gateway.
-import { buildSchema, getNullableType, isListType, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, getNullableType, isListType, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/schema/index.js';
 import { MAX_COST } from '../../src/security/limits.js';
@@ -11,7 +11,9 @@ import { bearer, post, send, startProductionStack, token } from './support.js';
 
 const costOf = (document: string) => {
   const ast = parse(document);
-  const fragments = new Map(ast.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d] as const] : [])));
+  const fragments = new Map(
+    ast.definitions.flatMap((d) => (d.kind === 'FragmentDefinition' ? [[d.name.value, d] as const] : [])),
+  );
   const operation = ast.definitions.find((d) => d.kind === 'OperationDefinition');
   if (operation?.kind !== 'OperationDefinition') throw new Error('no operation');
   return operationCost(getSchema(), operation, fragments);
@@ -24,7 +26,8 @@ describe('list arguments', () => {
       if (type.name.startsWith('__') || !('getFields' in type) || !('getInterfaces' in type)) continue;
       for (const field of Object.values(type.getFields())) {
         if (!isListType(getNullableType(field.type))) continue;
-        for (const argument of field.args) if (isListType(getNullableType(argument.type))) found.push(`${type.name}.${field.name}.${argument.name}`);
+        for (const argument of field.args)
+          if (isListType(getNullableType(argument.type))) found.push(`${type.name}.${field.name}.${argument.name}`);
       }
     }
     expect(found.sort()).toEqual([...LIST_ARGUMENT_LIMITS.keys()].sort());
@@ -59,12 +62,18 @@ describe('pages', () => {
   it('`first: null` and an absent `first` count the default page; a variable the largest', () => {
     expect(sessions(', first: null')).toBe(1 + 20 * 2);
     expect(sessions('')).toBe(1 + 20 * 2);
-    expect(costOf('query($n: Int) { sessions(workGroup: "primary", first: $n) { edges { node { id } } } }')).toBe(1 + 100 * 2);
+    expect(costOf('query($n: Int) { sessions(workGroup: "primary", first: $n) { edges { node { id } } } }')).toBe(
+      1 + 100 * 2,
+    );
   });
 
   it('the page factor reaches only the connection’s own list fields, not lists further down', () => {
     // 1 connection + 3 edges + 3 nodes + 3 engine configurations + 3 x 1 spark property list
-    expect(costOf('{ sessions(workGroup: "primary", first: 3) { edges { node { engineConfiguration { sparkProperties { key } } } } } }')).toBe(1 + 3 + 3 + 3 + 3);
+    expect(
+      costOf(
+        '{ sessions(workGroup: "primary", first: 3) { edges { node { engineConfiguration { sparkProperties { key } } } } } }',
+      ),
+    ).toBe(1 + 3 + 3 + 3 + 3);
   });
 
   it('a field without `first` passes no page factor down', () => {
@@ -80,24 +89,34 @@ describe('fragments', () => {
     }
     fragment Page on SessionConnection { edges { node { id } } }`;
     expect(costOf(document)).toBe(1 + 2 * 2 + (1 + 50 * 2));
-    const reversed = document.replace('first: 2', 'first: X').replace('first: 50', 'first: 2').replace('first: X', 'first: 50');
+    const reversed = document
+      .replace('first: 2', 'first: X')
+      .replace('first: 50', 'first: 2')
+      .replace('first: X', 'first: 50');
     expect(costOf(reversed)).toBe(costOf(document));
   });
 
   it('inline fragments with and without a type condition count like the fields they hold; unknown types count nothing', () => {
-    expect(costOf('{ session(sessionId: "s") { ... { status { state } } ... on Session { statistics { dpuExecutionInMillis } } } }')).toBe(3);
+    expect(
+      costOf(
+        '{ session(sessionId: "s") { ... { status { state } } ... on Session { statistics { dpuExecutionInMillis } } } }',
+      ),
+    ).toBe(3);
     expect(costOf('{ session(sessionId: "s") { ... on Nowhere { status { state } } } }')).toBe(1);
   });
 
   it('unknown fragments, fields, cycles and fragments on leaf types add nothing', () => {
     expect(costOf('{ session(sessionId: "s") { ...Missing nope { x } } }')).toBe(1);
-    expect(costOf('{ ...A } fragment A on Query { ...B session(sessionId: "s") { id } } fragment B on Query { ...A }')).toBe(1);
+    expect(
+      costOf('{ ...A } fragment A on Query { ...B session(sessionId: "s") { id } } fragment B on Query { ...A }'),
+    ).toBe(1);
     expect(costOf('{ session(sessionId: "s") { ...OnLeaf } } fragment OnLeaf on String { x }')).toBe(1);
   });
 
   it('introspection and __typename cost nothing; nor does an operation on a root the schema lacks', () => {
     expect(costOf('{ __typename __schema { types { name fields { name } } } }')).toBe(0);
-    const mutation = parse('mutation { terminateSession(input: { sessionId: "s" }) { session { id } } }').definitions[0]!;
+    const mutation = parse('mutation { terminateSession(input: { sessionId: "s" }) { session { id } } }')
+      .definitions[0]!;
     expect(mutation.kind).toBe('OperationDefinition');
     expect(operationCost(getSchema(), mutation as OperationDefinitionNode, new Map())).toBe(2);
     expect(operationCost(buildSchema('type Query { a: Int }'), mutation as OperationDefinitionNode, new Map())).toBe(0);

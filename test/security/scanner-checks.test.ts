@@ -6,8 +6,19 @@
 // docs/security.md says why. Each check that depends on configuration is also run against the
 // local configuration, to show the test can tell the difference.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers.js';
-import { bearer, expectNoLeak, get, post, repeat, send, startProductionStack, token, type RawRequest, type RawResponse } from './support.js';
+import { type Stack, startStack } from '../helpers.js';
+import {
+  bearer,
+  expectNoLeak,
+  get,
+  post,
+  type RawRequest,
+  type RawResponse,
+  repeat,
+  send,
+  startProductionStack,
+  token,
+} from './support.js';
 
 let production: Stack;
 let local: Stack;
@@ -26,7 +37,8 @@ beforeEach(() => {
 });
 
 /** graphql-cop posts JSON with `query` only. */
-const cop = (stack: Stack, query: string, headers: Record<string, string> = auth) => send(stack, post(query, undefined, headers));
+const cop = (stack: Stack, query: string, headers: Record<string, string> = auth) =>
+  send(stack, post(query, undefined, headers));
 const messages = (response: RawResponse) => (response.json?.errors ?? []).map((error) => error.message).join('\n');
 
 describe('graphql-cop checks against the production configuration', () => {
@@ -46,18 +58,30 @@ describe('graphql-cop checks against the production configuration', () => {
     }
     const variable = await send(
       production,
-      post('query($s: SessionState) { sessions(workGroup: "primary", state: $s) { edges { cursor } } }', { s: 'IDL' }, auth),
+      post(
+        'query($s: SessionState) { sessions(workGroup: "primary", state: $s) { edges { cursor } } }',
+        { s: 'IDL' },
+        auth,
+      ),
     );
     expect(messages(variable)).toMatch(/does not exist/);
     expect(messages(variable)).not.toMatch(/did you mean/i);
     // The same probes do get hints where introspection is on: the masking is what removes them.
-    expect(messages(await cop(local, '{ sesions(workGroup: "primary") { edges { cursor } } }', {}))).toMatch(/Did you mean "sessions"/);
+    expect(messages(await cop(local, '{ sesions(workGroup: "primary") { edges { cursor } } }', {}))).toMatch(
+      /Did you mean "sessions"/,
+    );
   });
 
   it('2. introspection: __schema and __type are refused', async () => {
-    for (const probe of ['query cop { __schema { types { name fields { name } } } }', '{ __type(name: "Session") { name fields { name } } }']) {
+    for (const probe of [
+      'query cop { __schema { types { name fields { name } } } }',
+      '{ __type(name: "Session") { name fields { name } } }',
+    ]) {
       const response = await cop(production, probe);
-      expect({ status: response.status, code: response.code }).toEqual({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+      expect({ status: response.status, code: response.code }).toEqual({
+        status: 400,
+        code: 'GRAPHQL_VALIDATION_FAILED',
+      });
       expect(response.json?.data).toBeUndefined();
     }
     expect((await cop(local, 'query cop { __schema { types { name } } }', {})).json?.data?.__schema).toBeDefined();
@@ -88,7 +112,10 @@ describe('graphql-cop checks against the production configuration', () => {
     const probes: RawRequest[] = [
       post('qwerty cop { abc }', undefined, auth),
       post('query cop { __typename { } }', undefined, auth),
-      { headers: { 'content-type': 'application/json', ...auth }, body: '{"query": "query cop { __typename }", "variables": {' },
+      {
+        headers: { 'content-type': 'application/json', ...auth },
+        body: '{"query": "query cop { __typename }", "variables": {',
+      },
       get('{ __typename }', auth, { variables: '{' }),
     ];
     for (const probe of probes) {
@@ -97,11 +124,15 @@ describe('graphql-cop checks against the production configuration', () => {
       expect(JSON.stringify(response.json?.errors)).not.toMatch(/exception|stacktrace/i);
       expectNoLeak(response);
     }
-    const sessionId = (await cop(production, '{ sessions(workGroup: "primary", first: 1) { edges { node { sessionId } } } }')).json!.data.sessions.edges[0].node
-      .sessionId as string;
+    const sessionId = (
+      await cop(production, '{ sessions(workGroup: "primary", first: 1) { edges { node { sessionId } } } }')
+    ).json!.data.sessions.edges[0].node.sessionId as string;
     production.athena.faults.set('GetSession', { error: 'InternalServerException' });
     try {
-      const response = await cop(production, `{ session(sessionId: "${sessionId}") { sessionId statistics { dpuExecutionInMillis } } }`);
+      const response = await cop(
+        production,
+        `{ session(sessionId: "${sessionId}") { sessionId statistics { dpuExecutionInMillis } } }`,
+      );
       expect(response.code).toBe('UPSTREAM_ERROR');
       expect(response.text).not.toMatch(/InternalServerException|exception|stacktrace/i);
       expectNoLeak(response);
@@ -131,7 +162,8 @@ describe('graphql-cop checks against the production configuration', () => {
   });
 
   it('9. circular introspection: refused (introspection is off, and graphql-js bounds its depth anyway)', async () => {
-    const circular = 'query cop { __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }';
+    const circular =
+      'query cop { __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }';
     const response = await cop(production, circular);
     expect(response.status).toBe(400);
     expect(response.json?.data).toBeUndefined();
@@ -149,7 +181,10 @@ describe('graphql-cop checks against the production configuration', () => {
   });
 
   it('11. mutations over GET: refused with 405 and nothing runs', async () => {
-    for (const mutation of ['mutation cop { __typename }', 'mutation { terminateSession(input: { sessionId: "x" }) { state } }']) {
+    for (const mutation of [
+      'mutation cop { __typename }',
+      'mutation { terminateSession(input: { sessionId: "x" }) { state } }',
+    ]) {
       const response = await send(production, get(mutation, auth));
       expect(response.status).toBe(405);
       expect(response.json?.data).toBeUndefined();
@@ -158,7 +193,10 @@ describe('graphql-cop checks against the production configuration', () => {
   });
 
   it('12. url-encoded POST: refused as a possible cross-site request', async () => {
-    const response = await send(production, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth }, body: 'query=query+cop+%7B__typename%7D' });
+    const response = await send(production, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth },
+      body: 'query=query+cop+%7B__typename%7D',
+    });
     expect({ status: response.status, code: response.code }).toEqual({ status: 403, code: 'CSRF_PREVENTED' });
     expect(response.json?.data).toBeUndefined();
   });
@@ -167,6 +205,9 @@ describe('graphql-cop checks against the production configuration', () => {
     const five = await cop(production, `query cop { ${repeat(500, () => '__typename', '\n')} }`);
     expect(five.json).toEqual({ data: { __typename: 'Query' } });
     const thousand = await cop(production, `query cop { ${repeat(990, () => '__typename', '\n')} }`);
-    expect({ status: thousand.status, code: thousand.code }).toEqual({ status: 400, code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect({ status: thousand.status, code: thousand.code }).toEqual({
+      status: 400,
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 });

@@ -1,11 +1,11 @@
 // Slow clients: a request trickled a byte at a time, or headers that never end, must not hold a
 // socket for Node's default 300 s. Over a real socket, since the timeouts are the HTTP server's.
 import type { Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 const TIMEOUTS = { headersTimeoutMs: 400, requestTimeoutMs: 800, idleTimeoutMs: 400 };
 let stack: Stack;
@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 /** Writes `head`, then `trickle` one byte at a time every 100 ms; resolves with what the server answered when it closed the socket. */
-function trickle(head: string, trickled: string, giveUpMs: number): Promise<{ closedBy: 'server' | 'test'; answer: string }> {
+function trickle(
+  head: string,
+  trickled: string,
+  giveUpMs: number,
+): Promise<{ closedBy: 'server' | 'test'; answer: string }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let answer = '';
@@ -62,7 +66,11 @@ describe('HTTP server timeouts', () => {
   });
 
   it('headers that never end are cut off at the headers timeout', async () => {
-    const { closedBy, answer } = await trickle('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: ' + 'a'.repeat(150), 15_000);
+    const { closedBy, answer } = await trickle(
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+      `X-Slow: ${'a'.repeat(150)}`,
+      15_000,
+    );
     expect(closedBy).toBe('server');
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });

@@ -18,10 +18,15 @@ let primarySession: string;
 let primaryCalculation: string;
 
 const subscription = (sessionId: string) => `subscription { sessionStatus(sessionId: "${sessionId}") { state } }`;
-const calculationSubscription = (calculationId: string) => `subscription { calculationStatus(calculationId: "${calculationId}") { state } }`;
+const calculationSubscription = (calculationId: string) =>
+  `subscription { calculationStatus(calculationId: "${calculationId}") { state } }`;
 
 /** The first thing a graphql-ws client hears: a result, or the errors it was refused with. */
-function firstOverWebSocket(authorization: string | undefined, sessionId: string, query = subscription(sessionId)): Promise<{ data?: unknown; codes: string[] }> {
+function firstOverWebSocket(
+  authorization: string | undefined,
+  sessionId: string,
+  query = subscription(sessionId),
+): Promise<{ data?: unknown; codes: string[] }> {
   return new Promise((resolve) => {
     const client = createClient({
       url: `${origin.replace('http', 'ws')}/graphql`,
@@ -37,7 +42,8 @@ function firstOverWebSocket(authorization: string | undefined, sessionId: string
     client.subscribe(
       { query },
       {
-        next: (result) => finish({ data: result.data, codes: (result.errors ?? []).map((error) => String(error.extensions?.code)) }),
+        next: (result) =>
+          finish({ data: result.data, codes: (result.errors ?? []).map((error) => String(error.extensions?.code)) }),
         error: (error) =>
           finish({
             codes: Array.isArray(error)
@@ -51,15 +57,24 @@ function firstOverWebSocket(authorization: string | undefined, sessionId: string
 }
 
 /** The first event of an SSE subscription, or the HTTP refusal. */
-async function firstOverSse(authorization: string | undefined, sessionId: string, query = subscription(sessionId)): Promise<{ status: number; body: string }> {
+async function firstOverSse(
+  authorization: string | undefined,
+  sessionId: string,
+  query = subscription(sessionId),
+): Promise<{ status: number; body: string }> {
   const controller = new AbortController();
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(authorization ? { authorization } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(authorization ? { authorization } : {}),
+    },
     body: JSON.stringify({ query }),
     signal: controller.signal,
   });
-  if (response.status !== 200 || response.body === null) return { status: response.status, body: await response.text() };
+  if (response.status !== 200 || response.body === null)
+    return { status: response.status, body: await response.text() };
   const reader = response.body.getReader();
   let body = '';
   while (!body.includes('\n\n')) {
@@ -73,7 +88,11 @@ async function firstOverSse(authorization: string | undefined, sessionId: string
 
 beforeAll(async () => {
   stack = await startProductionStack();
-  const page = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 2) { edges { node { sessionId } } } }', {}, bearer(await token()));
+  const page = await stack.graphql(
+    '{ sessions(workGroup: "primary", state: IDLE, first: 2) { edges { node { sessionId } } } }',
+    {},
+    bearer(await token()),
+  );
   primarySession = page.data!.sessions.edges[0].node.sessionId;
   const started = await stack.graphql(
     `mutation { startCalculation(input: { sessionId: "${page.data!.sessions.edges[1].node.sessionId}", codeBlock: "print(1)" }) { calculation { calculationId } } }`,
@@ -105,11 +124,16 @@ describe('sessionStatus over graphql-ws', () => {
   });
 
   it('a token without sessions:read is FORBIDDEN', async () => {
-    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, primarySession)).codes).toEqual(['FORBIDDEN']);
+    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, primarySession)).codes).toEqual([
+      'FORBIDDEN',
+    ]);
   });
 
-  it('a session outside the caller\'s work groups is NOT_FOUND', async () => {
-    const first = await firstOverWebSocket(`Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`, primarySession);
+  it("a session outside the caller's work groups is NOT_FOUND", async () => {
+    const first = await firstOverWebSocket(
+      `Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`,
+      primarySession,
+    );
     expect(first.codes).toEqual(['NOT_FOUND']);
   });
 });
@@ -127,8 +151,11 @@ describe('sessionStatus over SSE', () => {
     expect(first.body).toContain('UNAUTHENTICATED');
   });
 
-  it('a session outside the caller\'s work groups is NOT_FOUND', async () => {
-    const first = await firstOverSse(`Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`, primarySession);
+  it("a session outside the caller's work groups is NOT_FOUND", async () => {
+    const first = await firstOverSse(
+      `Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`,
+      primarySession,
+    );
     expect(first.body).toContain('NOT_FOUND');
     expect(first.body).not.toContain('"state"');
   });
@@ -149,10 +176,12 @@ describe('calculationStatus over both transports', () => {
   it('no token is refused (socket closed with 4401, HTTP 401); a token without sessions:read is FORBIDDEN', async () => {
     expect((await firstOverWebSocket(undefined, '', watch())).codes).toEqual(['CLOSED 4401']);
     expect((await firstOverSse(undefined, '', watch())).status).toBe(401);
-    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, '', watch())).codes).toEqual(['FORBIDDEN']);
+    expect((await firstOverWebSocket(`Bearer ${await token({ scope: WRITE })}`, '', watch())).codes).toEqual([
+      'FORBIDDEN',
+    ]);
   });
 
-  it('a calculation whose session is outside the caller\'s work groups is NOT_FOUND', async () => {
+  it("a calculation whose session is outside the caller's work groups is NOT_FOUND", async () => {
     const outsider = `Bearer ${await token({ scope: READ, workgroups: ['analytics'] })}`;
     expect((await firstOverWebSocket(outsider, '', watch())).codes).toEqual(['NOT_FOUND']);
     const sse = await firstOverSse(outsider, '', watch());

@@ -1,11 +1,11 @@
 // Shared by the security suites: a production-like gateway (auth on, introspection and GraphiQL
 // off), signed tokens, a raw request helper, and the checks every hostile answer must pass.
 import { createHmac } from 'node:crypto';
-import { SignJWT, type JWTPayload } from 'jose';
+import { type JWTPayload, SignJWT } from 'jose';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { GatewayConfig } from '../../src/config.js';
-import { startStack, type Stack, type StackOptions } from '../helpers.js';
+import { type Stack, type StackOptions, startStack } from '../helpers.js';
 
 export const SECRET = 'security-suite-secret-0123456789-abcdefghij';
 export const ISSUER = 'https://issuer.test/';
@@ -49,7 +49,10 @@ export async function token(options: TokenOptions = {}): Promise<string> {
   if (options.scope !== undefined) claims.scope = options.scope as string;
   else claims.scope = `${READ} ${WRITE}`;
   claims.workgroups = options.workgroups === undefined ? ['*'] : (options.workgroups as string[]);
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' }).setSubject(options.sub ?? 'alice').setIssuedAt(now);
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
+    .setSubject(options.sub ?? 'alice')
+    .setIssuedAt(now);
   if (options.expiresIn !== null) jwt.setExpirationTime(now + (options.expiresIn ?? 300));
   if (options.issuer !== null) jwt.setIssuer(options.issuer ?? ISSUER);
   if (options.audience !== null) jwt.setAudience(options.audience ?? AUDIENCE);
@@ -75,7 +78,15 @@ export function handSignedToken(header: Record<string, unknown>, claims: JWTPayl
 /** Claims the production stack accepts, for hand-made tokens. */
 export function validClaims(): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: 'alice', scope: `${READ} ${WRITE}`, workgroups: ['*'], iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300 };
+  return {
+    sub: 'alice',
+    scope: `${READ} ${WRITE}`,
+    workgroups: ['*'],
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: now,
+    exp: now + 300,
+  };
 }
 
 export interface RawResponse {
@@ -117,17 +128,26 @@ export async function send(stack: Stack, request: RawRequest): Promise<RawRespon
 }
 
 /** A JSON POST of one operation. */
-export function post(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): RawRequest {
+export function post(
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): RawRequest {
   return { headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) };
 }
 
 /** A GET with the operation in the query string. */
-export function get(query: string, headers: Record<string, string> = {}, extra: Record<string, string> = {}): RawRequest {
+export function get(
+  query: string,
+  headers: Record<string, string> = {},
+  extra: Record<string, string> = {},
+): RawRequest {
   const params = new URLSearchParams({ query, ...extra });
   return { method: 'GET', path: `/graphql?${params}`, headers };
 }
 
-const LEAK = /\n\s+at |\bat [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|Exception|amazonaws|x-amz|AWS|aws-sdk|\bstack\b/gi;
+const LEAK =
+  /\n\s+at |\bat [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|Exception|amazonaws|x-amz|AWS|aws-sdk|\bstack\b/gi;
 
 /**
  * Nothing a hostile request gets back may hint at the internals: no 500, no stack, no AWS
@@ -136,7 +156,9 @@ const LEAK = /\n\s+at |\bat [\w.<>]+ \(|\.[cm]?[jt]s:\d+|node_modules|Exception|
 export function expectNoLeak(response: RawResponse, echo = ''): void {
   // 503 is the one 5xx a caller may see: the JWKS endpoint is down (AUTH_UNAVAILABLE).
   if (response.code !== 'AUTH_UNAVAILABLE') expect(response.status).toBeLessThan(500);
-  const leaks = [...response.text.matchAll(LEAK)].map(([match]) => match).filter((match) => !echo.toLowerCase().includes(match.toLowerCase()));
+  const leaks = [...response.text.matchAll(LEAK)]
+    .map(([match]) => match)
+    .filter((match) => !echo.toLowerCase().includes(match.toLowerCase()));
   expect(leaks).toEqual([]);
   expect(response.json?.errors?.every((error) => typeof error.extensions?.code === 'string') ?? true).toBe(true);
 }
@@ -158,10 +180,23 @@ export interface WebSocketAnswer {
  * request is not one an operation over a socket can be (another method, content type or header,
  * or a body that is not a GraphQL-over-HTTP object: graphql-ws refuses such messages itself).
  */
-export function asWebSocketOperation(request: RawRequest): { payload: Record<string, unknown>; authorization: string | undefined } | undefined {
-  if ((request.method ?? 'POST') !== 'POST' || (request.path ?? '/graphql') !== '/graphql' || typeof request.body !== 'string') return undefined;
-  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
-  if (headers['content-type'] !== 'application/json' || Object.keys(headers).some((name) => name !== 'content-type' && name !== 'authorization')) return undefined;
+export function asWebSocketOperation(
+  request: RawRequest,
+): { payload: Record<string, unknown>; authorization: string | undefined } | undefined {
+  if (
+    (request.method ?? 'POST') !== 'POST' ||
+    (request.path ?? '/graphql') !== '/graphql' ||
+    typeof request.body !== 'string'
+  )
+    return undefined;
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  if (
+    headers['content-type'] !== 'application/json' ||
+    Object.keys(headers).some((name) => name !== 'content-type' && name !== 'authorization')
+  )
+    return undefined;
   let body: unknown;
   try {
     body = JSON.parse(request.body);
@@ -170,14 +205,24 @@ export function asWebSocketOperation(request: RawRequest): { payload: Record<str
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { query, variables, operationName, extensions, ...rest } = body as Record<string, unknown>;
-  const objectOrAbsent = (value: unknown) => value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
-  if (typeof query !== 'string' || Object.keys(rest).length > 0 || !objectOrAbsent(variables) || !objectOrAbsent(extensions)) return undefined;
+  const objectOrAbsent = (value: unknown) =>
+    value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+  if (
+    typeof query !== 'string' ||
+    Object.keys(rest).length > 0 ||
+    !objectOrAbsent(variables) ||
+    !objectOrAbsent(extensions)
+  )
+    return undefined;
   if (operationName !== undefined && typeof operationName !== 'string') return undefined;
   return { payload: body as Record<string, unknown>, authorization: headers.authorization };
 }
 
 /** Sends one operation over a fresh graphql-ws socket (token in the connection params) and reports what came back. */
-export function sendOverWebSocket(url: string, operation: { payload: Record<string, unknown>; authorization: string | undefined }): Promise<WebSocketAnswer> {
+export function sendOverWebSocket(
+  url: string,
+  operation: { payload: Record<string, unknown>; authorization: string | undefined },
+): Promise<WebSocketAnswer> {
   return new Promise((resolve) => {
     const socket = new WebSocket(url, 'graphql-transport-ws');
     const messages: string[] = [];
@@ -186,18 +231,40 @@ export function sendOverWebSocket(url: string, operation: { payload: Record<stri
       answer ??= value;
       socket.close();
     };
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: operation.authorization === undefined ? {} : { authorization: operation.authorization } })));
+    socket.on('open', () =>
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: operation.authorization === undefined ? {} : { authorization: operation.authorization },
+        }),
+      ),
+    );
     socket.on('message', (raw) => {
       const text = raw.toString();
       messages.push(text);
       const message = JSON.parse(text) as { type: string; payload?: any };
-      if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: operation.payload }));
+      if (message.type === 'connection_ack')
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: operation.payload }));
       else if (message.type === 'next') {
-        finish({ code: message.payload.errors?.[0]?.extensions?.code ?? null, data: message.payload.data, closeCode: undefined, text: messages.join('\n') });
-      } else if (message.type === 'error') finish({ code: message.payload[0]?.extensions?.code ?? null, data: undefined, closeCode: undefined, text: messages.join('\n') });
-      else if (message.type === 'complete') finish({ code: null, data: undefined, closeCode: undefined, text: messages.join('\n') });
+        finish({
+          code: message.payload.errors?.[0]?.extensions?.code ?? null,
+          data: message.payload.data,
+          closeCode: undefined,
+          text: messages.join('\n'),
+        });
+      } else if (message.type === 'error')
+        finish({
+          code: message.payload[0]?.extensions?.code ?? null,
+          data: undefined,
+          closeCode: undefined,
+          text: messages.join('\n'),
+        });
+      else if (message.type === 'complete')
+        finish({ code: null, data: undefined, closeCode: undefined, text: messages.join('\n') });
     });
     socket.on('error', () => {});
-    socket.on('close', (code) => resolve(answer ?? { code: null, data: undefined, closeCode: code, text: messages.join('\n') }));
+    socket.on('close', (code) =>
+      resolve(answer ?? { code: null, data: undefined, closeCode: code, text: messages.join('\n') }),
+    );
   });
 }

@@ -11,10 +11,10 @@ import { promisify } from 'node:util';
 import { ApolloClient, CombinedGraphQLErrors, gql, HttpLink, InMemoryCache } from '@apollo/client';
 import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { addTypenameToDocument } from '@apollo/client/utilities';
-import { print, type DocumentNode } from 'graphql';
+import { type DocumentNode, print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TrustedDocuments } from '../../src/security/trusted-documents.js';
-import { startStack, type Stack } from '../helpers.js';
+import { type Stack, startStack } from '../helpers.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -58,8 +58,8 @@ afterAll(async () => {
 });
 beforeEach(() => stack.resetCalls());
 
-describe('only the manifest\'s operations run', () => {
-  it('by Apollo\'s extensions.persistedQuery.sha256Hash, by Relay\'s doc_id, and by documentId', async () => {
+describe("only the manifest's operations run", () => {
+  it("by Apollo's extensions.persistedQuery.sha256Hash, by Relay's doc_id, and by documentId", async () => {
     const id = sha256(SESSIONS);
     for (const body of [
       { extensions: { persistedQuery: { version: 1, sha256Hash: id } } },
@@ -73,7 +73,9 @@ describe('only the manifest\'s operations run', () => {
   });
 
   it('refuses an unknown id with PERSISTED_QUERY_NOT_IN_LIST and a text with PERSISTED_QUERY_ID_REQUIRED, before parsing and upstream calls', async () => {
-    expect((await post({ doc_id: sha256('query Other { __typename }') })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+    expect((await post({ doc_id: sha256('query Other { __typename }') })).errors?.[0]?.extensions?.code).toBe(
+      'PERSISTED_QUERY_NOT_IN_LIST',
+    );
     expect((await post({ query: SESSIONS })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
     // Not parsed: a text that would be a syntax error gets the same refusal, not GRAPHQL_PARSE_FAILED.
     expect((await post({ query: '{ sessions(' })).errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
@@ -102,7 +104,7 @@ describe('only the manifest\'s operations run', () => {
 });
 
 describe('with the real clients', () => {
-  it('relay-compiler\'s persistConfig manifest, served by a gateway started with it, answers Relay\'s doc_id requests', async () => {
+  it("relay-compiler's persistConfig manifest, served by a gateway started with it, answers Relay's doc_id requests", async () => {
     const project = join(dir, 'relay-app');
     await mkdir(join(project, 'src'), { recursive: true });
     await writeFile(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
@@ -126,11 +128,18 @@ export const row = graphql\`
     await writeFile(manifest, '{}');
     await writeFile(
       join(project, 'relay.config.json'),
-      JSON.stringify({ src: './src', schema: resolve('schema.graphql'), language: 'javascript', persistConfig: { file: './persisted-documents.json', algorithm: 'SHA256' } }),
+      JSON.stringify({
+        src: './src',
+        schema: resolve('schema.graphql'),
+        language: 'javascript',
+        persistConfig: { file: './persisted-documents.json', algorithm: 'SHA256' },
+      }),
     );
     await promisify(execFile)(resolve('node_modules/.bin/relay-compiler'), [], { cwd: project, timeout: 60_000 });
 
-    const artifact = (await import(pathToFileURL(join(project, 'src', '__generated__', 'SessionsPageQuery.graphql.js')).href)) as {
+    const artifact = (await import(
+      pathToFileURL(join(project, 'src', '__generated__', 'SessionsPageQuery.graphql.js')).href
+    )) as {
       default: { params: { id: string; name: string } };
     };
     const { id, name } = artifact.default.params;
@@ -147,13 +156,17 @@ export const row = graphql\`
       const result = (await response.json()) as { data?: any; errors?: unknown };
       expect(result.errors).toBeUndefined();
       expect(result.data.sessions.edges).toHaveLength(3);
-      expect(result.data.sessions.edges[0].node).toMatchObject({ id: expect.any(String), sessionId: expect.any(String), status: { state: expect.any(String) } });
+      expect(result.data.sessions.edges[0].node).toMatchObject({
+        id: expect.any(String),
+        sessionId: expect.any(String),
+        status: { state: expect.any(String) },
+      });
     } finally {
       await relayStack.close();
     }
   });
 
-  it('Apollo Client\'s persisted-queries link sends ids only, and is not told to retry with the text', async () => {
+  it("Apollo Client's persisted-queries link sends ids only, and is not told to retry with the text", async () => {
     const known = gql`query Known { sessions(workGroup: "primary", first: 1) { edges { node { sessionId } } } }`;
     const unknown = gql`query Unknown { sessions(workGroup: "sandbox", first: 1) { edges { node { sessionId } } } }`;
     // The build step: the manifest holds what the client sends (its cache adds __typename), by hash.
@@ -179,11 +192,15 @@ export const row = graphql\`
       const result = await client.query<{ sessions: { edges: unknown[] } }>({ query: known });
       expect(result.data?.sessions.edges).toHaveLength(1);
       expect(bodies[0]).not.toHaveProperty('query');
-      expect(bodies[0]).toMatchObject({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(sent(known)) } } });
+      expect(bodies[0]).toMatchObject({
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha256(sent(known)) } },
+      });
 
       bodies.length = 0;
       const refused = await client.query({ query: unknown, errorPolicy: 'all' });
-      expect(CombinedGraphQLErrors.is(refused.error) && refused.error.errors[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_IN_LIST');
+      expect(CombinedGraphQLErrors.is(refused.error) && refused.error.errors[0]?.extensions?.code).toBe(
+        'PERSISTED_QUERY_NOT_IN_LIST',
+      );
       expect(bodies).toHaveLength(1);
     } finally {
       client.stop();

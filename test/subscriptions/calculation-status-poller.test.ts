@@ -2,8 +2,17 @@
 // with the calculation's own notion of a change and of the end.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AthenaError, type CalculationStatus, type CalculationStatusResult, type CallOptions } from '../../src/athena/port.js';
-import { CalculationStatusPoller, sameCalculationStatus, type StatusWatcher } from '../../src/subscriptions/status-poller.js';
+import {
+  AthenaError,
+  type CalculationStatus,
+  type CalculationStatusResult,
+  type CallOptions,
+} from '../../src/athena/port.js';
+import {
+  CalculationStatusPoller,
+  type StatusWatcher,
+  sameCalculationStatus,
+} from '../../src/subscriptions/status-poller.js';
 
 const INTERVAL_MS = 20;
 
@@ -12,7 +21,10 @@ class ScriptedPort {
   status: CalculationStatus = { state: 'QUEUED', submissionDateTime: new Date(1_000) };
   failWith: unknown;
 
-  async getCalculationExecutionStatus(calculationExecutionId: string, _options?: CallOptions): Promise<CalculationStatusResult> {
+  async getCalculationExecutionStatus(
+    calculationExecutionId: string,
+    _options?: CallOptions,
+  ): Promise<CalculationStatusResult> {
     this.calls += 1;
     if (this.failWith !== undefined) throw this.failWith;
     return { calculationExecutionId, status: { ...this.status } };
@@ -65,15 +77,18 @@ describe('CalculationStatusPoller', () => {
     expect(poller.pollingCount).toBe(0);
   });
 
-  it.each(['COMPLETED', 'FAILED', 'CANCELED'] as const)('a watcher that already saw %s completes at once, with no call', async (state) => {
-    const port = new ScriptedPort();
-    poller = new CalculationStatusPoller(port, { intervalMs: INTERVAL_MS });
-    const { events, watcher, done } = recorder();
-    poller.watch('c-1', { state }, watcher);
-    await done;
-    expect(events).toEqual(['complete']);
-    expect(port.calls).toBe(0);
-  });
+  it.each(['COMPLETED', 'FAILED', 'CANCELED'] as const)(
+    'a watcher that already saw %s completes at once, with no call',
+    async (state) => {
+      const port = new ScriptedPort();
+      poller = new CalculationStatusPoller(port, { intervalMs: INTERVAL_MS });
+      const { events, watcher, done } = recorder();
+      poller.watch('c-1', { state }, watcher);
+      await done;
+      expect(events).toEqual(['complete']);
+      expect(port.calls).toBe(0);
+    },
+  );
 
   it('a calculation that vanishes ends its watchers with the not-found error', async () => {
     const port = new ScriptedPort();

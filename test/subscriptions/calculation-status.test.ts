@@ -3,21 +3,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type Client } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { UnauthenticatedError } from '../../src/errors.js';
-import { ManualClock } from '../../src/local-athena/clock.js';
 import type { Viewer } from '../../src/auth/viewer.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
-import { startStack, type Stack } from '../helpers.js';
-import { subscribeSse, type SseMessage } from './sse.js';
+import { UnauthenticatedError } from '../../src/errors.js';
+import { type AttachedWebSocketServer, attachWebSocketServer } from '../../src/http/websocket.js';
+import { ManualClock } from '../../src/local-athena/clock.js';
+import { type Stack, startStack } from '../helpers.js';
+import { type SseMessage, subscribeSse } from './sse.js';
 
 const POLL_MS = 50;
 const CREATING_MS = 50;
 const QUEUED_MS = 100;
 const RUNNING_MS = 1_000;
-const WATCH = 'subscription($id: String!) { calculationStatus(calculationId: $id) { state stateChangeReason submissionDateTime completionDateTime } }';
+const WATCH =
+  'subscription($id: String!) { calculationStatus(calculationId: $id) { state stateChangeReason submissionDateTime completionDateTime } }';
 const VIEWERS: Record<string, Viewer> = {
   'Bearer reader': { subject: 'reader', scopes: new Set(['sessions:read']), workGroups: '*' },
   'Bearer writer-only': { subject: 'writer', scopes: new Set(['sessions:write']), workGroups: '*' },
@@ -36,7 +37,10 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   stack = await startStack({
-    athena: { clock, timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS } },
+    athena: {
+      clock,
+      timings: { calculationCreatingMs: CREATING_MS, calculationQueuedMs: QUEUED_MS, calculationMs: RUNNING_MS },
+    },
     config: { subscriptionPollMs: POLL_MS },
     gateway: {
       viewerFor: (request) => {
@@ -52,7 +56,9 @@ beforeAll(async () => {
   const { port } = server.address() as AddressInfo;
   httpUrl = `http://127.0.0.1:${port}/graphql`;
   wsUrl = `ws://127.0.0.1:${port}/graphql`;
-  const result = await admin('{ sessions(workGroup: "analytics", state: IDLE, first: 10) { edges { node { sessionId } } } }');
+  const result = await admin(
+    '{ sessions(workGroup: "analytics", state: IDLE, first: 10) { edges { node { sessionId } } } }',
+  );
   idle = result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterEach(async () => {
@@ -73,13 +79,17 @@ function admin(query: string, variables: Record<string, unknown> = {}) {
 async function startCalculation(): Promise<string> {
   const sessionId = idle.shift();
   if (sessionId === undefined) throw new Error('ran out of idle demo sessions');
-  const result = await admin('mutation($id: String!) { startCalculation(input: { sessionId: $id, codeBlock: "spark.range(5).count()" }) { calculation { calculationId } } }', { id: sessionId });
+  const result = await admin(
+    'mutation($id: String!) { startCalculation(input: { sessionId: $id, codeBlock: "spark.range(5).count()" }) { calculation { calculationId } } }',
+    { id: sessionId },
+  );
   expect(result.errors).toBeUndefined();
   return result.data!.startCalculation.calculation.calculationId;
 }
 
 const stateOf = (message: SseMessage) => (message === 'complete' ? 'complete' : message.data?.calculationStatus?.state);
-const codesOf = (message: SseMessage) => (message === 'complete' ? [] : (message.errors ?? []).map((error) => error.extensions?.code));
+const codesOf = (message: SseMessage) =>
+  message === 'complete' ? [] : (message.errors ?? []).map((error) => error.extensions?.code);
 
 /** Waits until the poller has gone: no GetCalculationExecutionStatus for a few intervals. */
 async function expectNoMorePolls(): Promise<void> {
@@ -88,7 +98,8 @@ async function expectNoMorePolls(): Promise<void> {
     const before = stack.calls().GetCalculationExecutionStatus ?? 0;
     await sleep(POLL_MS * 5);
     if ((stack.calls().GetCalculationExecutionStatus ?? 0) === before) return;
-    if (Date.now() > deadline) throw new Error('GetCalculationExecutionStatus is still being polled after the subscription ended');
+    if (Date.now() > deadline)
+      throw new Error('GetCalculationExecutionStatus is still being polled after the subscription ended');
   }
 }
 
@@ -96,7 +107,13 @@ describe('calculationStatus over Server-Sent Events', () => {
   it('sends the current status at once, then each change, and completes after COMPLETED', async () => {
     const calculationId = await startCalculation();
     stack.resetCalls();
-    const subscription = await subscribeSse(fetch, httpUrl, WATCH, { id: calculationId }, { authorization: 'Bearer reader' });
+    const subscription = await subscribeSse(
+      fetch,
+      httpUrl,
+      WATCH,
+      { id: calculationId },
+      { authorization: 'Bearer reader' },
+    );
     expect(subscription.status).toBe(200);
     const first = await subscription.next();
     expect(stateOf(first)).toMatch(/^(CREATING|CREATED|QUEUED)$/);
@@ -106,7 +123,11 @@ describe('calculationStatus over Server-Sent Events', () => {
     expect(stateOf(await subscription.next())).toBe('RUNNING');
     clock.advance(RUNNING_MS);
     const last = await subscription.next();
-    expect(last).toEqual({ data: { calculationStatus: expect.objectContaining({ state: 'COMPLETED', completionDateTime: expect.any(String) }) } });
+    expect(last).toEqual({
+      data: {
+        calculationStatus: expect.objectContaining({ state: 'COMPLETED', completionDateTime: expect.any(String) }),
+      },
+    });
     expect(await subscription.next()).toBe('complete');
     await expectNoMorePolls();
   });
@@ -114,7 +135,9 @@ describe('calculationStatus over Server-Sent Events', () => {
   it('many subscribers to one calculation share one poll loop', async () => {
     const calculationId = await startCalculation();
     const subscriptions = await Promise.all(
-      Array.from({ length: 5 }, () => subscribeSse(fetch, httpUrl, WATCH, { id: calculationId }, { authorization: 'Bearer reader' })),
+      Array.from({ length: 5 }, () =>
+        subscribeSse(fetch, httpUrl, WATCH, { id: calculationId }, { authorization: 'Bearer reader' }),
+      ),
     );
     await Promise.all(subscriptions.map((subscription) => subscription.next()));
     stack.resetCalls();
@@ -128,9 +151,17 @@ describe('calculationStatus over Server-Sent Events', () => {
 
   it('stopping the calculation ends the stream with its final state', async () => {
     const calculationId = await startCalculation();
-    const subscription = await subscribeSse(fetch, httpUrl, WATCH, { id: calculationId }, { authorization: 'Bearer reader' });
+    const subscription = await subscribeSse(
+      fetch,
+      httpUrl,
+      WATCH,
+      { id: calculationId },
+      { authorization: 'Bearer reader' },
+    );
     await subscription.next();
-    const stopped = await admin('mutation($id: String!) { stopCalculation(input: { calculationId: $id }) { state } }', { id: calculationId });
+    const stopped = await admin('mutation($id: String!) { stopCalculation(input: { calculationId: $id }) { state } }', {
+      id: calculationId,
+    });
     expect(stopped.errors).toBeUndefined();
     // Cancellation takes a moment on the local service's clock (CANCELING, then CANCELED).
     clock.advance(60_000);
@@ -140,7 +171,13 @@ describe('calculationStatus over Server-Sent Events', () => {
   });
 
   it('an unknown calculation is NOT_FOUND; a bad id BAD_USER_INPUT with no call; no read scope FORBIDDEN', async () => {
-    const missing = await subscribeSse(fetch, httpUrl, WATCH, { id: '00000000-0000-4000-8000-000000000000' }, { authorization: 'Bearer reader' });
+    const missing = await subscribeSse(
+      fetch,
+      httpUrl,
+      WATCH,
+      { id: '00000000-0000-4000-8000-000000000000' },
+      { authorization: 'Bearer reader' },
+    );
     expect(codesOf(await missing.next())).toEqual(['NOT_FOUND']);
     stack.resetCalls();
     const bad = await subscribeSse(fetch, httpUrl, WATCH, { id: 'x'.repeat(37) }, { authorization: 'Bearer reader' });
@@ -150,34 +187,52 @@ describe('calculationStatus over Server-Sent Events', () => {
     expect(stack.calls()).toEqual({});
   });
 
-  it('a calculation in a work group outside the caller\'s claim is NOT_FOUND', async () => {
+  it("a calculation in a work group outside the caller's claim is NOT_FOUND", async () => {
     const calculationId = await startCalculation();
-    const hidden = await subscribeSse(fetch, httpUrl, WATCH, { id: calculationId }, { authorization: 'Bearer sandbox-reader' });
+    const hidden = await subscribeSse(
+      fetch,
+      httpUrl,
+      WATCH,
+      { id: calculationId },
+      { authorization: 'Bearer sandbox-reader' },
+    );
     expect(codesOf(await hidden.next())).toEqual(['NOT_FOUND']);
   });
 });
 
 describe('calculationStatus over graphql-ws', () => {
   const client = (authorization = 'Bearer reader') => {
-    const created = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization }, retryAttempts: 0, lazy: true });
+    const created = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization },
+      retryAttempts: 0,
+      lazy: true,
+    });
     clients.push(created);
     return created;
   };
 
   it('sends the current status, each change, and completes after COMPLETED', async () => {
     const calculationId = await startCalculation();
-    const iterator = client().iterate<Record<string, any>>({ query: WATCH, variables: { id: calculationId } })[Symbol.asyncIterator]();
+    const iterator = client()
+      .iterate<Record<string, any>>({ query: WATCH, variables: { id: calculationId } })
+      [Symbol.asyncIterator]();
     expect((await iterator.next()).value!.data!.calculationStatus.state).toMatch(/^(CREATING|CREATED|QUEUED)$/);
     clock.advance(CREATING_MS + QUEUED_MS);
     expect((await iterator.next()).value!.data!.calculationStatus.state).toBe('RUNNING');
     clock.advance(RUNNING_MS);
-    expect((await iterator.next()).value!.data!.calculationStatus).toMatchObject({ state: 'COMPLETED', completionDateTime: expect.any(String) });
+    expect((await iterator.next()).value!.data!.calculationStatus).toMatchObject({
+      state: 'COMPLETED',
+      completionDateTime: expect.any(String),
+    });
     expect((await iterator.next()).done).toBe(true);
   });
 
   it('an unknown calculation is NOT_FOUND, and the operation completes', async () => {
     const results: any[] = [];
-    for await (const result of client().iterate({ query: WATCH, variables: { id: 'no-such-calculation' } })) results.push(result);
+    for await (const result of client().iterate({ query: WATCH, variables: { id: 'no-such-calculation' } }))
+      results.push(result);
     expect(results).toHaveLength(1);
     expect(results[0].errors.map((error: any) => error.extensions.code)).toEqual(['NOT_FOUND']);
   });

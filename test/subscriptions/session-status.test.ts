@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AthenaError, type AthenaPort } from '../../src/athena/port.js';
+import type { Viewer } from '../../src/auth/viewer.js';
+import { UnauthenticatedError } from '../../src/errors.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
-import { UnauthenticatedError } from '../../src/errors.js';
-import type { Viewer } from '../../src/auth/viewer.js';
-import { startStack, type Stack } from '../helpers.js';
-import { readSse, subscribeSse, type SseMessage, type SseSubscription } from './sse.js';
+import { type Stack, startStack } from '../helpers.js';
+import { readSse, type SseMessage, type SseSubscription, subscribeSse } from './sse.js';
 
 const POLL_MS = 50;
 const WATCH = `subscription($id: String!) {
@@ -20,7 +20,11 @@ const WATCH = `subscription($id: String!) {
 const VIEWERS: Record<string, Viewer> = {
   'Bearer reader': { subject: 'reader', scopes: new Set(['sessions:read']), workGroups: '*' },
   'Bearer writer-only': { subject: 'writer', scopes: new Set(['sessions:write']), workGroups: '*' },
-  'Bearer analytics-reader': { subject: 'analyst', scopes: new Set(['sessions:read']), workGroups: new Set(['analytics']) },
+  'Bearer analytics-reader': {
+    subject: 'analyst',
+    scopes: new Set(['sessions:read']),
+    workGroups: new Set(['analytics']),
+  },
   'Bearer admin': { subject: 'admin', scopes: new Set(['sessions:read', 'sessions:write']), workGroups: '*' },
 };
 
@@ -39,7 +43,8 @@ beforeAll(async () => {
     wrapAdapter: (port) => ({
       ...bindAll(port),
       getSessionStatus: async (sessionId, options) => {
-        if (vanished.has(sessionId)) throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);
+        if (vanished.has(sessionId))
+          throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);
         return port.getSessionStatus(sessionId, options);
       },
     }),
@@ -102,12 +107,14 @@ function subscribe(sessionId: string, token = 'Bearer reader'): Promise<SseSubsc
   return subscribeSse(fetch, endpoint, WATCH, { id: sessionId }, { authorization: token });
 }
 
-const admin = (query: string, variables: Record<string, unknown>) => stack.graphql(query, variables, { authorization: 'Bearer admin' });
+const admin = (query: string, variables: Record<string, unknown>) =>
+  stack.graphql(query, variables, { authorization: 'Bearer admin' });
 const terminate = (sessionId: string) =>
   admin('mutation($id: String!) { terminateSession(input: { sessionId: $id }) { state } }', { id: sessionId });
 
 const stateOf = (message: SseMessage) => (message === 'complete' ? 'complete' : message.data?.sessionStatus?.state);
-const codesOf = (message: SseMessage) => (message === 'complete' ? [] : (message.errors ?? []).map((error) => error.extensions?.code));
+const codesOf = (message: SseMessage) =>
+  message === 'complete' ? [] : (message.errors ?? []).map((error) => error.extensions?.code);
 
 /** Upstream GetSessionStatus calls stop growing soon (the client's leaving has to reach the server): the poll loop is gone. */
 async function expectNoMorePolls(): Promise<void> {
@@ -154,14 +161,20 @@ describe('sessionStatus over Server-Sent Events', () => {
   it('works as a GET with the operation in the query string (the curl example), and refuses a JSON-only Accept with 406', async () => {
     const sessionId = take(idle.primary);
     const url = `${endpoint}?query=${encodeURIComponent(WATCH)}&variables=${encodeURIComponent(JSON.stringify({ id: sessionId }))}`;
-    const viaGet = readSse(await fetch(url, { headers: { accept: 'text/event-stream', authorization: 'Bearer reader' } }));
+    const viaGet = readSse(
+      await fetch(url, { headers: { accept: 'text/event-stream', authorization: 'Bearer reader' } }),
+    );
     expect(viaGet.status).toBe(200);
     expect(stateOf(await viaGet.next())).toBe('IDLE');
     await viaGet.close();
 
     const json = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: 'Bearer reader' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        authorization: 'Bearer reader',
+      },
       body: JSON.stringify({ query: WATCH, variables: { id: sessionId } }),
     });
     expect(json.status).toBe(406);

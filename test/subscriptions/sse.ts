@@ -52,12 +52,14 @@ export function readSse(response: Response): SseSubscription {
         break;
       }
       buffer += chunk.value;
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) !== -1) {
+      for (let boundary = buffer.indexOf('\n\n'); boundary !== -1; boundary = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, boundary);
         buffer = buffer.slice(boundary + 2);
         const lines = block.split('\n');
-        const event = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
+        const event = lines
+          .find((line) => line.startsWith('event:'))
+          ?.slice(6)
+          .trim();
         const data = lines
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).trim())

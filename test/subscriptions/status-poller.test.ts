@@ -1,8 +1,14 @@
 // The shared poll loop on its own, over a scripted port: what it calls, when, and who hears what.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AthenaError, type CallOptions, type SessionState, type SessionStatus, type SessionStatusResult } from '../../src/athena/port.js';
-import { SessionStatusPoller, sameStatus, type StatusWatcher } from '../../src/subscriptions/status-poller.js';
+import {
+  AthenaError,
+  type CallOptions,
+  type SessionState,
+  type SessionStatus,
+  type SessionStatusResult,
+} from '../../src/athena/port.js';
+import { SessionStatusPoller, type StatusWatcher, sameStatus } from '../../src/subscriptions/status-poller.js';
 
 const INTERVAL_MS = 30;
 
@@ -83,7 +89,7 @@ describe('SessionStatusPoller', () => {
     const elapsed = performance.now() - started;
     expect(port.calls - callsAtChange).toBeGreaterThan(0);
     expect(port.calls - callsAtChange).toBeLessThanOrEqual(Math.floor(elapsed / INTERVAL_MS) + 1);
-    unwatch.forEach((stop) => stop());
+    for (const stop of unwatch) stop();
   });
 
   it('stops polling when the last watcher leaves: no timer left, no further call', async () => {
@@ -219,7 +225,13 @@ describe('SessionStatusPoller', () => {
   it('a watcher that throws does not keep the others from hearing', async () => {
     const port = new ScriptedPort();
     poller = new SessionStatusPoller(port, { intervalMs: INTERVAL_MS });
-    poller.watch('s-1', port.status, { next: () => { throw new Error('bad watcher'); }, complete: () => {}, error: () => {} });
+    poller.watch('s-1', port.status, {
+      next: () => {
+        throw new Error('bad watcher');
+      },
+      complete: () => {},
+      error: () => {},
+    });
     const good = recorder();
     poller.watch('s-1', port.status, good.watcher);
     port.set('BUSY', 2_000);

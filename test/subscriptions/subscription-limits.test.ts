@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createHttpServer } from '../../src/http/server-timeouts.js';
+import { type AttachedWebSocketServer, attachWebSocketServer } from '../../src/http/websocket.js';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION, MAX_SUBSCRIPTIONS_PER_SUBJECT } from '../../src/security/limits.js';
-import { attachWebSocketServer, type AttachedWebSocketServer } from '../../src/http/websocket.js';
 import type { Stack } from '../helpers.js';
 import { startProductionStack, token } from '../security/support.js';
 
@@ -25,7 +25,11 @@ beforeAll(async () => {
   webSockets = attachWebSocketServer(server, stack.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const page = await stack.graphql('{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }', {}, { authorization: `Bearer ${await token()}` });
+  const page = await stack.graphql(
+    '{ sessions(workGroup: "primary", state: IDLE, first: 1) { edges { node { sessionId } } } }',
+    {},
+    { authorization: `Bearer ${await token()}` },
+  );
   sessionId = page.data!.sessions.edges[0].node.sessionId;
 });
 
@@ -51,7 +55,8 @@ async function openSocket(jwt: string) {
     socket,
     received,
     closed,
-    subscribe: (payload: Record<string, unknown>) => socket.send(JSON.stringify({ id: String(next++), type: 'subscribe', payload })),
+    subscribe: (payload: Record<string, unknown>) =>
+      socket.send(JSON.stringify({ id: String(next++), type: 'subscribe', payload })),
     nexts: () => received.filter((message) => message.type === 'next').length,
   };
 }
@@ -65,7 +70,10 @@ async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void
 }
 
 /** The whole SSE answer of one subscription, read until the server ends it (or `limitMs`). */
-async function sseEvents(jwt: string, limitMs = 20_000): Promise<{ status: number; events: { event: string; data: any }[] }> {
+async function sseEvents(
+  jwt: string,
+  limitMs = 20_000,
+): Promise<{ status: number; events: { event: string; data: any }[] }> {
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${jwt}` },
@@ -112,7 +120,9 @@ describe('subscription caps', () => {
     const more = await openSocket(jwt);
     more.subscribe(WATCH(sessionId));
     await until(() => more.received.some((message) => message.type === 'error'));
-    expect(more.received.find((message) => message.type === 'error')!.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
+    expect(more.received.find((message) => message.type === 'error')!.payload[0].extensions.code).toBe(
+      'TOO_MANY_SUBSCRIPTIONS',
+    );
     // Another caller is not affected.
     const other = await openSocket(await token({ sub: 'someone-else' }));
     other.subscribe(WATCH(sessionId));
@@ -137,7 +147,10 @@ describe('a subscription ends when its token expires', () => {
     expect(status).toBe(200);
     expect(events.map((event) => event.event)).toEqual(['next', 'next', 'complete']);
     expect(events[0]!.data).toEqual({ data: { sessionStatus: { state: 'IDLE' } } });
-    expect(events[1]!.data.errors[0]).toMatchObject({ message: 'Authentication failed: the token has expired', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(events[1]!.data.errors[0]).toMatchObject({
+      message: 'Authentication failed: the token has expired',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it('over graphql-ws: the socket closes with 4401', async () => {

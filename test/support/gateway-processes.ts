@@ -1,7 +1,7 @@
 // Several gateway replicas as real processes (`src/cli.ts serve` through tsx), over one local
 // Athena the test started (its call counters are the fleet-wide upstream count) and, usually, one
 // Redis. Each replica binds port 0 and reports its port in its start log line.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export interface Replica {
@@ -11,7 +11,10 @@ export interface Replica {
   readonly process: ChildProcess;
   /** Every JSON log line written so far. */
   readonly logs: Record<string, unknown>[];
-  graphql<Data = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<{ status: number; data?: Data; errors?: { message: string; extensions?: { code?: string } }[] }>;
+  graphql<Data = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ status: number; data?: Data; errors?: { message: string; extensions?: { code?: string } }[] }>;
   get(path: string): Promise<{ status: number; text: string }>;
   /** SIGKILL: gone without a word, as a crashed pod. */
   kill(): Promise<void>;

@@ -1,6 +1,6 @@
 // A TCP proxy that delays every chunk by a latency the test changes at will: a slow Redis (or a
 // slow network to it) without touching the server.
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 
 export interface LatencyProxy {
   readonly port: number;

@@ -1,7 +1,7 @@
 // A redis-server of the test's own: on a free port, no persistence, stopped after the test file.
 // Tests may stop it and start it again on the same port (Redis going away and coming back); they
 // never touch a Redis they did not start.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 
 export interface TestRedis {
@@ -18,11 +18,24 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
   const port = await freePort();
   let child: ChildProcess | undefined;
   const launch = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--loglevel',
+      'warning',
+    ];
     if (options.password !== undefined) args.push('--requirepass', options.password);
     child = spawn('redis-server', args, { stdio: 'ignore' });
     const exited = new Promise<never>((_, reject) =>
-      child!.once('exit', (code) => reject(new Error(`redis-server exited at once (code ${code}); is Debian's redis-server installed?`))),
+      child!.once('exit', (code) =>
+        reject(new Error(`redis-server exited at once (code ${code}); is Debian's redis-server installed?`)),
+      ),
     );
     exited.catch(() => undefined);
     await Promise.race([waitForPort(port), exited]);

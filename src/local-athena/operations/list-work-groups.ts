@@ -15,7 +15,10 @@ export const listWorkGroupsOperation: AthenaOperation = {
     validateRequest('ListWorkGroups', input);
     const nextToken = stringMember(input, 'NextToken');
     const after = nextToken === undefined ? undefined : nextTokens.decodeWorkGroupPosition(nextToken);
-    const page = store.listWorkGroupsPage(after, numberMember(input, 'MaxResults') ?? DEFAULT_LIST_WORK_GROUPS_MAX_RESULTS);
+    const page = store.listWorkGroupsPage(
+      after,
+      numberMember(input, 'MaxResults') ?? DEFAULT_LIST_WORK_GROUPS_MAX_RESULTS,
+    );
     const last = page.workGroups[page.workGroups.length - 1];
     return {
       WorkGroups: page.workGroups.map(toWireWorkGroupSummary),

@@ -1,9 +1,5 @@
 import { violations } from '../../athena-model/index.js';
-import {
-  stringMember,
-  structureMember,
-  throwIfViolations,
-} from '../request-validator.js';
+import { stringMember, structureMember, throwIfViolations } from '../request-validator.js';
 import type { AthenaOperation } from './operation.js';
 
 /**
@@ -15,7 +11,9 @@ export const startCalculationExecutionOperation: AthenaOperation = {
   handle(input, { store }) {
     const found = violations('StartCalculationExecutionRequest', input);
     const deprecatedConfiguration = structureMember(input, 'CalculationConfiguration');
-    const code = stringMember(input, 'CodeBlock') ?? (deprecatedConfiguration && stringMember(deprecatedConfiguration, 'CodeBlock'));
+    const code =
+      stringMember(input, 'CodeBlock') ??
+      (deprecatedConfiguration && stringMember(deprecatedConfiguration, 'CodeBlock'));
     if (found.length === 0 && code === undefined) {
       // GUESS: a calculation without code is refused, though the model marks both members optional.
       found.push({ path: 'codeBlock', value: null, constraint: 'Member must not be null' });

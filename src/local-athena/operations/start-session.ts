@@ -16,12 +16,10 @@ export const startSessionOperation: AthenaOperation = {
   handle(input, { store }) {
     validateRequest('StartSession', input);
     const engine = structureMember(input, 'EngineConfiguration') ?? {};
-    const classifications: Classification[] | undefined = listMember(engine, 'Classifications')?.map(
-      (element) => ({
-        name: stringMember(element, 'Name'),
-        properties: stringMapMember(element, 'Properties'),
-      }),
-    );
+    const classifications: Classification[] | undefined = listMember(engine, 'Classifications')?.map((element) => ({
+      name: stringMember(element, 'Name'),
+      properties: stringMapMember(element, 'Properties'),
+    }));
     const tags: Tag[] | undefined = listMember(input, 'Tags')?.map((element) => ({
       key: stringMember(element, 'Key') ?? '',
       value: stringMember(element, 'Value') ?? '',
