@@ -41,9 +41,10 @@ export function getSchema(): GraphQLSchema {
  * The API as clients see it, without federation's additions: what `schema.graphql` holds for
  * relay-compiler and code generators. The plain build of the same builder: no `_service`,
  * `_entities` or `@link`, and the `@key`s live only in AST nodes, which `printSchema` does not print.
+ * Sorted, so the file does not depend on the order in which modules happened to register their types.
  */
 export function getClientSchema(): GraphQLSchema {
-  clientSchema ??= builder.toSchema({ sortSchema: false });
+  clientSchema ??= builder.toSchema({ sortSchema: true });
   return clientSchema;
 }
 
