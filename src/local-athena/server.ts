@@ -41,7 +41,8 @@
  *   GetWorkGroup on a missing one says "WorkGroup x is not found." (InvalidRequestException).
  * - Injected faults: the 500/throttle messages, Reason CONCURRENT_QUERY_LIMIT_EXCEEDED, and
  *   UnknownOperationException for a missing or foreign X-Amz-Target; bodies over 1 MiB get 413.
- * - Demo sessions are pinned (no timer-driven transitions) and never idle out.
+ * - The demo (demo-seed.ts): a still picture by default (pinned sessions); `live: true` (npm start)
+ *   moves it on realistic timings that are our own choice (docs/local-athena.md).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -85,6 +86,11 @@ export interface LocalAthenaOptions {
   host?: string;
   /** 'demo' fills the store with the demo work groups (see demo-seed.ts). Default 'none'. */
   seed?: 'demo' | 'none';
+  /**
+   * With the demo seed: false (default) keeps the demo a still picture (tests read it); true makes
+   * it live: sessions start, run calculations and idle out on their own (demo-seed.ts).
+   */
+  live?: boolean;
   /** Default: the system clock. A ManualClock makes the lifecycle deterministic. */
   clock?: Clock;
   /** creatingMs, createdMs, terminatingMs, calculationQueuedMs, calculationMs, defaultIdleTimeoutMinutes. */
@@ -199,7 +205,7 @@ function injectedError(decision: FaultDecision): AthenaError | undefined {
 export async function startLocalAthena(options: LocalAthenaOptions = {}): Promise<LocalAthena> {
   const clock = options.clock ?? systemClock;
   const store = new SessionStore({ clock, ...(options.timings ? { timings: options.timings } : {}) });
-  if (options.seed === 'demo') seedDemoData(store);
+  if (options.seed === 'demo') seedDemoData(store, undefined, { live: options.live ?? false });
   const faults = new FaultInjector({ globalLatencyMs: options.latencyMs ?? 0 });
   const calls = new CallCounter();
   const context: OperationContext = { store, nextTokens: new NextTokenCodec() };
