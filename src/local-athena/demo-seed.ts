@@ -8,6 +8,7 @@ import {
   SQL_ENGINE_VERSION,
 } from './session-model.js';
 import type { SessionSeed, SessionStore } from './session-store.js';
+import { toMillis } from './store-types.js';
 
 /**
  * Demo data for `npm start` and `--seed demo`: deterministic (a seeded PRNG; timestamps are
@@ -353,10 +354,6 @@ function makeLive(seed: SessionSeed, now: number, random: DemoRandom): void {
     default:
       break;
   }
-}
-
-function toMillis(time: number | Date): number {
-  return typeof time === 'number' ? time : time.getTime();
 }
 
 const CALCULATION_CHOICES: readonly { description: string; code: string }[] = [
