@@ -4,12 +4,14 @@
 //
 //   npx tsx bench/cpu-per-op.ts [--workloads W1,W3] [--requests 3000] [--rounds 3] [--latency 30]
 //       [--env CACHE_TTL_MS=0] [--build name=/path/to/a/checkout ...] [--no-tracing-on]
+//       [--variant name=VAR=value,VAR2=value ...]
 //
 // Variants, all started at once and measured in turn, round after round (interleaved, so a change
 // in the machine's load hits every variant alike):
 //   off      the gateway as `serve` runs it, no OTEL_* variables (tracing's packages never load)
 //   on       the same with OTEL_EXPORTER_OTLP_ENDPOINT at an OTLP/HTTP receiver this script runs
 //            in-process (it accepts and discards, counting what arrives)
+//   --variant  this build's `serve` with more environment variables (APOLLO_INLINE_TRACE=true, ...)
 //   <name>   `serve` of another checkout, compiled there first (`git archive <commit> | tar -x -C
 //            <dir>`, a node_modules link, `node node_modules/typescript/bin/tsc -p bench/tsconfig.json`)
 // Every gateway runs compiled JavaScript with NODE_ENV=production, as in `npm run bench`, with a
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '30' },
     env: { type: 'string', multiple: true, default: [] },
     build: { type: 'string', multiple: true, default: [] },
+    variant: { type: 'string', multiple: true, default: [] },
     'no-tracing-on': { type: 'boolean', default: false },
   },
 });
@@ -137,6 +140,12 @@ async function main(): Promise<void> {
     ...(args['no-tracing-on']
       ? []
       : [variant('on', resolve(compiledPath('src/cli.ts')), { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url })]),
+    ...args.variant.map((spec) => {
+      const [name, ...rest] = spec.split('=');
+      const pairs = rest.join('=').split(',');
+      const env = Object.fromEntries(pairs.map((pair) => pair.split('=', 2) as [string, string]));
+      return variant(name!, resolve(compiledPath('src/cli.ts')), env);
+    }),
     ...args.build.map((spec) => {
       const [name, directory] = spec.split('=', 2) as [string, string];
       return variant(name, resolve(directory, COMPILED_DIRECTORY, 'src/cli.js'));
