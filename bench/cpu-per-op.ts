@@ -11,7 +11,8 @@
 //   off      the gateway as `serve` runs it, no OTEL_* variables (tracing's packages never load)
 //   on       the same with OTEL_EXPORTER_OTLP_ENDPOINT at an OTLP/HTTP receiver this script runs
 //            in-process (it accepts and discards, counting what arrives)
-//   --variant  this build's `serve` with more environment variables (APOLLO_INLINE_TRACE=true, ...)
+//   --variant  this build's `serve` with more environment variables (APOLLO_INLINE_TRACE=true, ...;
+//            OTEL_EXPORTER_OTLP_ENDPOINT=sink points at the in-process receiver)
 //   <name>   `serve` of another checkout, compiled there first (`git archive <commit> | tar -x -C
 //            <dir>`, a node_modules link, `node node_modules/typescript/bin/tsc -p bench/tsconfig.json`)
 // Every gateway runs compiled JavaScript with NODE_ENV=production, as in `npm run bench`, with a
@@ -143,7 +144,9 @@ async function main(): Promise<void> {
     ...args.variant.map((spec) => {
       const [name, ...rest] = spec.split('=');
       const pairs = rest.join('=').split(',');
-      const env = Object.fromEntries(pairs.map((pair) => pair.split('=', 2) as [string, string]));
+      const env = Object.fromEntries(
+        pairs.map((pair) => pair.split('=', 2)).map(([key, value]) => [key!, value === 'sink' ? sink.url : value!]),
+      );
       return variant(name!, resolve(compiledPath('src/cli.ts')), env);
     }),
     ...args.build.map((spec) => {
