@@ -260,6 +260,52 @@ export function analyzeHeapSnapshot(path: string, top: number): string {
   ].join('\n');
 }
 
+/** RSS by mapping, from /proc/<pid>/smaps: the node binary, shared libraries, anonymous memory (V8's heap, malloc). */
+function rssByMapping(pid: number): string {
+  const byKind = new Map<string, number>();
+  let kind = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const path = mapping[1]!.trim();
+      kind =
+        path === ''
+          ? 'anonymous (V8 heap spaces, malloc arenas, thread stacks)'
+          : path.startsWith('[')
+            ? path
+            : path.endsWith('/node')
+              ? 'node binary (code and data)'
+              : 'shared libraries and other files';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss) byKind.set(kind, (byKind.get(kind) ?? 0) + Number(rss[1]) * 1024);
+  }
+  const total = [...byKind.values()].reduce((sum, bytes) => sum + bytes, 0);
+  return [
+    `RSS ${(total / 2 ** 20).toFixed(1)} MB by mapping:`,
+    ...[...byKind]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, bytes]) => `  ${(bytes / 2 ** 20).toFixed(1).padStart(6)} MB  ${name}`),
+  ].join('\n');
+}
+
+/** V8's own view: heap spaces (used of committed) and memory outside the heap, from the gateway's /metrics. */
+async function heapMetrics(url: string): Promise<string> {
+  const response = await fetch(new URL('/metrics', url));
+  if (!response.ok) return `/metrics: HTTP ${response.status}`;
+  const text = await response.text();
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+  const spaces = [...text.matchAll(/^nodejs_heap_space_size_used_bytes\{space="([^"]+)"\} (\S+)$/gm)].map(
+    ([, space, used]) =>
+      `${space} ${(Number(used) / 2 ** 20).toFixed(1)} of ${(value(new RegExp(`^nodejs_heap_space_size_total_bytes\\{space="${space}"\\} (\\S+)$`, 'm')) / 2 ** 20).toFixed(1)}`,
+  );
+  return [
+    `V8 heap used ${(value(/^nodejs_heap_size_used_bytes (\S+)$/m) / 2 ** 20).toFixed(1)} MB of ${(value(/^nodejs_heap_size_total_bytes (\S+)$/m) / 2 ** 20).toFixed(1)} MB committed; external ${(value(/^nodejs_external_memory_bytes (\S+)$/m) / 2 ** 20).toFixed(1)} MB`,
+    `heap spaces, MB used of committed: ${spaces.join(', ')}`,
+  ].join('\n');
+}
+
 async function load(url: string, workloadId: WorkloadId, environment: StepEnvironment, seconds: number) {
   const steps = workload(workloadId).steps('graphql');
   return autocannon({
@@ -321,6 +367,7 @@ async function main(): Promise<void> {
     const environment: StepEnvironment = { fixtures: data, next: () => turn++, claim: () => undefined };
     const running = (['W1', 'W2', 'W3', 'W4'] as const).map((id) => load(gateway.url, id, environment, seconds));
     await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
+    process.stdout.write(`${rssByMapping(gateway.pid)}\n${await heapMetrics(gateway.url)}\n`);
     gateway.process.kill('SIGUSR2');
     const results = await Promise.all(running);
     process.stdout.write(`requests under load: ${results.map((result) => result.requests.total).join(', ')} (W1-W4)\n`);
