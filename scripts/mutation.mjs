@@ -18,6 +18,7 @@ export const MODULES = {
       'test/athena/caching-port.test.ts',
       'test/athena/caching-port-work-groups.test.ts',
       'test/athena/calculation-caching.test.ts',
+      'test/athena/caching-port-calculations.test.ts',
     ],
   },
   cursors: {
