@@ -35,7 +35,11 @@ export const MODULES = {
   },
   'operation-cost': {
     mutate: 'src/security/operation-cost.ts',
-    testFiles: ['test/security/operation-cost.test.ts', 'test/security/operation-limits.test.ts'],
+    testFiles: [
+      'test/security/operation-cost.test.ts',
+      'test/security/operation-cost-edges.test.ts',
+      'test/security/operation-limits.test.ts',
+    ],
   },
 };
 
