@@ -404,3 +404,53 @@ describe('the code cache', () => {
     expect(s.inner.count('GetCalculationExecutionCode')).toBe(ids.length + 1);
   });
 });
+
+describe('callers leaving calculation and work-group reads', () => {
+  const reads = [
+    [
+      'GetCalculationExecution',
+      (port: CachingAthenaPort, signal: AbortSignal) => port.getCalculationExecution('c-1', { signal }),
+    ],
+    [
+      'GetCalculationExecutionStatus',
+      (port: CachingAthenaPort, signal: AbortSignal) => port.getCalculationExecutionStatus('c-1', { signal }),
+    ],
+    [
+      'GetCalculationExecutionCode',
+      (port: CachingAthenaPort, signal: AbortSignal) => port.getCalculationExecutionCode('c-1', { signal }),
+    ],
+    [
+      'ListCalculationExecutions',
+      (port: CachingAthenaPort, signal: AbortSignal) =>
+        port.listCalculationExecutions({ sessionId: 's-1' }, { signal }),
+    ],
+    ['ListWorkGroups', (port: CachingAthenaPort, signal: AbortSignal) => port.listWorkGroups({}, { signal })],
+    ['GetWorkGroup', (port: CachingAthenaPort, signal: AbortSignal) => port.getWorkGroup('primary', { signal })],
+  ] as const;
+
+  it.each(reads)(
+    '%s: the caller gets an abort naming the operation, and the upstream call is aborted',
+    async (operation, read) => {
+      const { inner, port } = setup();
+      const controller = new AbortController();
+      const pending = read(port, controller.signal);
+      expect(inner.count(operation)).toBe(1);
+      expect(inner.last(operation).signal?.aborted).toBe(false);
+      controller.abort(new Error('client went away'));
+      await expect(pending).rejects.toMatchObject({ operation });
+      expect(inner.last(operation).signal?.aborted).toBe(true);
+    },
+  );
+});
+
+describe('the clock', () => {
+  it('without an injected clock, an answer is served again within the TTL', async () => {
+    const inner = new ManualPort();
+    const port = new CachingAthenaPort(inner, { ttlMs: 60_000 });
+    const first = port.getCalculationExecutionStatus('c-1');
+    inner.last('GetCalculationExecutionStatus').resolve(calculationStatus('c-1'));
+    await first;
+    expect((await port.getCalculationExecutionStatus('c-1')).status.state).toBe('RUNNING');
+    expect(inner.count('GetCalculationExecutionStatus')).toBe(1);
+  });
+});
