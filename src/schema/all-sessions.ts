@@ -12,7 +12,12 @@ import type { SessionState, SessionSummary } from '../athena/port.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_ALL_SESSIONS_CURSOR_LENGTH,
+  MAX_MERGED_WORK_GROUPS,
+  MAX_PAGE_SIZE,
+} from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
 import { SessionConnection } from './session-connection.js';
@@ -21,12 +26,7 @@ import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 import { isVisibleWorkGroup, seesNoWorkGroup } from './work-group.js';
 
-/** Work groups one `allSessions` merges: each costs a ListSessions on the first page. */
-export const MAX_MERGED_WORK_GROUPS = 20;
-
 const CURSOR_KIND = 'all1';
-/** Per work group: a NextToken (at most 2048), a name (128), a session id (256) and framing. */
-const MAX_CURSOR_LENGTH = MAX_MERGED_WORK_GROUPS * 3_200;
 /** The sort key of a row without a start time: newest, as a session Athena is still starting. */
 const NO_START_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -112,7 +112,7 @@ function decodeCursor(
 ): LanePosition[] {
   const invalid = () =>
     new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
-  const fields = context.cursors.open(CURSOR_KIND, cursor, MAX_CURSOR_LENGTH);
+  const fields = context.cursors.open(CURSOR_KIND, cursor, MAX_ALL_SESSIONS_CURSOR_LENGTH);
   if (fields?.length !== 3) throw invalid();
   const [cursorNamed, cursorState, lanes] = fields;
   if (cursorNamed !== null && !(Array.isArray(cursorNamed) && cursorNamed.every((name) => typeof name === 'string')))

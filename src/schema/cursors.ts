@@ -6,6 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { SessionState } from '../athena/port.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_CURSOR_LENGTH } from '../security/limits.js';
 
 export interface CursorPosition {
   workGroup: string;
@@ -20,8 +21,6 @@ export interface CursorPosition {
 
 const VERSION = 1;
 const MAC_BYTES = 16;
-/** Upstream NextToken (2048) plus our framing, generously: anything longer is not ours. */
-const MAX_CURSOR_LENGTH = 4096;
 
 export class CursorCodec {
   readonly #secret: Buffer;

@@ -19,7 +19,11 @@ import {
   type WorkGroupSummary,
 } from '../athena/port.js';
 import type { ImmutableSessionFields } from '../athena/session-fields.js';
-import { MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST } from '../security/limits.js';
+import {
+  MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST,
+  UPSTREAM_PAGE_SIZE,
+  WORK_GROUP_PAGE_SIZE,
+} from '../security/limits.js';
 
 export interface PageKey {
   workGroup: string;
@@ -32,11 +36,6 @@ export interface CalculationPageKey {
   state: CalculationState | undefined;
   pageToken: string | undefined;
 }
-
-/** Every ListSessions the gateway makes asks for the upstream maximum, so a page's index positions are stable. */
-export const UPSTREAM_PAGE_SIZE = 100;
-/** ListWorkGroups pages are always the upstream maximum too, for the same reason. */
-export const WORK_GROUP_PAGE_SIZE = 50;
 
 export interface Loaders {
   /** GetSession; null when the session does not exist. */
