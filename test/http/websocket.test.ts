@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FormattedExecutionResult } from 'graphql';
-import { type Client, createClient } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Viewer } from '../../src/auth/viewer.js';
@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { MAX_REQUEST_BODY_BYTES } from '../../src/security/limits.js';
 import { type Stack, startStack } from '../helpers.js';
+import { type WebSocketClientOptions, WebSocketClients } from '../support/graphql-ws-client.js';
 
 const POLL_MS = 50;
 const WATCH = 'subscription($id: String!) { sessionStatus(sessionId: $id) { state stateChangeReason endDateTime } }';
@@ -28,7 +29,7 @@ let server: Server;
 let webSockets: AttachedWebSocketServer;
 let url: string;
 let idle: string[];
-const clients: Client[] = [];
+const clients = new WebSocketClients(() => url);
 
 beforeAll(async () => {
   stack = await startStack({
@@ -54,7 +55,7 @@ beforeAll(async () => {
   idle = result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await clients.disposeAll();
 });
 afterAll(async () => {
   await webSockets.dispose();
@@ -64,27 +65,7 @@ afterAll(async () => {
 });
 beforeEach(() => stack.resetCalls());
 
-/** A WebSocket implementation that sends chosen headers on the upgrade request, as server-side clients can. */
-const withHeaders = (headers: Record<string, string>) =>
-  class extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers });
-    }
-  };
-
-function client(
-  options: { connectionParams?: Record<string, unknown>; headers?: Record<string, string> } = {},
-): Client {
-  const created = createClient({
-    url,
-    webSocketImpl: options.headers ? withHeaders(options.headers) : WebSocket,
-    connectionParams: options.connectionParams ?? { authorization: 'Bearer reader' },
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(created);
-  return created;
-}
+const client = (options: WebSocketClientOptions = {}): Client => clients.client(options);
 
 /** Runs one operation to its end: every `next`, or the `error` the server sent. */
 async function run(subject: Client, query: string, variables: Record<string, unknown> = {}) {

@@ -3,14 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Client, createClient } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Viewer } from '../../src/auth/viewer.js';
 import { UnauthenticatedError } from '../../src/errors.js';
 import { type AttachedWebSocketServer, attachWebSocketServer } from '../../src/http/websocket.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { type Stack, startStack } from '../helpers.js';
+import { WebSocketClients } from '../support/graphql-ws-client.js';
 import { type SseMessage, subscribeSse } from './sse.js';
 
 const POLL_MS = 50;
@@ -33,7 +32,7 @@ let webSockets: AttachedWebSocketServer;
 let httpUrl: string;
 let wsUrl: string;
 let idle: string[];
-const clients: Client[] = [];
+const clients = new WebSocketClients(() => wsUrl);
 
 beforeAll(async () => {
   stack = await startStack({
@@ -62,7 +61,7 @@ beforeAll(async () => {
   idle = result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId);
 });
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await clients.disposeAll();
 });
 afterAll(async () => {
   await webSockets.dispose();
@@ -201,17 +200,7 @@ describe('calculationStatus over Server-Sent Events', () => {
 });
 
 describe('calculationStatus over graphql-ws', () => {
-  const client = (authorization = 'Bearer reader') => {
-    const created = createClient({
-      url: wsUrl,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization },
-      retryAttempts: 0,
-      lazy: true,
-    });
-    clients.push(created);
-    return created;
-  };
+  const client = (authorization = 'Bearer reader') => clients.client({ connectionParams: { authorization } });
 
   it('sends the current status, each change, and completes after COMPLETED', async () => {
     const calculationId = await startCalculation();
