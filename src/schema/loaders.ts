@@ -29,6 +29,11 @@ export interface PageKey {
   workGroup: string;
   state: SessionState | undefined;
   pageToken: string | undefined;
+  /**
+   * MaxResults; UPSTREAM_PAGE_SIZE when absent. Only `allSessions` asks for less: it reads what its
+   * page still needs, so the rows it carries in its cursor stay few.
+   */
+  maxResults?: number | undefined;
 }
 
 export interface CalculationPageKey {
@@ -133,7 +138,7 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
               {
                 workGroup: key.workGroup,
                 stateFilter: key.state,
-                maxResults: UPSTREAM_PAGE_SIZE,
+                maxResults: key.maxResults ?? UPSTREAM_PAGE_SIZE,
                 nextToken: key.pageToken,
               },
               callOptions,
@@ -141,7 +146,10 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
           ),
         ),
       ),
-    { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
+    {
+      cacheKeyFn: (key) =>
+        JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '', key.maxResults ?? UPSTREAM_PAGE_SIZE]),
+    },
   );
 
   // Calculations: the same shape as sessions. A status asked for a calculation whose details this
