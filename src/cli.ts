@@ -25,7 +25,8 @@ async function serve(): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, {
     pretty: process.stdout.isTTY === true && !config.logLevelFromEnv && !config.production,
   });
-  const local = config.athena.mode === 'embedded' ? await startLocalAthena({ seed: config.localSeed }) : undefined;
+  const local =
+    config.athena.mode === 'embedded' ? await startLocalAthena({ seed: config.localSeed, live: true }) : undefined;
   const settings = local ? { ...config.athena, endpoint: local.url } : config.athena;
   if (local) {
     logger.warn(
@@ -202,7 +203,7 @@ async function localAthena(argv: string[]): Promise<void> {
     throw new ConfigError(`--seed must be demo or none, got ${values.seed}`);
   if (!Number.isFinite(latencyMs) || latencyMs < 0)
     throw new ConfigError(`--latency-ms must be a number >= 0, got ${values['latency-ms']}`);
-  const service = await startLocalAthena({ port, host: values.host, seed: values.seed, latencyMs });
+  const service = await startLocalAthena({ port, host: values.host, seed: values.seed, live: true, latencyMs });
   process.stdout.write(
     `${JSON.stringify({ msg: 'local Athena session service ready', url: service.url, seed: values.seed })}\n`,
   );

@@ -1,4 +1,5 @@
-import { createSeededRandom } from './prng.js';
+import { DemoActivity } from './demo-activity.js';
+import { DemoRandom } from './demo-random.js';
 import type { SessionState, SessionView, WorkGroupState } from './session-model.js';
 import {
   isSparkConnectEngineVersion,
@@ -13,9 +14,14 @@ import type { SessionSeed, SessionStore } from './session-store.js';
  * offsets from the clock's now at seed time), every session state present, and `primary` well
  * over 250 active sessions so paging shows.
  *
- * Seeded sessions are pinned and never idle out, so a long-running demo keeps showing the same
- * picture (CREATING stays CREATING, BUSY stays BUSY) until someone acts on a session; a session
- * that TerminateSession or StartCalculationExecution touches then follows the normal lifecycle.
+ * Two modes. Static (the default, what tests and benchmarks read): seeded sessions are pinned and
+ * never idle out, so the picture stays the same (CREATING stays CREATING, BUSY stays BUSY, its
+ * calculation keeps running) until someone acts on a session, which then follows the normal
+ * lifecycle. Live (`live: true`, what `npm start` serves): the same sessions, but those starting
+ * move on to IDLE, BUSY ones finish their calculation and go IDLE, TERMINATING ones end, and
+ * demo-activity.ts keeps new sessions and calculations coming; timings in docs/local-athena.md.
+ * Seeded IDLE and DEGRADED sessions stay pinned in both modes, so `primary` never drops to 250
+ * active sessions or below.
  */
 
 export const DEMO_WORK_GROUPS = [
@@ -182,38 +188,27 @@ const TEAMS = ['growth', 'finance', 'data-platform', 'ml', 'marketing'] as const
 export interface DemoSeedSummary {
   workGroups: DemoWorkGroup[];
   sessionCount: number;
+  /** Live mode: the session that keeps going BUSY and back (primary's newest IDLE one). */
+  watchedSessionId?: string | undefined;
 }
 
-class DemoRandom {
-  private readonly next: () => number;
-
-  constructor(seed: number) {
-    this.next = createSeededRandom(seed);
-  }
-
-  fraction(): number {
-    return this.next();
-  }
-
-  integer(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(choices: readonly T[]): T {
-    const choice = choices[Math.floor(this.next() * choices.length)];
-    if (choice === undefined) throw new Error('pick from an empty list');
-    return choice;
-  }
-
-  /** A version-4-shaped UUID, as real session ids look. */
-  uuid(): string {
-    const hex = Array.from({ length: 32 }, () => Math.floor(this.next() * 16).toString(16));
-    hex[12] = '4';
-    hex[16] = (8 + Math.floor(this.next() * 4)).toString(16);
-    const text = hex.join('');
-    return `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
-  }
+export interface DemoSeedOptions {
+  /** Default false: the static picture. */
+  live?: boolean;
 }
+
+/** A pinned BUSY session's calculation runs as long as the session stays pinned (far beyond any test). */
+const PINNED_CALCULATION_MS = 30 * DAY_MS;
+
+/** Live mode: how long the seeded sessions that are moving still take (uniform, from the seed's now). */
+export const LIVE_SEED_TIMINGS = Object.freeze({
+  /** A CREATING session becomes CREATED this long after seeding. */
+  creatingRemainingMs: [5_000, 45_000],
+  /** ... and IDLE this long after that (also a CREATED session's remaining time). */
+  createdMs: [3_000, 30_000],
+  /** A BUSY session's running calculation ends this long after seeding; the session goes IDLE. */
+  busyRemainingMs: [10_000, 15 * MINUTE_MS],
+} as const);
 
 /** Timestamps of one demo session, in epoch ms, consistent with its state. */
 function timelineFor(state: SessionState, now: number, random: DemoRandom) {
@@ -275,10 +270,16 @@ function dpuMillisFor(state: SessionState, random: DemoRandom): number {
 }
 
 /** Fills the store with the demo work groups and sessions. */
-export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): DemoSeedSummary {
+export function seedDemoData(
+  store: SessionStore,
+  seed: number = DEMO_SEED,
+  options: DemoSeedOptions = {},
+): DemoSeedSummary {
   const random = new DemoRandom(seed);
-  // A stream of its own, so that the sessions stay the same whatever the calculations draw.
+  // Streams of their own, so that the sessions stay the same whatever the calculations and the
+  // live mode draw.
   const calculationRandom = new DemoRandom(seed + 1);
+  const liveRandom = options.live ? new DemoRandom(seed + 2) : undefined;
   const now = store.clock.now();
   let sessionCount = 0;
   for (const plan of PLANS) {
@@ -294,13 +295,68 @@ export function seedDemoData(store: SessionStore, seed: number = DEMO_SEED): Dem
     });
     for (const [state, count] of Object.entries(plan.sessions) as [SessionState, number][]) {
       for (let index = 0; index < count; index += 1) {
-        const session = store.addSession(demoSession(plan, state, executionRole, now, random));
-        addDemoCalculations(store, session, now, calculationRandom);
+        const sessionSeed = demoSession(plan, state, executionRole, now, random);
+        if (liveRandom) makeLive(sessionSeed, now, liveRandom);
+        const session = store.addSession(sessionSeed);
+        addDemoCalculations(store, session, now, calculationRandom, liveRandom);
         sessionCount += 1;
       }
     }
   }
-  return { workGroups: [...DEMO_WORK_GROUPS], sessionCount };
+  if (!options.live) return { workGroups: [...DEMO_WORK_GROUPS], sessionCount };
+  const primary = PLANS[0] as DemoWorkGroupPlan;
+  const watched = store.listSessionsPage({ workGroup: primary.name, stateFilter: 'IDLE', limit: 1 }).sessions[0];
+  store.addScheduledActivity(
+    new DemoActivity({
+      startAt: now,
+      seed: seed + 3,
+      workGroup: primary.name,
+      executionRole: `arn:aws:iam::${ACCOUNT_ID}:role/service-role/AWSAthenaSparkExecutionRole-${primary.name}`,
+      outputLocation: `s3://${primary.bucket}/${primary.name}/sessions/`,
+      watchedSessionId: watched?.sessionId,
+      descriptions: primary.descriptions,
+      calculations: CALCULATION_CHOICES,
+    }),
+  );
+  return { workGroups: [...DEMO_WORK_GROUPS], sessionCount, watchedSessionId: watched?.sessionId };
+}
+
+/**
+ * Live mode: a session that is starting, busy or terminating moves on from the seed's now. It
+ * never idles out (like the pinned ones), so primary keeps its active count; the sessions
+ * demo-activity.ts starts do idle out.
+ */
+function makeLive(seed: SessionSeed, now: number, random: DemoRandom): void {
+  const start = toMillis(seed.startDateTime ?? now);
+  const lastModified = toMillis(seed.lastModifiedDateTime ?? start);
+  switch (seed.state) {
+    case 'CREATING':
+      seed.pinned = false;
+      seed.stateEnteredAt = start;
+      seed.creatingMs = now - start + random.integer(...LIVE_SEED_TIMINGS.creatingRemainingMs);
+      seed.createdMs = random.integer(...LIVE_SEED_TIMINGS.createdMs);
+      break;
+    case 'CREATED':
+      seed.pinned = false;
+      seed.stateEnteredAt = lastModified;
+      seed.createdMs = now - lastModified + random.integer(...LIVE_SEED_TIMINGS.createdMs);
+      break;
+    case 'BUSY':
+      // The session goes IDLE when its running calculation (addDemoCalculations) ends.
+      seed.pinned = false;
+      seed.stateEnteredAt = lastModified;
+      break;
+    case 'TERMINATING':
+      seed.pinned = false;
+      seed.stateEnteredAt = lastModified;
+      break;
+    default:
+      break;
+  }
+}
+
+function toMillis(time: number | Date): number {
+  return typeof time === 'number' ? time : time.getTime();
 }
 
 const CALCULATION_CHOICES: readonly { description: string; code: string }[] = [
@@ -322,7 +378,13 @@ const CALCULATION_CHOICES: readonly { description: string; code: string }[] = [
  * Gives a demo session a history of calculations and, when BUSY, one still running. Spark 3.5
  * sessions have none: they run code through Spark Connect.
  */
-function addDemoCalculations(store: SessionStore, session: SessionView, now: number, random: DemoRandom): void {
+function addDemoCalculations(
+  store: SessionStore,
+  session: SessionView,
+  now: number,
+  random: DemoRandom,
+  liveRandom: DemoRandom | undefined,
+): void {
   if (isSparkConnectEngineVersion(session.engineVersion.effective)) return;
   const state = session.status.state;
   if (state === 'CREATING' || state === 'CREATED') return;
@@ -345,8 +407,12 @@ function addDemoCalculations(store: SessionStore, session: SessionView, now: num
     submittedAt += runningMs + random.integer(5_000, 30 * MINUTE_MS);
   }
   if (state === 'BUSY') {
-    // Submitted when the session went BUSY; it runs well into the future (GUESS: long jobs).
+    // Submitted when the session went BUSY. Static: it runs while the session stays pinned. Live:
+    // it ends within minutes and the session goes IDLE then. (The draw stays, so that the
+    // sessions after it are the same in both modes.)
     const busySince = session.status.lastModifiedDateTime;
+    random.integer(HOUR_MS, 12 * HOUR_MS);
+    const remainingMs = liveRandom ? liveRandom.integer(...LIVE_SEED_TIMINGS.busyRemainingMs) : PINNED_CALCULATION_MS;
     store.addCalculation({
       sessionId: session.sessionId,
       calculationExecutionId: random.uuid(),
@@ -354,7 +420,7 @@ function addDemoCalculations(store: SessionStore, session: SessionView, now: num
       codeBlock: "spark.sql('INSERT INTO warehouse.events SELECT * FROM raw.events')",
       submittedAt: busySince,
       waitMs: 1_000,
-      runningMs: now - busySince + random.integer(HOUR_MS, 12 * HOUR_MS),
+      runningMs: now - busySince - 1_000 + remainingMs,
     });
   }
 }

@@ -4,44 +4,8 @@
  * @aws-sdk/client-athena talks to it over HTTP. SigV4 signatures are accepted unchecked (and
  * unsigned requests too). /_local/ is its control API (control-api.ts).
  *
- * Where the behaviour is a GUESS about the real service (not stated by the reference pages):
- * - ListSessions without StateFilter lists CREATING, CREATED, IDLE, BUSY and DEGRADED sessions
- *   (the reference: "an active state like CREATING, CREATED, IDLE, or BUSY"; TerminateSession
- *   calls TERMINATING, TERMINATED and FAILED inactive). Default MaxResults 100. Order:
- *   StartDateTime descending, ties by SessionId ascending.
- * - NextToken: a signed (startDateTime, sessionId) position with a per-process key, bound to
- *   WorkGroup + StateFilter (not MaxResults); an empty NextToken means the first page.
- * - Every message text. Unknown work group -> ResourceNotFoundException "WorkGroup x is not
- *   found." (ListSessions, StartSession); unknown session -> "Session x not found"; ResourceName
- *   set on both. Wrongly typed members -> InvalidRequestException (AWS may say
- *   SerializationException); several violations joined by "; "; quoted values cut at 256 chars.
- * - Member constraints are no guess: every request is checked against AWS's model
- *   (src/athena-model). Beyond it: StartCalculationExecution without any code is rejected;
- *   NotebookVersion's value and its NotebookId requirement are not checked; CopyWorkGroupTags
- *   is ignored.
- * - StartSession: MaxConcurrentDpus may be left out (default 20; DPU sizes default 1); the idle
- *   timeout defaults to 20 minutes; without ClientRequestToken every call starts a session (this
- *   SDK version does not generate one); a retry with the same token answers the session's
- *   current state, the same token with other parameters -> InvalidRequestException. Session and
- *   calculation ids are UUIDs; the working directory is <work group output location><id>/.
- * - Lifecycle: timings (LifecycleTimings); every termination, idle timeout included, passes
- *   through TERMINATING and keeps its StateChangeReason in TERMINATED; TerminateSession answers
- *   TERMINATING; DEGRADED never recovers or idles out; a calculation stopped by a termination
- *   reads FAILED; StartCalculationExecution answers CREATING; a BUSY session queues a new
- *   calculation behind those running (one at a time); code containing `raise ` ends FAILED;
- *   StopCalculationExecution answers CANCELING; Spark 3.5 sessions refuse calculations (AWS
- *   documents it; the message is a guess); GetSessionEndpoint answers for Spark 3.5 sessions in
- *   IDLE or BUSY only, with a made-up URL and a one-hour token, and refuses PySpark 3 sessions
- *   with InvalidRequestException; ListCalculationExecutions order (newest first, ties by id);
- *   DPU time = calculation running time x (coordinator + executor DPU sizes), added when the
- *   session leaves BUSY; GetSession's EngineVersion is the effective version; Result file names,
- *   ResultType and Progress (a percentage of running time) are made up.
- * - Work groups: ListWorkGroups lists all (SQL and DISABLED ones too) by name; StartSession in a
- *   DISABLED work group is refused; ListSessions in a SQL work group answers an empty list;
- *   GetWorkGroup on a missing one says "WorkGroup x is not found." (InvalidRequestException).
- * - Injected faults: the 500/throttle messages, Reason CONCURRENT_QUERY_LIMIT_EXCEEDED, and
- *   UnknownOperationException for a missing or foreign X-Amz-Target; bodies over 1 MiB get 413.
- * - Demo sessions are pinned (no timer-driven transitions) and never idle out.
+ * Where its behaviour is a guess about the real service's, and the demo's timings:
+ * docs/local-athena.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -85,6 +49,11 @@ export interface LocalAthenaOptions {
   host?: string;
   /** 'demo' fills the store with the demo work groups (see demo-seed.ts). Default 'none'. */
   seed?: 'demo' | 'none';
+  /**
+   * With the demo seed: false (default) keeps the demo a still picture (tests read it); true makes
+   * it live: sessions start, run calculations and idle out on their own (demo-seed.ts).
+   */
+  live?: boolean;
   /** Default: the system clock. A ManualClock makes the lifecycle deterministic. */
   clock?: Clock;
   /** creatingMs, createdMs, terminatingMs, calculationQueuedMs, calculationMs, defaultIdleTimeoutMinutes. */
@@ -199,7 +168,7 @@ function injectedError(decision: FaultDecision): AthenaError | undefined {
 export async function startLocalAthena(options: LocalAthenaOptions = {}): Promise<LocalAthena> {
   const clock = options.clock ?? systemClock;
   const store = new SessionStore({ clock, ...(options.timings ? { timings: options.timings } : {}) });
-  if (options.seed === 'demo') seedDemoData(store);
+  if (options.seed === 'demo') seedDemoData(store, undefined, { live: options.live ?? false });
   const faults = new FaultInjector({ globalLatencyMs: options.latencyMs ?? 0 });
   const calls = new CallCounter();
   const context: OperationContext = { store, nextTokens: new NextTokenCodec() };

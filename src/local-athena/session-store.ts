@@ -102,6 +102,28 @@ export interface SessionSeed {
    * operation acts on it (TerminateSession, StartCalculationExecution). Default false.
    */
   pinned?: boolean;
+  /** CREATING -> CREATED after this long (from stateEnteredAt). Default: the store's creatingMs. */
+  creatingMs?: number;
+  /** CREATED -> IDLE after this long. Default: the store's createdMs. */
+  createdMs?: number;
+}
+
+/**
+ * Activity that falls due over time (the living demo's schedule). The store asks it to run
+ * everything due up to now before it answers any read or operation, so it stays as lazy (and
+ * as deterministic under a ManualClock) as the lifecycle itself.
+ */
+export interface ScheduledActivity {
+  /** Runs every activity due at or before `now`, in time order, through the store's own API. */
+  runDue(store: SessionStore, now: number): void;
+}
+
+/** A calculation submitted at a given time (the demo's schedule), with its own running time. */
+export interface SubmitCalculationParameters {
+  calculationExecutionId?: string | undefined;
+  description?: string | undefined;
+  codeBlock: string;
+  runningMs: number;
 }
 
 /** StartSession's members after validation. */
@@ -213,6 +235,8 @@ interface SessionRecord {
   stateEnteredAt: number;
   idleTimeoutMs: number | null;
   pinned: boolean;
+  creatingMs: number;
+  createdMs: number;
   /** Calculations that hold the session BUSY, in submission order. */
   activeCalculationIds: string[];
   /** All its calculations, in ListCalculationExecutions order. */
@@ -287,6 +311,8 @@ export class SessionStore {
   private readonly calculations = new Map<string, CalculationRecord>();
   private readonly sessionsByClientToken = new Map<string, IdempotencyEntry>();
   private readonly calculationsByClientToken = new Map<string, IdempotencyEntry>();
+  private readonly activities: ScheduledActivity[] = [];
+  private catchingUp = false;
 
   constructor(options: SessionStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -345,6 +371,43 @@ export class SessionStore {
       workGroups: names.slice(0, limit).map((name) => ({ ...(this.workGroups.get(name) as WorkGroupEntry).view })),
       hasMore: names.length > limit,
     };
+  }
+
+  // ---------------------------------------------------------------- scheduled activity
+
+  /** Adds a schedule of activity (the living demo); it runs lazily as the clock passes it. */
+  addScheduledActivity(activity: ScheduledActivity): void {
+    this.activities.push(activity);
+  }
+
+  /** Runs the scheduled activity due by now; an activity's own store calls do not re-enter. */
+  private catchUp(): void {
+    if (this.catchingUp || this.activities.length === 0) return;
+    this.catchingUp = true;
+    try {
+      const now = this.clock.now();
+      for (const activity of this.activities) activity.runDue(this, now);
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  /**
+   * Submits a calculation at `at` (not after the clock's now), as StartCalculationExecution
+   * would have then, running for `runningMs`. Returns undefined when the session could not take
+   * it at that time (not IDLE or BUSY, or a Spark Connect session).
+   */
+  submitCalculationAt(
+    sessionId: string,
+    at: number,
+    parameters: SubmitCalculationParameters,
+  ): CalculationView | undefined {
+    const session = this.requireSession(sessionId);
+    this.advance(session, at);
+    if (isSparkConnectEngineVersion(session.engineVersion.effective)) return undefined;
+    if (session.state !== 'IDLE' && session.state !== 'BUSY') return undefined;
+    const calculation = this.enqueueCalculation(session, at, parameters);
+    return calculationView(calculation, Math.max(at, this.clock.now()));
   }
 
   // ---------------------------------------------------------------- direct seeding
@@ -409,6 +472,8 @@ export class SessionStore {
       stateEnteredAt: seed.stateEnteredAt === undefined ? now : toMillis(seed.stateEnteredAt),
       idleTimeoutMs: seed.idleTimeoutMs === undefined ? idleMinutes * 60_000 : seed.idleTimeoutMs,
       pinned: seed.pinned ?? false,
+      creatingMs: seed.creatingMs ?? this.timings.creatingMs,
+      createdMs: seed.createdMs ?? this.timings.createdMs,
       activeCalculationIds: [],
       calculationsNewestFirst: [],
     };
@@ -439,6 +504,7 @@ export class SessionStore {
   // ---------------------------------------------------------------- reads
 
   getSession(sessionId: string): SessionView | undefined {
+    this.catchUp();
     const record = this.sessions.get(sessionId);
     if (!record) return undefined;
     this.advance(record);
@@ -447,6 +513,7 @@ export class SessionStore {
 
   /** A session as the read operations answer it: ResourceNotFoundException when there is none. */
   readSession(sessionId: string): SessionView {
+    this.catchUp();
     const record = this.requireSession(sessionId);
     this.advance(record);
     return this.toView(record);
@@ -454,6 +521,7 @@ export class SessionStore {
 
   /** Sessions of a work group matching a state (default: the active states), at now. */
   countSessions(workGroup: string, stateFilter?: SessionState): number {
+    this.catchUp();
     const entry = this.workGroups.get(workGroup);
     if (!entry) return 0;
     let count = 0;
@@ -465,6 +533,7 @@ export class SessionStore {
   }
 
   listSessionsPage(query: ListSessionsQuery): ListSessionsPage {
+    this.catchUp();
     const entry = this.workGroups.get(query.workGroup);
     if (!entry) throw workGroupNotFound(query.workGroup);
     const ordered = entry.sessionsInListOrder;
@@ -491,6 +560,7 @@ export class SessionStore {
   }
 
   getCalculation(calculationExecutionId: string): CalculationView | undefined {
+    this.catchUp();
     const calculation = this.calculations.get(calculationExecutionId);
     if (!calculation) return undefined;
     const session = this.sessions.get(calculation.sessionId);
@@ -501,6 +571,7 @@ export class SessionStore {
   // ---------------------------------------------------------------- operations
 
   startSession(parameters: StartSessionParameters): { session: SessionView; retried: boolean } {
+    this.catchUp();
     const workGroupEntry = this.workGroups.get(parameters.workGroup);
     if (!workGroupEntry) throw workGroupNotFound(parameters.workGroup);
     if (!isSparkEngineVersion(workGroupEntry.view.engineVersion)) {
@@ -565,6 +636,8 @@ export class SessionStore {
       stateEnteredAt: now,
       idleTimeoutMs: idleMinutes * 60_000,
       pinned: false,
+      creatingMs: this.timings.creatingMs,
+      createdMs: this.timings.createdMs,
       activeCalculationIds: [],
       calculationsNewestFirst: [],
     };
@@ -577,6 +650,7 @@ export class SessionStore {
 
   /** Returns the session's state right after the call (TERMINATING, or the unchanged inactive state). */
   terminateSession(sessionId: string): SessionState {
+    this.catchUp();
     const record = this.requireSession(sessionId);
     this.advance(record);
     if (INACTIVE_SESSION_STATES.has(record.state)) return record.state;
@@ -588,6 +662,7 @@ export class SessionStore {
   }
 
   startCalculation(parameters: StartCalculationParameters): CalculationView {
+    this.catchUp();
     const session = this.requireSession(parameters.sessionId);
     this.advance(session);
     const { clientRequestToken, ...identifying } = parameters;
@@ -614,40 +689,17 @@ export class SessionStore {
       // The beginning is Athena's own text (model-facts.md); GUESS: the rest.
       throw invalidRequest(`Session is in the ${session.state} state and cannot accept calculations.`);
     }
-    const now = this.clock.now();
-    const calculationExecutionId = this.newId();
-    const queuedAt = now + this.timings.calculationCreatingMs;
-    // A busy session runs one calculation at a time: a new one waits for those ahead of it.
-    const runningAt = Math.max(
-      queuedAt + this.timings.calculationQueuedMs,
-      ...this.activeCalculations(session).map(calculationEndsAt),
-    );
-    const calculation: CalculationRecord = {
-      calculationExecutionId,
-      sessionId: session.sessionId,
+    const calculation = this.enqueueCalculation(session, this.clock.now(), {
       description: parameters.description,
       codeBlock: parameters.codeBlock,
-      workingDirectory: `${session.sessionConfiguration.workingDirectory}calculations/${calculationExecutionId}/`,
-      submittedAt: now,
-      queuedAt,
-      runningAt,
-      completesAt: runningAt + this.timings.calculationMs,
-      outcome: outcomeOfCode(parameters.codeBlock),
-      dpus: session.engineConfiguration.coordinatorDpuSize + session.engineConfiguration.defaultExecutorDpuSize,
-      canceledAt: undefined,
-      cancelEndsAt: undefined,
-      stoppedAt: undefined,
-    };
-    this.insertCalculation(session, calculation);
+      runningMs: this.timings.calculationMs,
+    });
     if (clientRequestToken !== undefined) {
       this.calculationsByClientToken.set(clientRequestToken, {
-        resourceId: calculationExecutionId,
+        resourceId: calculation.calculationExecutionId,
         fingerprint,
       });
     }
-    session.pinned = false;
-    session.activeCalculationIds.push(calculationExecutionId);
-    if (session.state === 'IDLE') this.enterState(session, 'BUSY', now, undefined);
     return this.toCalculationView(calculation);
   }
 
@@ -656,6 +708,7 @@ export class SessionStore {
    * already CANCELING) "succeeds but has no effect". Returns the state right after the call.
    */
   stopCalculation(calculationExecutionId: string): CalculationState {
+    this.catchUp();
     const calculation = this.calculations.get(calculationExecutionId);
     if (!calculation) throw calculationNotFound(calculationExecutionId);
     const session = this.sessions.get(calculation.sessionId);
@@ -670,6 +723,7 @@ export class SessionStore {
 
   /** ListCalculationExecutions: newest first, optionally one state, after a keyset position. */
   listCalculationsPage(query: ListCalculationsQuery): ListCalculationsPage {
+    this.catchUp();
     const session = this.requireSession(query.sessionId);
     this.advance(session);
     const now = this.clock.now();
@@ -742,6 +796,7 @@ export class SessionStore {
    * GUESS: the URL form, the token and its lifetime (one hour).
    */
   sessionEndpoint(sessionId: string): SessionEndpoint {
+    this.catchUp();
     const session = this.requireSession(sessionId);
     this.advance(session);
     if (!isSparkConnectEngineVersion(session.engineVersion.effective)) {
@@ -760,6 +815,42 @@ export class SessionStore {
       authToken: randomBytes(32).toString('base64url'),
       authTokenExpirationTime: now + SESSION_ENDPOINT_TOKEN_LIFETIME_MS,
     };
+  }
+
+  /** A new calculation in an IDLE or BUSY session at `at`: it queues behind those still running. */
+  private enqueueCalculation(
+    session: SessionRecord,
+    at: number,
+    parameters: SubmitCalculationParameters,
+  ): CalculationRecord {
+    const calculationExecutionId = parameters.calculationExecutionId ?? this.newId();
+    const queuedAt = at + this.timings.calculationCreatingMs;
+    // A busy session runs one calculation at a time: a new one waits for those ahead of it.
+    const runningAt = Math.max(
+      queuedAt + this.timings.calculationQueuedMs,
+      ...this.activeCalculations(session).map(calculationEndsAt),
+    );
+    const calculation: CalculationRecord = {
+      calculationExecutionId,
+      sessionId: session.sessionId,
+      description: parameters.description,
+      codeBlock: parameters.codeBlock,
+      workingDirectory: `${session.sessionConfiguration.workingDirectory}calculations/${calculationExecutionId}/`,
+      submittedAt: at,
+      queuedAt,
+      runningAt,
+      completesAt: runningAt + parameters.runningMs,
+      outcome: outcomeOfCode(parameters.codeBlock),
+      dpus: session.engineConfiguration.coordinatorDpuSize + session.engineConfiguration.defaultExecutorDpuSize,
+      canceledAt: undefined,
+      cancelEndsAt: undefined,
+      stoppedAt: undefined,
+    };
+    this.insertCalculation(session, calculation);
+    session.pinned = false;
+    session.activeCalculationIds.push(calculationExecutionId);
+    if (session.state === 'IDLE') this.enterState(session, 'BUSY', at, undefined);
+    return calculation;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -800,9 +891,9 @@ export class SessionStore {
     const timings = this.timings;
     switch (record.state) {
       case 'CREATING':
-        return { at: record.stateEnteredAt + timings.creatingMs, state: 'CREATED' };
+        return { at: record.stateEnteredAt + record.creatingMs, state: 'CREATED' };
       case 'CREATED':
-        return { at: record.stateEnteredAt + timings.createdMs, state: 'IDLE' };
+        return { at: record.stateEnteredAt + record.createdMs, state: 'IDLE' };
       case 'IDLE':
         return record.idleTimeoutMs === null
           ? undefined
@@ -827,9 +918,9 @@ export class SessionStore {
     }
   }
 
-  /** Replays every transition due up to now, each at the time it fell due. */
-  private advance(record: SessionRecord): void {
-    const now = this.clock.now();
+  /** Replays every transition due up to `until` (default now), each at the time it fell due. */
+  private advance(record: SessionRecord, until: number = this.clock.now()): void {
+    const now = until;
     for (let step = 0; step < MAX_TRANSITIONS_PER_ADVANCE; step += 1) {
       const transition = this.nextTransition(record);
       if (!transition || transition.at > now) return;
