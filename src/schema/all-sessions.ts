@@ -31,6 +31,9 @@ import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 import { isVisibleWorkGroup, seesNoWorkGroup } from './work-group.js';
 
+/** Defined with every other limit in security/limits.ts; exported here too for the modules and tests that read it from its connection. */
+export { MAX_MERGED_WORK_GROUPS };
+
 const CURSOR_KIND = 'all2';
 /** The sort key of a row without a start time: newest, as a session Athena is still starting. */
 const NO_START_TIME = Number.MAX_SAFE_INTEGER;
