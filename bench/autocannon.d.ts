@@ -11,6 +11,8 @@ declare module 'autocannon' {
       connections?: number;
       pipelining?: number;
       duration?: number;
+      /** A fixed number of requests instead of a duration. */
+      amount?: number;
       timeout?: number;
       requests?: RequestStep<Context>[];
     }

@@ -2,6 +2,8 @@
 // runs one target under one workload with `node --cpu-prof`, then prints where its CPU time went:
 // self time by package (or our own source directory) and the hottest functions. The .cpuprofile
 // is kept in bench/results/profiles/ (open it in Chrome DevTools or speedscope for the flame graph).
+// `--build <dir>` profiles the gateway of another checkout compiled there (see bench/cpu-per-op.ts), to
+// compare layers between builds.
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,7 +11,7 @@ import autocannon from 'autocannon';
 import { AthenaFixtures } from './athena-fixtures.js';
 import { compileForBench } from './compile.js';
 import { runningChildren, startChild } from './processes.js';
-import { nodeArguments, target } from './targets.js';
+import { COMPILED_DIRECTORY, nodeArguments, target } from './targets.js';
 import { type CycleContext, type StepEnvironment, type WorkloadId, workload } from './workloads.js';
 
 const { values: args } = parseArgs({
@@ -20,6 +22,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '30' },
     top: { type: 'string', default: '25' },
     env: { type: 'string', multiple: true, default: [] },
+    build: { type: 'string' },
   },
 });
 
@@ -69,6 +72,11 @@ function layer(where: string): string {
     where === 'graphql-scalars'
   )
     return 'GraphQL execution (graphql-js/jit, Pothos, DataLoader)';
+  if (where === '@escape.tech/graphql-armor' || where.startsWith('graphql-armor'))
+    return 'GraphQL server (yoga, whatwg-node, envelop)';
+  if (where.startsWith('@opentelemetry/')) return 'OpenTelemetry';
+  if (where === 'pino' || where === 'prom-client' || where === 'sonic-boom')
+    return 'logs and metrics (pino, prom-client)';
   if (where.startsWith('src/')) return 'gateway code (src/)';
   if (where.startsWith('bench/')) return 'baseline code (bench/)';
   if (where === '(garbage collector)') return 'garbage collector';
@@ -119,6 +127,15 @@ export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 
           .map(([name, micros]) => `  ${(micros / 1000 / requests).toFixed(3).padStart(7)} ms/request  ${name}`)
           .join('\n')
       : '';
+  const inclusive = inclusiveMicros(profile, fromMicros);
+  const inclusiveTable = [...inclusive]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([name, micros]) =>
+        `  ${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${requests > 0 ? `${(micros / 1000 / requests).toFixed(3).padStart(7)} ms/request` : `${(micros / 1000).toFixed(0).padStart(6)} ms`}  ${name}`,
+    )
+    .join('\n');
   return [
     `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`,
     ...(requests > 0 ? [`CPU per request by layer (${requests} requests):`, layers] : []),
@@ -126,7 +143,42 @@ export function summarizeProfile(profile: CpuProfile, top: number, fromMicros = 
     table(byOrigin),
     'hottest functions (self time):',
     table(byFunction),
+    'inclusive time by package or source file (a sample counts for every one on its stack; after an await, the stack starts at the resumed function):',
+    inclusiveTable,
   ].join('\n');
+}
+
+/** A package, or one of our source files (src/athena/resilient-port.js): finer than `origin`, to tell our layers apart. */
+function inclusiveOrigin(url: string, functionName: string): string {
+  const own = /\/(src|bench)\/(.*)$/.exec(url);
+  return own && !url.includes('node_modules/') ? `${own[1]}/${own[2]}` : origin(url, functionName);
+}
+
+/** Time spent in frames of each origin or in what they called, each sample counted once per origin on its stack. */
+function inclusiveMicros(profile: CpuProfile, fromMicros: number): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const stacks = new Map<number, Set<string>>();
+  const originsOn = (id: number): Set<string> => {
+    let found = stacks.get(id);
+    if (found !== undefined) return found;
+    const node = byId.get(id)!;
+    const above = parent.get(id);
+    found = new Set(above === undefined ? [] : originsOn(above));
+    if (node.callFrame.url !== '') found.add(inclusiveOrigin(node.callFrame.url, node.callFrame.functionName));
+    stacks.set(id, found);
+    return found;
+  };
+  const result = new Map<string, number>();
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (at < fromMicros || byId.get(id)!.callFrame.functionName === '(idle)') return;
+    for (const where of originsOn(id)) result.set(where, (result.get(where) ?? 0) + delta);
+  });
+  return result;
 }
 
 function profileBusyMicros(profile: CpuProfile, fromMicros: number): number {
@@ -170,7 +222,9 @@ async function main(): Promise<void> {
       args: [
         '--cpu-prof',
         `--cpu-prof-dir=${profileDirectory}`,
-        ...nodeArguments('compiled', spec.entry, spec.entryArgs),
+        ...(args.build === undefined
+          ? nodeArguments('compiled', spec.entry, spec.entryArgs)
+          : [resolve(args.build, COMPILED_DIRECTORY, 'src/cli.js'), 'serve']),
       ],
       env: { ...spec.env(athena.url), ...extraEnv },
       logFile: join(profileDirectory, `${spec.name}.log`),

@@ -55,6 +55,10 @@ const gatewayEnv = (athenaUrl: string): Record<string, string> => ({
   LOG_LEVEL: 'info',
   // The readiness probe's own GetSessionStatus calls would land in the exact per-operation counts.
   READY_PROBE_INTERVAL_MS: '0',
+  // As against AWS by default: a loopback ATHENA_ENDPOINT turns Apollo's inline trace on, whose
+  // plugin wraps every field's resolver for every request, asked for ftv1 or not (~25 % more CPU
+  // per operation, docs/performance.md); `npm run bench:cpu -- --variant ftv1=APOLLO_INLINE_TRACE=true`.
+  APOLLO_INLINE_TRACE: 'false',
 });
 
 export const TARGETS: readonly TargetSpec[] = [

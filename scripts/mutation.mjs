@@ -18,6 +18,7 @@ export const MODULES = {
       'test/athena/caching-port.test.ts',
       'test/athena/caching-port-work-groups.test.ts',
       'test/athena/calculation-caching.test.ts',
+      'test/athena/caching-port-calculations.test.ts',
     ],
   },
   cursors: {
@@ -34,7 +35,11 @@ export const MODULES = {
   },
   'operation-cost': {
     mutate: 'src/security/operation-cost.ts',
-    testFiles: ['test/security/operation-cost.test.ts', 'test/security/operation-limits.test.ts'],
+    testFiles: [
+      'test/security/operation-cost.test.ts',
+      'test/security/operation-cost-edges.test.ts',
+      'test/security/operation-limits.test.ts',
+    ],
   },
 };
 

@@ -413,7 +413,7 @@ export class SdkAthenaAdapter implements AthenaPort {
 export function toAthenaError(operation: AthenaOperation, error: unknown): AthenaError {
   const name = error instanceof Error ? error.name : 'Unknown';
   const kind: AthenaErrorKind =
-    name === 'ResourceNotFoundException' || isWorkGroupNotFound(name, error)
+    name === 'ResourceNotFoundException' || isWorkGroupNotFound(operation, name, error)
       ? 'not-found'
       : name === 'InvalidRequestException'
         ? 'invalid-request'
@@ -434,14 +434,17 @@ export function toAthenaError(operation: AthenaOperation, error: unknown): Athen
  * Two InvalidRequestExceptions say "no such Spark work group", and read as not found here:
  * - the work-group operations declare no ResourceNotFoundException: Athena answers a missing work
  *   group with "WorkGroup <name> is not found." (as StartQueryExecution does);
- * - a session operation on a SQL work group is answered "Workgroup EngineVersion is not Spark."
- *   (seen on StartSession): such a work group has no sessions, and the gateway shows it as absent.
+ * - a session read on a SQL work group is answered "Workgroup EngineVersion is not Spark.": such
+ *   a work group has no sessions, and the gateway shows it as absent. StartSession keeps it as the
+ *   invalid request it is: the caller named a work group that cannot run sessions, and Athena's
+ *   reason says so (the gateway answers BAD_USER_INPUT with it).
  * Arguments are validated before any call, so a valid name gets no other "invalid" for these reasons.
  */
-function isWorkGroupNotFound(name: string, error: unknown): boolean {
+function isWorkGroupNotFound(operation: AthenaOperation, name: string, error: unknown): boolean {
   if (name !== 'InvalidRequestException' || !(error instanceof Error)) return false;
   return (
-    /\bWorkGroup\b.*\bis not found\b/i.test(error.message) || /\bEngineVersion is not Spark\b/i.test(error.message)
+    /\bWorkGroup\b.*\bis not found\b/i.test(error.message) ||
+    (operation !== 'StartSession' && /\bEngineVersion is not Spark\b/i.test(error.message))
   );
 }
 

@@ -5,6 +5,9 @@
 
 import type {
   AthenaPort,
+  Calculation,
+  CalculationPage,
+  CalculationStatusResult,
   CallOptions,
   ImmutableSessionRead,
   ListCalculationsInput,
@@ -139,8 +142,9 @@ export class FleetAthenaPort implements AthenaPort {
 
   async terminateSession(sessionId: string, options?: CallOptions) {
     // As in one process: stale before the call is sent, and again once it answered, so nothing
-    // read while Athena was processing it survives; both times on every replica.
-    const scopes = await this.#writeScopes(sessionId);
+    // read while Athena was processing it survives; both times on every replica. A terminate stops
+    // the session's calculations too.
+    const scopes = [...(await this.#writeScopes(sessionId)), CALCULATION_STATES, calculationListScope(sessionId)];
     await this.#reads.invalidate(scopes);
     try {
       return await this.#local.terminateSession(sessionId, options);
@@ -160,33 +164,119 @@ export class FleetAthenaPort implements AthenaPort {
 
   async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
     try {
-      return await this.#local.startCalculationExecution(input, options);
+      const started = await this.#local.startCalculationExecution(input, options);
+      this.#keepCalculationSession(started.calculationExecutionId, input.sessionId);
+      return started;
     } finally {
-      // A calculation makes an idle session busy.
-      await this.#reads.invalidate(await this.#writeScopes(input.sessionId));
+      // A calculation makes an idle session busy, and belongs in its session's list from now on
+      // (the caching port drops the session's calculations' state as well, and so does the fleet).
+      await this.#reads.invalidate([
+        ...(await this.#writeScopes(input.sessionId)),
+        CALCULATION_STATES,
+        calculationListScope(input.sessionId),
+      ]);
     }
   }
 
-  getCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
-    return this.#local.getCalculationExecution(calculationExecutionId, options);
+  getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation> {
+    return this.#reads.read<Calculation>(
+      {
+        cache: 'calculation-details',
+        operation: 'GetCalculationExecution',
+        key: calculationExecutionId,
+        scopes: calculationScopes(calculationExecutionId),
+        fetch: async (signal) => {
+          const calculation = await this.#timed(() =>
+            this.#direct.getCalculationExecution(calculationExecutionId, { signal }),
+          );
+          if (calculation.sessionId !== undefined)
+            this.#keepCalculationSession(calculationExecutionId, calculation.sessionId);
+          return calculation;
+        },
+        // A GetCalculationExecution answers the calculation's status (with statistics) as well.
+        alsoCaches: ({ status, statistics }) => [
+          [
+            `calculation-status:${calculationExecutionId}`,
+            { calculationExecutionId, status, statistics } satisfies CalculationStatusResult,
+          ],
+        ],
+      },
+      options?.signal,
+      () => this.#local.getCalculationExecution(calculationExecutionId, options),
+    );
   }
 
-  // Calculations are cached per replica for now (not yet shared through Redis): their reads and
-  // the invalidation after a stop stay in this process, as without REDIS_URL.
-  getCalculationExecutionStatus(calculationExecutionId: string, options?: CallOptions) {
-    return this.#local.getCalculationExecutionStatus(calculationExecutionId, options);
+  getCalculationExecutionStatus(
+    calculationExecutionId: string,
+    options?: CallOptions,
+  ): Promise<CalculationStatusResult> {
+    return this.#reads.read<CalculationStatusResult>(
+      {
+        cache: 'calculation-status',
+        operation: 'GetCalculationExecutionStatus',
+        key: calculationExecutionId,
+        scopes: calculationScopes(calculationExecutionId),
+        fetch: (signal) =>
+          this.#timed(() => this.#direct.getCalculationExecutionStatus(calculationExecutionId, { signal })),
+      },
+      options?.signal,
+      () => this.#local.getCalculationExecutionStatus(calculationExecutionId, options),
+    );
   }
 
-  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions) {
-    return this.#local.getCalculationExecutionCode(calculationExecutionId, options);
+  getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string> {
+    return this.#reads.read<string>(
+      {
+        cache: 'calculation-code',
+        operation: 'GetCalculationExecutionCode',
+        key: calculationExecutionId,
+        // A calculation's code never changes: no write makes it stale, and it is kept like immutable fields.
+        scopes: [],
+        ttlMs: this.#ttlMs > 0 ? IMMUTABLE_TTL_MS : 0,
+        fetch: (signal) =>
+          this.#timed(() => this.#direct.getCalculationExecutionCode(calculationExecutionId, { signal })),
+      },
+      options?.signal,
+      () => this.#local.getCalculationExecutionCode(calculationExecutionId, options),
+    );
   }
 
-  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions) {
-    return this.#local.listCalculationExecutions(input, options);
+  listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage> {
+    return this.#reads.read<CalculationPage>(
+      {
+        cache: 'calculation-list',
+        operation: 'ListCalculationExecutions',
+        key: JSON.stringify([input.sessionId, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']),
+        scopes: [calculationListScope(input.sessionId), ALL_CALCULATION_LISTS],
+        fetch: async (signal) => {
+          const page = await this.#timed(() => this.#direct.listCalculationExecutions(input, { signal }));
+          for (const calculation of page.calculations)
+            this.#keepCalculationSession(calculation.calculationExecutionId, input.sessionId);
+          return page;
+        },
+      },
+      options?.signal,
+      () => this.#local.listCalculationExecutions(input, options),
+    );
   }
 
-  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
-    return this.#local.stopCalculationExecution(calculationExecutionId, options);
+  async stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    // As terminateSession: nothing from before the stop is served, before or after the call, on
+    // any replica. A stop frees the session for the next calculation, so its state goes too.
+    const sessionId =
+      this.#ttlMs > 0 ? await this.#reads.peek<string>('calculation-session', calculationExecutionId) : undefined;
+    const scopes = [
+      ...calculationScopes(calculationExecutionId),
+      ...(sessionId === undefined
+        ? [ALL_CALCULATION_LISTS]
+        : [...(await this.#writeScopes(sessionId)), calculationListScope(sessionId)]),
+    ];
+    await this.#reads.invalidate(scopes);
+    try {
+      return await this.#local.stopCalculationExecution(calculationExecutionId, options);
+    } finally {
+      await this.#reads.invalidate(scopes);
+    }
   }
 
   /** Never cached nor shared (its auth token is for its caller only): straight through. */
@@ -194,13 +284,38 @@ export class FleetAthenaPort implements AthenaPort {
     return this.#local.getSessionEndpoint(sessionId, options);
   }
 
-  // Work groups change rarely and are cached per replica for now (not yet shared through Redis).
+  // No write of the gateway changes a work group: these answers only age out, as in one process.
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
-    return this.#local.listWorkGroups(input, options);
+    return this.#reads.read<WorkGroupPage>(
+      {
+        cache: 'workGroups',
+        operation: 'ListWorkGroups',
+        key: JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']),
+        scopes: [],
+        fetch: (signal) => this.#timed(() => this.#direct.listWorkGroups(input, { signal })),
+      },
+      options?.signal,
+      () => this.#local.listWorkGroups(input, options),
+    );
   }
 
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
-    return this.#local.getWorkGroup(name, options);
+    return this.#reads.read<WorkGroupSummary>(
+      {
+        cache: 'workGroups',
+        operation: 'GetWorkGroup',
+        key: JSON.stringify(['get', name]),
+        scopes: [],
+        fetch: (signal) => this.#timed(() => this.#direct.getWorkGroup(name, { signal })),
+      },
+      options?.signal,
+      () => this.#local.getWorkGroup(name, options),
+    );
+  }
+
+  /** Which session a calculation belongs to never changes: kept so that a stop on any replica knows what else it makes stale. */
+  #keepCalculationSession(calculationExecutionId: string, sessionId: string): void {
+    if (this.#ttlMs > 0) this.#reads.keep('calculation-session', calculationExecutionId, sessionId, IMMUTABLE_TTL_MS);
   }
 
   /** The session, and its work group's pages (every work group's when the fleet does not know it). */
@@ -220,5 +335,14 @@ export class FleetAthenaPort implements AthenaPort {
 }
 
 const ALL_LISTS = 'lists';
+/**
+ * Every calculation's status and details: a calculation read does not know its session before
+ * its call, so a write that changes a session's calculations (a terminate, a start, a stop) makes
+ * them all stale, fleet-wide. Coarse, but writes are rare and a stale calculation state is not.
+ */
+const CALCULATION_STATES = 'calculations';
+const ALL_CALCULATION_LISTS = 'calculation-lists';
+const calculationScopes = (calculationExecutionId: string) => [`c:${calculationExecutionId}`, CALCULATION_STATES];
+const calculationListScope = (sessionId: string) => `cl:${sessionId}`;
 const sessionScopes = (sessionId: string) => [`s:${sessionId}`];
 const workGroupScope = (workGroup: string) => `wg:${workGroup}`;

@@ -9,6 +9,7 @@ import type { PollCoordination } from '../subscriptions/status-poller.js';
 import { FleetAthenaPort } from './fleet-port.js';
 import { RedisPollLeases } from './poll-leases.js';
 import { RedisLink } from './redis-link.js';
+import { ReplicaRoster } from './replica-roster.js';
 import { SharedReads } from './shared-reads.js';
 import { budgeted, UpstreamBudget } from './upstream-budget.js';
 
@@ -34,6 +35,8 @@ export class Fleet {
   readonly pollCoordination: PollCoordination | undefined;
   readonly #options: FleetOptions;
   readonly #budget: UpstreamBudget | undefined;
+  /** Replicas alive, for the budget's share while Redis is away; only with both REDIS_URL and ATHENA_RATE_LIMIT. */
+  readonly #roster: ReplicaRoster | undefined;
   #fleetPort: FleetAthenaPort | undefined;
 
   constructor(options: FleetOptions) {
@@ -64,6 +67,18 @@ export class Fleet {
             link: this.link,
             onWait: options.metrics?.recordBudgetWait,
           });
+    if (this.link !== undefined && this.#budget !== undefined) {
+      const budget = this.#budget;
+      this.#roster = new ReplicaRoster(this.link, {
+        onCount: (replicas) => {
+          budget.shareWith(replicas);
+          options.logger?.info(
+            { replicas, shareWhileRedisIsDown: rateLimitPerSecond! / replicas },
+            `fleet: ${replicas} replicas alive; without Redis each keeps to its share of ATHENA_RATE_LIMIT`,
+          );
+        },
+      });
+    }
   }
 
   /** The SDK adapter held to ATHENA_RATE_LIMIT, when set (under the resilient port, so every real call counts). */
@@ -109,6 +124,7 @@ export class Fleet {
   }
 
   async close(): Promise<void> {
+    this.#roster?.close();
     await this.link?.close();
   }
 }

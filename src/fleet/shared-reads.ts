@@ -10,11 +10,13 @@
 //   was in flight still reaches those waiting for it, but is not cached.
 // - Whenever Redis cannot help (down, slow, an error), the read takes the caller's in-process path.
 import { randomUUID } from 'node:crypto';
+import type { CacheName } from '../athena/caching-port.js';
 import { AthenaError, type AthenaErrorKind, type AthenaOperation, isAthenaError } from '../athena/port.js';
 import { decode, encode } from './codec.js';
 import type { RedisLink } from './redis-link.js';
 
-export type SharedCacheName = 'details' | 'status' | 'list' | 'immutable';
+/** The caching port's caches, and which session each calculation belongs to (kept like immutable fields). */
+export type SharedCacheName = CacheName | 'calculation-session';
 /** hit: answered from Redis; miss: this replica made the call; shared: joined another's call; error: Redis failed, the in-process path answered. */
 export type SharedOutcome = 'hit' | 'miss' | 'shared' | 'error';
 
@@ -34,6 +36,8 @@ export interface SharedRead<T> {
   fetch: (signal: AbortSignal | undefined) => Promise<T>;
   /** What to cache besides the read itself: other reads this answer also answers (a GetSession answers the status too). */
   alsoCaches?: ((value: T) => [key: string, value: unknown][]) | undefined;
+  /** How long the answer is served again, when not CACHE_TTL_MS (what never changes is kept longer). */
+  ttlMs?: number | undefined;
 }
 
 export interface SharedReadsOptions {
@@ -203,14 +207,14 @@ export class SharedReads {
       // (or a failure that is not Athena's) is no answer for them: they ask again.
       const shareable = isAthenaError(error) && !(error.kind === 'aborted' && signal?.aborted === true);
       const message = shareable ? `e${JSON.stringify({ kind: error.kind, message: error.message })}` : RETRY;
-      void this.#settle(gens, suffix, token, base, message, []).catch(() => undefined);
+      void this.#settle(gens, suffix, token, base, message, [], read.ttlMs).catch(() => undefined);
       throw error;
     }
     const text = encode(value);
     const entries: string[] = [base, text];
     for (const [key, also] of read.alsoCaches?.(value) ?? []) entries.push(this.#link.key(key), encode(also));
     // Not awaited: the caller has its answer; Redis keeps the order of this replica's commands.
-    void this.#settle(gens, suffix, token, base, `v${text}`, entries).catch(() => undefined);
+    void this.#settle(gens, suffix, token, base, `v${text}`, entries, read.ttlMs).catch(() => undefined);
     return value;
   }
 
@@ -221,13 +225,14 @@ export class SharedReads {
     base: string,
     message: string,
     entries: string[],
+    ttlMs = this.#options.ttlMs,
   ): Promise<number> {
     const channel = this.#link.key('done', token);
     return this.#commands.fleetSettle(
       gens.length,
       ...gens,
       suffix,
-      this.#options.ttlMs,
+      ttlMs,
       token,
       base,
       channel,

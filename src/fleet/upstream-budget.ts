@@ -1,7 +1,8 @@
 // ATHENA_RATE_LIMIT: upstream calls per second for the whole fleet (for the process without Redis).
 // Athena throttles per account, so the budget is kept in Redis by rate-limiter-flexible and shared
-// by every replica; while Redis is unreachable each replica keeps to it alone (its insurance
-// limiter). A call over budget waits for the next free slot, within its caller's deadline, rather
+// by every replica; while Redis is unreachable each replica keeps to its share of it (its insurance
+// limiter: the budget divided by the replicas last seen alive, see replica-roster.ts), so that the
+// fleet as a whole still stays under it. A call over budget waits for the next free slot, within its caller's deadline, rather
 // than fail.
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AthenaError, type AthenaOperation, type AthenaPort, type CallOptions } from '../athena/port.js';
@@ -20,6 +21,9 @@ const BUDGET_KEY = 'athena-calls';
 
 export class UpstreamBudget {
   readonly #limiter: RateLimiterAbstract;
+  /** This replica's own limiter: the whole budget alone, its share of it in a fleet while Redis is away. */
+  readonly #own: RateLimiterMemory;
+  readonly #perSecond: number;
   readonly #onWait: UpstreamBudgetOptions['onWait'];
 
   constructor(options: UpstreamBudgetOptions) {
@@ -27,6 +31,8 @@ export class UpstreamBudget {
     // Fractional budgets (0.5/s) become whole calls per longer window.
     const { points, duration } = window(options.perSecond);
     const own = new RateLimiterMemory({ points, duration });
+    this.#own = own;
+    this.#perSecond = options.perSecond;
     this.#limiter =
       options.link === undefined
         ? own
@@ -40,6 +46,13 @@ export class UpstreamBudget {
             insuranceLimiter: own,
           });
     this.#onWait = options.onWait;
+  }
+
+  /** How many replicas share the budget: this replica's own limiter keeps to its share of it. */
+  shareWith(replicas: number): void {
+    const { points, duration } = window(this.#perSecond / Math.max(1, replicas));
+    this.#own.points = points;
+    this.#own.duration = duration;
   }
 
   /** Resolves when a call may go; waits while the budget is spent; rejects when `signal` aborts first. */

@@ -2,17 +2,27 @@
 // work groups. Athena lists sessions one work group at a time (ListSessions, newest first), so this
 // is a k-way merge of those lists: each work group is a lane with its own upstream position.
 //
-// The cursor is signed and holds every lane's position and the start time of its next row (its
-// head), so a later page reads a work group only when its rows are due: a lane whose head is newer
-// than every other lane's gets read (its upstream page again: from the list cache within
-// CACHE_TTL_MS, else from Athena), a lane whose rows ran out at the end of an upstream page reads
-// its next page to learn its head, and every other lane costs nothing. The first page reads one
-// ListSessions per work group, at once.
-import type { SessionState, SessionSummary } from '../athena/port.js';
+// A lane reads only what the page still needs (MaxResults = the rows still missing), and the rows
+// it read but the page did not take are its buffer. The end cursor carries every lane's
+// buffer (signed, within MAX_ALL_SESSIONS_CURSOR_LENGTH) and the NextToken after it, so the next
+// page reads a work group only when its buffered rows ran out: with no cache at all, `first: 20`
+// over 5 work groups costs at most 5 ListSessions for the first page and, per later page, one per
+// work group whose buffer ran out. The buffered rows are served as they were read.
+//
+// Every other edge's cursor, and an end cursor whose buffers would not fit, keeps a lane's position
+// instead of its rows (the upstream page by its NextToken and MaxResults, how far it was taken,
+// the start time of its next row): resuming there reads that page again when its rows are due.
+import type { SessionPage, SessionState, SessionSummary } from '../athena/port.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_ALL_SESSIONS_CURSOR_LENGTH,
+  MAX_MERGED_WORK_GROUPS,
+  MAX_PAGE_SIZE,
+  UPSTREAM_PAGE_SIZE,
+} from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
 import { SessionConnection } from './session-connection.js';
@@ -21,35 +31,35 @@ import { SessionStateEnum } from './session-status.js';
 import { validateIntRange, validateWorkGroup } from './validation.js';
 import { isVisibleWorkGroup, seesNoWorkGroup } from './work-group.js';
 
-/** Work groups one `allSessions` merges: each costs a ListSessions on the first page. */
-export const MAX_MERGED_WORK_GROUPS = 20;
+/** Defined with every other limit in security/limits.ts; exported here too for the modules and tests that read it from its connection. */
+export { MAX_MERGED_WORK_GROUPS };
 
-const CURSOR_KIND = 'all1';
-/** Per work group: a NextToken (at most 2048), a name (128), a session id (256) and framing. */
-const MAX_CURSOR_LENGTH = MAX_MERGED_WORK_GROUPS * 3_200;
+const CURSOR_KIND = 'all2';
 /** The sort key of a row without a start time: newest, as a session Athena is still starting. */
 const NO_START_TIME = Number.MAX_SAFE_INTEGER;
 
 /** Where one work group's list stands, between requests (in the cursor). */
 interface LanePosition {
   workGroup: string;
-  /** The NextToken of the upstream page holding the next row; undefined for the first page. */
+  /** The NextToken that read the lane's current upstream page; undefined for its first page. */
   pageToken: string | undefined;
-  /** Index of the last row taken from that page; -1 when none was. */
-  index: number;
-  /** The session of that row, so a resume lands right when new sessions shifted the page. */
+  /** The MaxResults of that read, so a read again gives the same rows. */
+  pageSize: number;
+  /** Rows of that page already taken. */
+  taken: number;
+  /** The session of the last row taken, so a read again lands right when new sessions shifted the page. */
   sessionId: string | undefined;
+  /** The NextToken after the current page; undefined when it was the last (or is not read yet). */
+  nextToken: string | undefined;
+  /** The rows of the page not yet taken; undefined when the cursor holds only the position. */
+  buffer: SessionSummary[] | undefined;
   /** The start time (ms) of the next row; null when it is not known without a call. */
   head: number | null;
   /** No rows left. */
   done: boolean;
 }
 
-/** A lane within one request: its position, and its upstream page once read. */
-interface Lane extends LanePosition {
-  rows?: readonly SessionSummary[] | undefined;
-  nextToken?: string | undefined;
-}
+type Lane = LanePosition;
 
 interface AllSessionsArgs {
   workGroups?: readonly string[] | null | undefined;
@@ -83,24 +93,105 @@ function validateArgs(context: GatewayContext, args: AllSessionsArgs): ValidArgs
   return { named, state, first, lanes };
 }
 
+type CompactRow = [
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  string | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+];
+
+const time = (date: Date | undefined) => date?.getTime() ?? null;
+const date = (ms: unknown) => (typeof ms === 'number' ? new Date(ms) : undefined);
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** A list row as the cursor carries it: every member of a ListSessions row, in a fixed order. */
+function compactRow(row: SessionSummary): CompactRow {
+  return [
+    row.sessionId,
+    row.description ?? null,
+    row.engineVersion?.selectedEngineVersion ?? null,
+    row.engineVersion?.effectiveEngineVersion ?? null,
+    row.notebookVersion ?? null,
+    row.status.state,
+    row.status.stateChangeReason ?? null,
+    time(row.status.startDateTime),
+    time(row.status.lastModifiedDateTime),
+    time(row.status.endDateTime),
+    time(row.status.idleSinceDateTime),
+  ];
+}
+
+function expandRow(value: unknown): SessionSummary | undefined {
+  if (!Array.isArray(value) || value.length !== 11) return undefined;
+  const [sessionId, description, selected, effective, notebookVersion, state, reason, ...times] = value as unknown[];
+  if (typeof sessionId !== 'string' || typeof state !== 'string') return undefined;
+  if (!times.every((ms) => ms === null || (typeof ms === 'number' && Number.isSafeInteger(ms)))) return undefined;
+  const [start, lastModified, end, idleSince] = times;
+  return {
+    sessionId,
+    description: text(description),
+    engineVersion:
+      selected === null && effective === null
+        ? undefined
+        : { selectedEngineVersion: text(selected), effectiveEngineVersion: text(effective) },
+    notebookVersion: text(notebookVersion),
+    status: {
+      state: state as SessionState,
+      stateChangeReason: text(reason),
+      startDateTime: date(start),
+      lastModifiedDateTime: date(lastModified),
+      endDateTime: date(end),
+      idleSinceDateTime: date(idleSince),
+    },
+  };
+}
+
+const encodeLane = (lane: LanePosition, withBuffer: boolean) => [
+  lane.workGroup,
+  lane.pageToken ?? '',
+  lane.pageSize,
+  lane.taken,
+  lane.sessionId ?? '',
+  lane.nextToken ?? '',
+  lane.head,
+  withBuffer && lane.buffer !== undefined ? lane.buffer.map(compactRow) : null,
+  lane.done ? 1 : 0,
+];
+
+/**
+ * Signs the lanes' positions; with `withBuffers`, their buffered rows too, as many lanes' as fit
+ * in MAX_ALL_SESSIONS_CURSOR_LENGTH (the largest buffers are left out first).
+ */
 function encodeCursor(
   context: GatewayContext,
   named: string[] | undefined,
   state: SessionState | undefined,
   lanes: readonly LanePosition[],
+  withBuffers: boolean,
 ): string {
-  return context.cursors.seal(CURSOR_KIND, [
-    named ?? null,
-    state ?? '',
-    lanes.map((lane) => [
-      lane.workGroup,
-      lane.pageToken ?? '',
-      lane.index,
-      lane.sessionId ?? '',
-      lane.head,
-      lane.done ? 1 : 0,
-    ]),
-  ]);
+  const seal = (carried: ReadonlySet<LanePosition>) =>
+    context.cursors.seal(CURSOR_KIND, [
+      named ?? null,
+      state ?? '',
+      lanes.map((lane) => encodeLane(lane, carried.has(lane))),
+    ]);
+  const carried = new Set(withBuffers ? lanes.filter((lane) => (lane.buffer?.length ?? 0) > 0) : []);
+  let cursor = seal(carried);
+  while (cursor.length > MAX_ALL_SESSIONS_CURSOR_LENGTH && carried.size > 0) {
+    let largest: LanePosition | undefined;
+    for (const lane of carried)
+      if (largest === undefined || lane.buffer!.length > largest.buffer!.length) largest = lane;
+    carried.delete(largest!);
+    cursor = seal(carried);
+  }
+  return cursor;
 }
 
 /** A cursor issued for exactly these arguments (the same names, or the default; the same state). */
@@ -112,7 +203,7 @@ function decodeCursor(
 ): LanePosition[] {
   const invalid = () =>
     new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
-  const fields = context.cursors.open(CURSOR_KIND, cursor, MAX_CURSOR_LENGTH);
+  const fields = context.cursors.open(CURSOR_KIND, cursor, MAX_ALL_SESSIONS_CURSOR_LENGTH);
   if (fields?.length !== 3) throw invalid();
   const [cursorNamed, cursorState, lanes] = fields;
   if (cursorNamed !== null && !(Array.isArray(cursorNamed) && cursorNamed.every((name) => typeof name === 'string')))
@@ -126,23 +217,42 @@ function decodeCursor(
     );
   }
   return lanes.map((lane: unknown) => {
-    if (!Array.isArray(lane) || lane.length !== 6) throw invalid();
-    const [workGroup, pageToken, index, sessionId, head, done] = lane as unknown[];
-    if (typeof workGroup !== 'string' || typeof pageToken !== 'string' || typeof sessionId !== 'string')
+    if (!Array.isArray(lane) || lane.length !== 9) throw invalid();
+    const [workGroup, pageToken, pageSize, taken, sessionId, nextToken, head, rows, done] = lane as unknown[];
+    if (
+      typeof workGroup !== 'string' ||
+      typeof pageToken !== 'string' ||
+      typeof sessionId !== 'string' ||
+      typeof nextToken !== 'string'
+    )
       throw invalid();
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) throw invalid();
+    if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > UPSTREAM_PAGE_SIZE)
+      throw invalid();
+    if (typeof taken !== 'number' || !Number.isInteger(taken) || taken < 0 || taken > pageSize) throw invalid();
     if (head !== null && !(typeof head === 'number' && Number.isSafeInteger(head))) throw invalid();
     if (done !== 0 && done !== 1) throw invalid();
+    let buffer: SessionSummary[] | undefined;
+    if (rows !== null) {
+      if (!Array.isArray(rows) || rows.length > pageSize - taken) throw invalid();
+      buffer = rows.map((row) => expandRow(row) ?? invalidRow(invalid));
+    }
     return {
       workGroup,
       pageToken: pageToken === '' ? undefined : pageToken,
-      index,
+      pageSize,
+      taken,
       sessionId: sessionId === '' ? undefined : sessionId,
+      nextToken: nextToken === '' ? undefined : nextToken,
+      buffer,
       head,
       done: done === 1,
     };
   });
 }
+
+const invalidRow = (invalid: () => BadUserInputError): never => {
+  throw invalid();
+};
 
 /** The work groups of a first page: the named ones, or every Spark work group the caller may see. */
 async function firstLanes(context: GatewayContext, named: string[] | undefined): Promise<LanePosition[]> {
@@ -167,8 +277,11 @@ async function firstLanes(context: GatewayContext, named: string[] | undefined):
   return names.map((workGroup) => ({
     workGroup,
     pageToken: undefined,
-    index: -1,
+    pageSize: UPSTREAM_PAGE_SIZE,
+    taken: 0,
     sessionId: undefined,
+    nextToken: undefined,
+    buffer: undefined,
     head: null,
     done: false,
   }));
@@ -176,49 +289,54 @@ async function firstLanes(context: GatewayContext, named: string[] | undefined):
 
 const startTimeOf = (row: SessionSummary): number => row.status.startDateTime?.getTime() ?? NO_START_TIME;
 
-/** Reads the lane's upstream page and finds its place in it; a missing work group ends the lane. */
-async function read(context: GatewayContext, lane: Lane, state: SessionState | undefined): Promise<void> {
-  const page = await context.loaders.loadPage({ workGroup: lane.workGroup, state, pageToken: lane.pageToken });
+/** Reads the lane's next upstream page, `size` rows (what the page still needs). */
+async function readNext(context: GatewayContext, lane: Lane, state: SessionState | undefined, size: number) {
+  const pageToken = lane.nextToken;
+  const page = await context.loaders.loadPage({ workGroup: lane.workGroup, state, pageToken, maxResults: size });
+  Object.assign(lane, { pageToken, pageSize: size, taken: 0, sessionId: undefined });
+  fill(lane, page, 0);
+}
+
+/** Reads the lane's current page again (its rows were left out of the cursor) and finds its place. */
+async function readAgain(context: GatewayContext, lane: Lane, state: SessionState | undefined) {
+  const page = await context.loaders.loadPage({
+    workGroup: lane.workGroup,
+    state,
+    pageToken: lane.pageToken,
+    maxResults: lane.pageSize,
+  });
+  let taken = lane.taken;
+  if (page !== null && lane.sessionId !== undefined) {
+    const found = page.sessions.findIndex((session) => session.sessionId === lane.sessionId);
+    if (found >= 0) taken = found + 1;
+  }
+  lane.taken = taken;
+  fill(lane, page, taken);
+}
+
+/** The page's rows from `from` on become the lane's buffer; a missing work group ends the lane. */
+function fill(lane: Lane, page: SessionPage | null, from: number): void {
   if (page === null) {
-    Object.assign(lane, { head: null, done: true });
+    Object.assign(lane, { buffer: [], nextToken: undefined, head: null, done: true });
     return;
   }
-  lane.rows = page.sessions;
+  lane.buffer = page.sessions.slice(from);
   lane.nextToken = page.nextToken;
-  if (lane.sessionId !== undefined) {
-    const found = page.sessions.findIndex((session) => session.sessionId === lane.sessionId);
-    if (found >= 0) lane.index = found;
-  }
-  settle(lane, page.sessions);
+  settle(lane);
 }
 
-/** After a read or a take: the lane's head, or its move to the next upstream page, or its end. */
-function settle(lane: Lane, rows: readonly SessionSummary[]): void {
-  const next = rows[lane.index + 1];
-  if (next !== undefined) {
-    lane.head = startTimeOf(next);
-  } else if (lane.nextToken !== undefined) {
-    Object.assign(lane, {
-      pageToken: lane.nextToken,
-      index: -1,
-      sessionId: undefined,
-      head: null,
-      rows: undefined,
-      nextToken: undefined,
-    });
-  } else {
-    Object.assign(lane, { head: null, done: true, rows: undefined });
-  }
+/** After a read or a take: the lane's head, or its wait for the next upstream page, or its end. */
+function settle(lane: Lane): void {
+  const next = lane.buffer?.[0];
+  if (next !== undefined) lane.head = startTimeOf(next);
+  else if (lane.nextToken !== undefined) lane.head = null;
+  else Object.assign(lane, { head: null, done: true });
 }
 
-const positionOf = (lane: Lane): LanePosition => ({
-  workGroup: lane.workGroup,
-  pageToken: lane.pageToken,
-  index: lane.index,
-  sessionId: lane.sessionId,
-  head: lane.head,
-  done: lane.done,
-});
+/** A lane whose next row is not known: it needs its next upstream page. */
+const needsPage = (lane: Lane) => !lane.done && lane.head === null;
+
+const snapshot = (lane: Lane): LanePosition => ({ ...lane });
 
 interface Edge {
   readonly cursor: string;
@@ -234,40 +352,39 @@ async function resolveAllSessions(context: GatewayContext, args: AllSessionsArgs
     allowsWorkGroup(context.viewer, lane.workGroup),
   );
 
-  // `first: 0` reads what a first page would, so that hasNextPage is true only when rows exist.
-  if (first === 0)
-    await Promise.all(
-      lanes.filter((lane) => !lane.done && lane.head === null).map((lane) => read(context, lane, state)),
-    );
+  // `first: 0` reads one row per lane, so that hasNextPage is true only when rows exist.
+  if (first === 0) await Promise.all(lanes.filter(needsPage).map((lane) => readNext(context, lane, state, 1)));
   const edges: Edge[] = [];
-  const cursorAt = (positions: LanePosition[]) => {
-    // Encoded when read: a client that selects only pageInfo signs one cursor, not one per edge.
-    let cursor: string | undefined;
-    return () => (cursor ??= encodeCursor(context, named, state, positions));
-  };
   while (edges.length < first) {
-    // Lanes whose next row is unknown (first page, or rows that ran out) are read together.
-    const unknown = lanes.filter((lane) => !lane.done && lane.head === null);
-    if (unknown.length > 0) await Promise.all(unknown.map((lane) => read(context, lane, state)));
+    // Lanes whose next row is unknown (first page, or buffered rows that ran out) are read
+    // together, each for as many rows as the page still needs.
+    const unknown = lanes.filter(needsPage);
+    const size = first - edges.length;
+    if (unknown.length > 0) await Promise.all(unknown.map((lane) => readNext(context, lane, state, size)));
     let newest: Lane | undefined;
     for (const lane of lanes) {
       // Ties go to the first lane in name order, so the merge is the same on every page and replica.
       if (!lane.done && lane.head !== null && (newest === undefined || lane.head > newest.head!)) newest = lane;
     }
     if (newest === undefined) break;
-    if (newest.rows === undefined) {
-      // Its head came from the cursor: read its page now that its rows are due.
-      await read(context, newest, state);
+    if (newest.buffer === undefined) {
+      // Its head came from a cursor without its rows: read its page again now that they are due.
+      await readAgain(context, newest, state);
       continue;
     }
-    const row = newest.rows[newest.index + 1]!;
-    newest.index += 1;
-    newest.sessionId = row.sessionId;
-    settle(newest, newest.rows);
-    const cursor = cursorAt(lanes.map(positionOf));
+    const [row, ...rest] = newest.buffer as [SessionSummary, ...SessionSummary[]];
+    Object.assign(newest, { buffer: rest, taken: newest.taken + 1, sessionId: row.sessionId });
+    settle(newest);
+    const positions = lanes.map(snapshot);
+    const index = edges.length;
+    let cursor: string | undefined;
     edges.push({
+      // Encoded when read (a client that selects only pageInfo signs one cursor, not one per edge).
+      // The last edge's cursor, which is the end cursor clients page on, carries the buffered rows;
+      // the others only positions, so selecting every edge's cursor stays small.
       get cursor() {
-        return cursor();
+        cursor ??= encodeCursor(context, named, state, positions, index === edges.length - 1);
+        return cursor;
       },
       node: refFromSummary(row, newest.workGroup),
     });

@@ -82,12 +82,15 @@ function decodeCursor(
     return { pageToken: position.pageToken, index: position.index, calculationId: position.sessionId };
   } catch (error) {
     if (!(error instanceof BadUserInputError)) throw error;
-    throw new BadUserInputError(
-      "The cursor is invalid: use a cursor from this session's calculations with the same state filter, unchanged.",
-      'after',
-    );
+    throw invalidCursor();
   }
 }
+
+const invalidCursor = () =>
+  new BadUserInputError(
+    "The cursor is invalid: use a cursor from this session's calculations with the same state filter, unchanged.",
+    'after',
+  );
 
 export interface CalculationsArgs {
   state?: CalculationState | null | undefined;
@@ -100,9 +103,11 @@ const validateFirst = (first: number | null | undefined) =>
 
 /**
  * `calculations` sits below a session, whose own upstream call runs first; so that a bad `first`
- * never costs that call, every `calculations` field of an operation has it checked before the
- * operation executes. (A cursor is checked by the field itself: whether it belongs to this
- * session's calculations is only known once the session is.)
+ * or `after` never costs that call, every `calculations` field of an operation has them checked
+ * before the operation executes: `first` in range, and `after` a calculations cursor signed here
+ * for the field's state filter and, under `session(sessionId:)`, for that session. (Under a
+ * session reached another way, whether the cursor is this session's is checked by the field,
+ * before its own call.)
  */
 export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | undefined {
   const operation = getOperationAST(args.document, args.operationName);
@@ -114,25 +119,69 @@ export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | u
   );
   // Bad variables are graphql-js's to report, in its own words.
   if (coerced.errors !== undefined) return undefined;
+  const context = args.contextValue as GatewayContext | undefined;
   const typeInfo = new TypeInfo(args.schema);
+  // The sessionId of each enclosing root `session` field (null for any other field), innermost last.
+  const sessions: (string | null)[] = [];
   let error: GraphQLError | undefined;
   visit(
     args.document,
     visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        if (error !== undefined || node.name.value !== 'calculations') return;
-        const field = typeInfo.getFieldDef();
-        if (field === null || field === undefined || typeInfo.getParentType()?.name !== 'Session') return;
-        try {
-          validateFirst((getArgumentValues(field, node, coerced.coerced) as CalculationsArgs).first);
-        } catch (caught) {
-          if (!(caught instanceof BadUserInputError)) throw caught;
-          error = caught;
-        }
+      Field: {
+        enter(node) {
+          const field = typeInfo.getFieldDef();
+          const parent = typeInfo.getParentType()?.name;
+          if (error !== undefined || field === null || field === undefined) {
+            sessions.push(null);
+            return;
+          }
+          const values = () => getArgumentValues(field, node, coerced.coerced);
+          if (node.name.value === 'session' && parent === 'Query') {
+            const { sessionId } = values() as { sessionId?: unknown };
+            sessions.push(typeof sessionId === 'string' ? sessionId : null);
+            return;
+          }
+          sessions.push(null);
+          if (node.name.value !== 'calculations' || parent !== 'Session') return;
+          try {
+            const { first, after, state } = values() as CalculationsArgs;
+            validateFirst(first);
+            if (after !== null && after !== undefined && context?.cursors !== undefined) {
+              checkCursor(context, after, state ?? undefined, sessions.at(-2) ?? null);
+            }
+          } catch (caught) {
+            if (!(caught instanceof BadUserInputError)) throw caught;
+            error = caught;
+          }
+        },
+        leave() {
+          sessions.pop();
+        },
       },
     }),
   );
   return error;
+}
+
+/** What can be known of a calculations cursor before the session is: signed here, for calculations, with this state filter (and this session, when known). */
+function checkCursor(
+  context: GatewayContext,
+  cursor: string,
+  state: CalculationState | undefined,
+  sessionId: string | null,
+): void {
+  if (sessionId !== null) {
+    decodeCursor(context, sessionId, state, cursor);
+    return;
+  }
+  const position = context.cursors.decodeAnyScope(cursor);
+  if (
+    position === undefined ||
+    !position.workGroup.startsWith(calculationCursorScope('')) ||
+    (position.state ?? '') !== (state ?? '')
+  ) {
+    throw invalidCursor();
+  }
 }
 
 /** Runs calculationsArgumentError before execution: the operation answers BAD_USER_INPUT with no upstream call. */

@@ -7,6 +7,7 @@ import { isAthenaError } from '../athena/port.js';
 import { hasScope, isRestricted } from '../auth/viewer.js';
 import type { AuditEvent, GatewayContext } from '../context.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
+import { MAX_REASON_LENGTH } from '../security/limits.js';
 import { builder } from './builder.js';
 import {
   CalculationObject,
@@ -18,9 +19,6 @@ import {
 import { CalculationStateEnum } from './calculation-status.js';
 import { requireScope } from './scope.js';
 import { validateCalculationId, validateMember, validateSessionId } from './validation.js';
-
-/** Athena's reasons are short sentences; a longer one is clipped rather than passed on whole. */
-const MAX_REASON_LENGTH = 1024;
 
 type Outcome = AuditEvent['outcome'];
 

@@ -6,6 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { SessionState } from '../athena/port.js';
 import { BadUserInputError } from '../errors.js';
+import { MAX_CURSOR_LENGTH } from '../security/limits.js';
 
 export interface CursorPosition {
   workGroup: string;
@@ -20,8 +21,6 @@ export interface CursorPosition {
 
 const VERSION = 1;
 const MAC_BYTES = 16;
-/** Upstream NextToken (2048) plus our framing, generously: anything longer is not ours. */
-const MAX_CURSOR_LENGTH = 4096;
 
 export class CursorCodec {
   readonly #secret: Buffer;
@@ -55,21 +54,38 @@ export class CursorCodec {
 
   /** Decodes a cursor issued for exactly this work group and state; anything else is BAD_USER_INPUT. */
   decode(cursor: string, expected: { workGroup: string; state: SessionState | undefined }): CursorPosition {
-    const invalid = () =>
-      new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
-    if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid();
+    const position = this.decodeAnyScope(cursor);
+    if (position === undefined) {
+      throw new BadUserInputError('The cursor is invalid: use a cursor from this connection, unchanged.', 'after');
+    }
+    if (position.workGroup !== expected.workGroup || (position.state ?? '') !== (expected.state ?? '')) {
+      throw new BadUserInputError(
+        'The cursor belongs to a different workGroup or state filter than this query.',
+        'after',
+      );
+    }
+    return { ...position, state: expected.state };
+  }
+
+  /**
+   * A cursor signed here, whatever work group and state it was issued for; undefined when it is
+   * not one (forged, altered, another connection's). For checks that run before the field knows
+   * its binding, such as a calculations cursor checked before the session's own call.
+   */
+  decodeAnyScope(cursor: string): (Omit<CursorPosition, 'state'> & { state: string | undefined }) | undefined {
+    if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) return undefined;
     const [payload, mac, ...rest] = cursor.split('.');
-    if (payload === undefined || mac === undefined || rest.length > 0) throw invalid();
+    if (payload === undefined || mac === undefined || rest.length > 0) return undefined;
     const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
     const givenMac = Buffer.from(mac, 'utf8');
-    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) throw invalid();
+    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) return undefined;
     let fields: unknown;
     try {
       fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     } catch {
-      throw invalid();
+      return undefined;
     }
-    if (!Array.isArray(fields) || fields.length !== 6 || fields[0] !== VERSION) throw invalid();
+    if (!Array.isArray(fields) || fields.length !== 6 || fields[0] !== VERSION) return undefined;
     const [, workGroup, state, pageToken, index, sessionId] = fields as [
       number,
       unknown,
@@ -84,17 +100,11 @@ export class CursorCodec {
       typeof pageToken !== 'string' ||
       typeof sessionId !== 'string'
     )
-      throw invalid();
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) throw invalid();
-    if (workGroup !== expected.workGroup || state !== (expected.state ?? '')) {
-      throw new BadUserInputError(
-        'The cursor belongs to a different workGroup or state filter than this query.',
-        'after',
-      );
-    }
+      return undefined;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < -1) return undefined;
     return {
       workGroup,
-      state: expected.state,
+      state: state === '' ? undefined : state,
       pageToken: pageToken === '' ? undefined : pageToken,
       index,
       sessionId: sessionId === '' ? undefined : sessionId,

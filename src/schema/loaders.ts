@@ -19,12 +19,21 @@ import {
   type WorkGroupSummary,
 } from '../athena/port.js';
 import type { ImmutableSessionFields } from '../athena/session-fields.js';
-import { MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST } from '../security/limits.js';
+import {
+  MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST,
+  UPSTREAM_PAGE_SIZE,
+  WORK_GROUP_PAGE_SIZE,
+} from '../security/limits.js';
 
 export interface PageKey {
   workGroup: string;
   state: SessionState | undefined;
   pageToken: string | undefined;
+  /**
+   * MaxResults; UPSTREAM_PAGE_SIZE when absent. Only `allSessions` asks for less: it reads what its
+   * page still needs, so the rows it carries in its cursor stay few.
+   */
+  maxResults?: number | undefined;
 }
 
 export interface CalculationPageKey {
@@ -32,11 +41,6 @@ export interface CalculationPageKey {
   state: CalculationState | undefined;
   pageToken: string | undefined;
 }
-
-/** Every ListSessions the gateway makes asks for the upstream maximum, so a page's index positions are stable. */
-export const UPSTREAM_PAGE_SIZE = 100;
-/** ListWorkGroups pages are always the upstream maximum too, for the same reason. */
-export const WORK_GROUP_PAGE_SIZE = 50;
 
 export interface Loaders {
   /** GetSession; null when the session does not exist. */
@@ -134,7 +138,7 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
               {
                 workGroup: key.workGroup,
                 stateFilter: key.state,
-                maxResults: UPSTREAM_PAGE_SIZE,
+                maxResults: key.maxResults ?? UPSTREAM_PAGE_SIZE,
                 nextToken: key.pageToken,
               },
               callOptions,
@@ -142,7 +146,10 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
           ),
         ),
       ),
-    { cacheKeyFn: (key) => JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '']) },
+    {
+      cacheKeyFn: (key) =>
+        JSON.stringify([key.workGroup, key.state ?? '', key.pageToken ?? '', key.maxResults ?? UPSTREAM_PAGE_SIZE]),
+    },
   );
 
   // Calculations: the same shape as sessions. A status asked for a calculation whose details this

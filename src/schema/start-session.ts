@@ -3,7 +3,7 @@
 import { isAthenaError } from '../athena/port.js';
 import { allowsWorkGroup } from '../auth/viewer.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
-import { MAX_SPARK_PROPERTIES } from '../security/limits.js';
+import { MAX_REASON_LENGTH, MAX_SPARK_PROPERTIES } from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireWriteScope } from './scope.js';
 import { SessionObject } from './session.js';
@@ -137,10 +137,10 @@ builder.mutationField('startSession', (t) =>
         }
         audit('error');
         if (isAthenaError(error, 'invalid-request')) {
-          throw new BadUserInputError(
-            'Athena rejected the start request: check the work group and the engine configuration.',
-            'input',
-          );
+          // Athena's reason is what the caller needs: a SQL work group, a disabled one, a bad configuration.
+          const reason =
+            error.reason?.slice(0, MAX_REASON_LENGTH) ?? 'check the work group and the engine configuration';
+          throw new BadUserInputError(`Athena rejected the start request: ${reason}`, 'input');
         }
         throw error;
       }

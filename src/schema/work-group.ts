@@ -3,7 +3,7 @@ import { isSparkEngine, type WORK_GROUP_STATES, type WorkGroupPage, type WorkGro
 import { allowsWorkGroup, type Viewer } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { BadUserInputError } from '../errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../security/limits.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_WORK_GROUP_CURSOR_LENGTH } from '../security/limits.js';
 import { builder } from './builder.js';
 import { requireScope } from './scope.js';
 import { selectedFieldNames, selectedFields } from './selection.js';
@@ -172,8 +172,6 @@ interface WorkGroupPosition {
 }
 
 const WORK_GROUP_CURSOR = 'wg1';
-/** A NextToken (at most 1024) plus a name and the framing, generously. */
-const MAX_WORK_GROUP_CURSOR_LENGTH = 2048;
 
 function encodeWorkGroupCursor(context: GatewayContext, position: WorkGroupPosition): string {
   return context.cursors.seal(WORK_GROUP_CURSOR, [position.pageToken ?? '', position.index, position.name ?? '']);

@@ -13,11 +13,17 @@
 //   are checked by schema/validation.ts against src/athena-model/, so the gateway refuses what
 //   Athena would.
 // - With the format they bound: bearer token length (auth/bearer-token.ts MAX_TOKEN_LENGTH, 8 KiB),
-//   cursor length (schema/cursors.ts, 4 KiB), global id length (schema/builder.ts, 1 KiB), work
-//   group names in a token's claim (auth/claims.ts), client request ids and logged operation names
-//   (observability/operation-telemetry.ts), operation names kept as metric labels
-//   (observability/metrics.ts maxOperationNames, 200).
-// - The JWKS download's timeout, cooldown and maximum age (auth/jwt-verifier.ts).
+//   global id length (schema/builder.ts, 1 KiB), work group names in a token's claim
+//   (auth/claims.ts), client request ids (observability/operation-telemetry.ts CLIENT_REQUEST_ID,
+//   128) and logged operation names (there, MAX_LOGGED_NAME_LENGTH, 100), operation names kept as
+//   metric labels (observability/metrics.ts maxOperationNames, 200).
+// - The JWKS download's timeout, cooldown and maximum age (auth/jwt-verifier.ts JWKS_TIMEOUT_MS 5 s,
+//   JWKS_COOLDOWN_MS 30 s, JWKS_MAX_AGE_MS 10 min).
+// - With the cache they bound: calculation code kept across requests (athena/caching-port.ts
+//   MAX_CACHED_CODE_CHARACTERS, 4,000,000 characters).
+// - With the fleet's Redis link: the ceiling of what counts as a slow Redis round trip
+//   (fleet/fleet-port.ts MAX_SLOW_REDIS_MS, 1 s) and Redis's command timeout (fleet/redis-link.ts
+//   COMMAND_TIMEOUT_MS, 2 s).
 
 /**
  * Largest request body. The largest legitimate requests are a startSession with 100 Spark
@@ -123,6 +129,11 @@ export const MAX_NODES = 100;
  * fan-out a direct caller can ask for.
  */
 export const MAX_REPRESENTATIONS = 500;
+/**
+ * Work groups one `allSessions` merges: each costs a ListSessions on the first page, and each
+ * carries its position in the cursor.
+ */
+export const MAX_MERGED_WORK_GROUPS = 20;
 /** Spark properties per startSession; the request body limit above is sized for this many at their longest. */
 export const MAX_SPARK_PROPERTIES = 100;
 
@@ -137,5 +148,24 @@ export const MAX_CONCURRENT_DETAIL_CALLS_PER_REQUEST = 16;
  */
 export const MAX_CACHED_SESSIONS = 5_000;
 export const MAX_CACHED_PAGES = 200;
+/**
+ * Every ListSessions and ListCalculationExecutions the gateway makes asks for the upstream maximum
+ * (MaxResults 1..100), so a position inside an upstream page is stable between requests.
+ */
+export const UPSTREAM_PAGE_SIZE = 100;
+/** ListWorkGroups pages are always the upstream maximum (MaxResults 1..50) too, for the same reason. */
+export const WORK_GROUP_PAGE_SIZE = 50;
+
+// Cursors and upstream text: anything longer is not ours, or not worth passing on whole.
+
+/** A `sessions` or `calculations` cursor: an upstream NextToken (at most 2048) plus our framing, generously. */
+export const MAX_CURSOR_LENGTH = 4096;
+/** A `workGroups` cursor: a NextToken (at most 1024) plus a name and the framing, generously. */
+export const MAX_WORK_GROUP_CURSOR_LENGTH = 2048;
+/** An `allSessions` cursor. Per work group: a NextToken (at most 2048), a name (128), a session id (256) and framing. */
+export const MAX_ALL_SESSIONS_CURSOR_LENGTH = MAX_MERGED_WORK_GROUPS * 3_200;
+/** Athena's reasons are short sentences; a longer one is clipped rather than passed on whole. */
+export const MAX_REASON_LENGTH = 1024;
+
 /** A subscriber that reads slower than statuses change keeps the latest ones, in order; memory stays bounded. */
 export const EVENTS_BUFFERED_PER_SUBSCRIBER = 16;

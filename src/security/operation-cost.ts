@@ -21,8 +21,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
-import { MAX_MERGED_WORK_GROUPS } from '../schema/all-sessions.js';
-import { DEFAULT_PAGE_SIZE, MAX_NODES, MAX_PAGE_SIZE, MAX_REPRESENTATIONS } from './limits.js';
+import { DEFAULT_PAGE_SIZE, MAX_MERGED_WORK_GROUPS, MAX_NODES, MAX_PAGE_SIZE, MAX_REPRESENTATIONS } from './limits.js';
 
 /**
  * The cost of an operation: each composite field counts once per object it can resolve. A field

@@ -19,9 +19,16 @@ function setup(ttlMs = TTL, extra: { maxSessions?: number; maxPages?: number } =
   return { inner, clock, events, port };
 }
 
+/** Outcomes reported to onCacheEvent for one cache, counted. */
+function tally(events: readonly CacheEvent[], cache: CacheEvent['cache']) {
+  const counts = { hit: 0, miss: 0, shared: 0 };
+  for (const event of events) if (event.cache === cache) counts[event.outcome] += 1;
+  return counts;
+}
+
 describe('sharing identical calls in flight', () => {
   it('fifty concurrent status reads of one session make one GetSessionStatus', async () => {
-    const { inner, port } = setup();
+    const { inner, port, events } = setup();
     const reads = Array.from({ length: 50 }, () =>
       port.getSessionStatus('s-1', { signal: new AbortController().signal }),
     );
@@ -29,8 +36,11 @@ describe('sharing identical calls in flight', () => {
     inner.last('GetSessionStatus').resolve(status('s-1', 'BUSY'));
     const results = await Promise.all(reads);
     expect(results.every((result) => result.status.state === 'BUSY')).toBe(true);
-    expect(port.stats().status).toEqual({ hit: 0, miss: 1, shared: 49 });
-    expect(port.stats().entries.inFlight).toBe(0);
+    expect(tally(events, 'status')).toEqual({ hit: 0, miss: 1, shared: 49 });
+    // The answered call is no longer in flight: the next read is served from the cache.
+    await port.getSessionStatus('s-1');
+    expect(tally(events, 'status')).toEqual({ hit: 1, miss: 1, shared: 49 });
+    expect(inner.count('GetSessionStatus')).toBe(1);
   });
 
   it('shares with CACHE_TTL_MS=0 too, and reuses nothing once the call has answered', async () => {
@@ -51,7 +61,10 @@ describe('sharing identical calls in flight', () => {
     expect(inner.count('GetSessionStatus')).toBe(1);
     inner.last('GetSessionStatus').resolve(status('s-1'));
     await statusRead;
-    expect(port.stats().entries).toMatchObject({ details: 0, status: 0, list: 0, immutable: 0 });
+    void port.getSessionStatus('s-1');
+    void port.getImmutableSession('s-1');
+    expect(inner.count('GetSessionStatus')).toBe(2);
+    expect(inner.count('GetSession')).toBe(4);
   });
 
   it('does not share different sessions, pages or operations', async () => {
@@ -307,17 +320,25 @@ describe('bounds and observability', () => {
       inner.last('ListSessions').resolve(page(`s-${index}`));
       await list;
     }
-    expect(port.stats().entries).toMatchObject({
-      details: 3,
-      status: 3,
-      immutable: 3,
-      list: 2,
-      workGroups: 0,
-      inFlight: 0,
-    });
+    // The newest three sessions and two pages are still served; each older one is a new call.
+    for (const index of [7, 8, 9]) {
+      await port.getSession(`s-${index}`);
+      await port.getSessionStatus(`s-${index}`);
+      await port.getImmutableSession(`s-${index}`);
+    }
+    await port.listSessions({ workGroup: 'primary', nextToken: 't-8' });
+    await port.listSessions({ workGroup: 'primary', nextToken: 't-9' });
+    expect(inner.count()).toBe(20);
+    void port.getSessionStatus('s-6');
+    void port.getImmutableSession('s-5');
+    void port.getSession('s-4');
+    void port.listSessions({ workGroup: 'primary', nextToken: 't-7' });
+    expect(inner.count('GetSessionStatus')).toBe(1);
+    expect(inner.count('GetSession')).toBe(12);
+    expect(inner.count('ListSessions')).toBe(11);
   });
 
-  it('reports every outcome to onCacheEvent and in stats()', async () => {
+  it('reports every outcome to onCacheEvent', async () => {
     const { inner, port, events } = setup();
     const reads = [port.getSessionStatus('s-1'), port.getSessionStatus('s-1')];
     inner.last('GetSessionStatus').resolve(status('s-1'));
@@ -328,6 +349,14 @@ describe('bounds and observability', () => {
       { cache: 'status', outcome: 'shared' },
       { cache: 'status', outcome: 'hit' },
     ]);
+  });
+
+  it('stats() counts the same outcomes', async () => {
+    const { inner, port } = setup();
+    const reads = [port.getSessionStatus('s-1'), port.getSessionStatus('s-1')];
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    await Promise.all(reads);
+    await port.getSessionStatus('s-1');
     expect(port.stats().status).toEqual({ hit: 1, miss: 1, shared: 1 });
   });
 
@@ -547,12 +576,20 @@ describe('what each cached read is filed under', () => {
     ]);
   });
 
-  it('with CACHE_TTL_MS=0 a list page is not even stored', async () => {
+  it('with CACHE_TTL_MS=0 a list page is not even stored: it cannot tell a terminated session’s work group', async () => {
     const { inner, port } = setup(0);
     const read = port.listSessions({ workGroup: 'primary', maxResults: 100 });
     inner.last('ListSessions').resolve(page('s-1'));
     await read;
-    expect(port.stats().entries.list).toBe(0);
+    // Nothing remembers that s-1 is in primary, so a terminate detaches every work group's list in flight.
+    const analytics = port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    const terminate = port.terminateSession('s-1');
+    inner.last('TerminateSession').resolve({ state: 'TERMINATING' });
+    await terminate;
+    void port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(3);
+    for (const call of inner.calls.filter((pending) => pending.operation === 'ListSessions')) call.resolve(page());
+    await analytics;
   });
 
   it('a shared list call and a shared failure reach waiters that carry signals, and the list call is aborted when they all leave', async () => {

@@ -62,9 +62,11 @@ describe('toAthenaError', () => {
     expect(toAthenaError('GetWorkGroup', invalid('WorkGroup is not found.')).kind).toBe('not-found');
   });
 
-  it("maps 'Workgroup EngineVersion is not Spark.' (a SQL work group) to not-found: it has no sessions", () => {
+  it("maps 'Workgroup EngineVersion is not Spark.' (a SQL work group) to not-found on reads, and keeps it invalid on StartSession", () => {
     expect(toAthenaError('ListSessions', invalid('Workgroup EngineVersion is not Spark.')).kind).toBe('not-found');
-    expect(toAthenaError('StartSession', invalid('Workgroup EngineVersion is not Spark.')).kind).toBe('not-found');
+    const start = toAthenaError('StartSession', invalid('Workgroup EngineVersion is not Spark.'));
+    expect(start.kind).toBe('invalid-request');
+    expect(start.reason).toBe('Workgroup EngineVersion is not Spark.');
   });
 
   it('keeps every other InvalidRequestException an invalid request', () => {

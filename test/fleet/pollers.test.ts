@@ -1,18 +1,15 @@
 // One poller per watched session across the fleet: 90 subscribers (SSE and WebSocket) spread over 3
 // replicas cost one GetSessionStatus per interval together; when the replica that polls is killed,
 // another takes over and the subscribers on the survivors see every change, once, in order.
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { type LocalAthena, startLocalAthena } from '../../src/local-athena/server.js';
-import { readSse } from '../subscriptions/sse.js';
 import { type Replica, startReplicas, stopReplicas } from '../support/gateway-processes.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { type StatusWatcher, until, watchStatus } from '../support/status-watchers.js';
 
 const POLL_MS = 400;
 const SUBSCRIBERS_PER_REPLICA = 30;
-const WATCH = 'subscription($id: String!) { sessionStatus(sessionId: $id) { state lastModifiedDateTime } }';
 
 let redis: TestRedis;
 let athena: LocalAthena;
@@ -37,87 +34,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Subscriber {
+interface Subscriber extends StatusWatcher {
   replica: Replica;
-  transport: 'sse' | 'ws';
-  states: string[];
-  errors: unknown[];
-  completed: boolean;
-  close(): void;
 }
 
-function subscribeSse(replica: Replica, sessionId: string): Subscriber {
-  const controller = new AbortController();
-  const subscriber: Subscriber = {
-    replica,
-    transport: 'sse',
-    states: [],
-    errors: [],
-    completed: false,
-    close: () => controller.abort(),
-  };
-  void (async () => {
-    try {
-      const response = await fetch(`${replica.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ query: WATCH, variables: { id: sessionId } }),
-        signal: controller.signal,
-      });
-      const stream = readSse(response);
-      for (;;) {
-        const message = await stream.next(60_000);
-        if (message === 'complete') {
-          subscriber.completed = true;
-          return;
-        }
-        if (message.errors) subscriber.errors.push(message.errors);
-        else subscriber.states.push(message.data!.sessionStatus.state);
-      }
-    } catch (error) {
-      subscriber.errors.push(error);
-    }
-  })();
-  return subscriber;
-}
-
-function subscribeWs(replica: Replica, sessionId: string): Subscriber {
-  const client = createClient({
-    url: `${replica.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  const subscriber: Subscriber = {
-    replica,
-    transport: 'ws',
-    states: [],
-    errors: [],
-    completed: false,
-    close: () => void client.dispose(),
-  };
-  client.subscribe<{ sessionStatus: { state: string } }>(
-    { query: WATCH, variables: { id: sessionId } },
-    {
-      next: (result) =>
-        result.errors
-          ? subscriber.errors.push(result.errors)
-          : subscriber.states.push(result.data!.sessionStatus.state),
-      error: (error) => subscriber.errors.push(error),
-      complete: () => (subscriber.completed = true),
-    },
-  );
-  return subscriber;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
+const subscribe = (replica: Replica, transport: 'sse' | 'ws', sessionId: string): Subscriber =>
+  Object.assign(watchStatus(replica.url, transport, sessionId), { replica });
 
 /** GetSessionStatus calls each replica made (its own /metrics). */
 async function pollsByReplica(): Promise<number[]> {
@@ -144,7 +66,7 @@ describe('one poller per watched session, fleet-wide', () => {
     const subscribers: Subscriber[] = [];
     for (const replica of replicas) {
       for (let index = 0; index < SUBSCRIBERS_PER_REPLICA; index += 1) {
-        subscribers.push(index % 2 === 0 ? subscribeSse(replica, sessionId) : subscribeWs(replica, sessionId));
+        subscribers.push(subscribe(replica, index % 2 === 0 ? 'sse' : 'ws', sessionId));
       }
     }
     await until(

@@ -36,30 +36,36 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** 12 clients (4 per replica) as fast as they can for WINDOW_MS: upstream calls counted, client errors kept. */
+async function load() {
+  const failures: unknown[] = [];
+  let answered = 0;
+  let running = true;
+  let next = 0;
+  const workers = replicas.flatMap((replica) =>
+    Array.from({ length: 4 }, async () => {
+      while (running) {
+        const id = ids[next++ % ids.length];
+        const result = await replica.graphql(DETAILS, { id });
+        if (result.errors !== undefined) failures.push(result.errors);
+        else answered += 1;
+      }
+    }),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  athena.calls.reset();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+  const calls = athena.calls.total();
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await Promise.all(workers);
+  return { calls, seconds, failures, answered };
+}
+
 describe('a shared upstream budget', () => {
   it('3 replicas under load make at most ~20 calls per second together, and no client sees an error', async () => {
-    const failures: unknown[] = [];
-    let answered = 0;
-    let running = true;
-    let next = 0;
-    const workers = replicas.flatMap((replica) =>
-      Array.from({ length: 4 }, async () => {
-        while (running) {
-          const id = ids[next++ % ids.length];
-          const result = await replica.graphql(DETAILS, { id });
-          if (result.errors !== undefined) failures.push(result.errors);
-          else answered += 1;
-        }
-      }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    athena.calls.reset();
-    const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
-    const calls = athena.calls.total();
-    const seconds = (performance.now() - started) / 1000;
-    running = false;
-    await Promise.all(workers);
+    const { calls, seconds, failures, answered } = await load();
 
     // A fixed one-second window in Redis: at most LIMIT per window the measurement touches.
     expect(calls).toBeLessThanOrEqual(LIMIT * Math.ceil(seconds + 1));
@@ -69,5 +75,21 @@ describe('a shared upstream budget', () => {
     expect(answered).toBeGreaterThan(0);
     const metrics = (await replicas[0]!.get('/metrics')).text;
     expect(metrics).toMatch(/athena_budget_waits_total [1-9]\d*/);
+  }, 60_000);
+
+  it('with Redis stopped, each replica keeps to its share (20 / the 3 replicas it last saw alive): still ~20 calls per second together', async () => {
+    // Every replica has seen the whole fleet announce itself (one beat a second).
+    const seenAll = () => replicas.every((replica) => replica.logs.some((entry) => entry.replicas === 3));
+    for (let waited = 0; !seenAll() && waited < 10_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seenAll()).toBe(true);
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const { calls, seconds, failures, answered } = await load();
+    // Without the split each replica would keep the whole budget: about 60 per second.
+    expect(calls).toBeLessThanOrEqual(LIMIT * Math.ceil(seconds + 1));
+    expect(calls).toBeGreaterThanOrEqual(LIMIT * seconds * 0.5);
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(0);
   }, 60_000);
 });
