@@ -2,7 +2,7 @@
 // tests here and by any transport that must hold the same line (HTTP, WebSocket). A variable list
 // counts as the longest list its field accepts: `nodes(ids:)` takes 100, `_entities` 500; under
 // `_entities` the values an element's own call answers count nothing (docs/security.md).
-import { MAX_NODES, MAX_REPRESENTATIONS } from '../../src/security/limits.js';
+import { MAX_COST, MAX_NODES, MAX_REPRESENTATIONS } from '../../src/security/limits.js';
 
 export interface CostCase {
   name: string;
@@ -79,6 +79,13 @@ export const ENTITIES_COST_CASES: readonly CostCase[] = [
     query: ENTITIES(EVERY_CALCULATION_VALUE),
     variables: { representations: [] },
     cost: MAX_REPRESENTATIONS,
+    refused: false,
+  },
+  {
+    name: '_entities of 500 work groups listing 4 sessions each is exactly at the limit',
+    query: ENTITIES('... on WorkGroup { sessions(first: 4) { edges { node { id } } } }'),
+    variables: { representations: [] },
+    cost: MAX_COST,
     refused: false,
   },
   {
