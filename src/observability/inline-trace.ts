@@ -3,9 +3,9 @@
 // yoga's plugin (`@graphql-yoga/plugin-apollo-inline-trace`) times every field by wrapping every
 // resolver of the schema it is given (through `@envelop/on-resolve`), when the schema is set, for
 // every request alike: an operation no router asked to trace still runs each of its fields through
-// the wrapper, which also keeps graphql-jit from reading plain properties inline. That cost about
-// 1 ms of CPU per operation on the benchmark's W1 and W3 (docs/performance.md), on every operation,
-// where a router asks for traces on a sample of its requests.
+// the wrapper, which also keeps graphql-jit from reading plain properties inline, where a router
+// asks for traces on a sample of its requests. (How much that costs depends on the selection and
+// the machine; docs/performance.md has the side-by-side figures.)
 //
 // So the plugin is given its own copy of the schema, built on the first request that asks: its
 // resolver wrapping (every `onSchemaChange` of the plugins it adds) goes to that copy and never to
