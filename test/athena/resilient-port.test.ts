@@ -1,5 +1,6 @@
 // The resilience layer on its own, over a scripted port and a manual clock: what opens and closes
 // the breaker, what fails fast, and how the concurrency cap and its queue behave.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/athena/circuit-breaker.js';
 import {
@@ -294,6 +295,29 @@ describe('concurrency cap and queue', () => {
     expect(port.breakerState).toBe('closed');
   });
 
+  it('a queued call leaves no listener of its own on the signal, whether its turn comes or it aborts', async () => {
+    // One signal serves every call of an operation (and a subscription's, many operations): a
+    // listener left per queued call would pile up on it for the signal's whole life.
+    const { inner, port } = setup({ concurrency: 1, queueLimit: 5 });
+    const controller = new AbortController();
+    const listeners = () => getEventListeners(controller.signal, 'abort').length;
+    const first = port.getSession('a');
+    const served = port.getSession('b', { signal: controller.signal });
+    const aborted = port.getSession('c', { signal: controller.signal });
+    await tick();
+    expect(listeners()).toBe(2);
+    inner.pending[0]!.answer();
+    await first;
+    await tick();
+    // `served` reached Athena: the only listener for it now is the scripted call's own.
+    expect(inner.pending.map((call) => call.signal)).toEqual([controller.signal]);
+    expect(listeners()).toBe(2);
+    controller.abort();
+    expect((await failureOf(aborted)).kind).toBe('aborted');
+    expect((await failureOf(served)).kind).toBe('aborted');
+    expect(listeners()).toBe(0);
+  });
+
   it('an already aborted signal fails before taking a slot', async () => {
     const { inner, port } = setup();
     const error = await failureOf(port.getSession('a', { signal: AbortSignal.abort() }));
@@ -346,62 +370,85 @@ describe('fail fast, names and messages', () => {
     expect(inner.started).toBe(1);
   });
 
-  const operations: [AthenaOperation, (port: AthenaPort) => Promise<unknown>, unknown][] = [
-    ['GetSession', (port) => port.getSession('s-1'), 's-1'],
-    ['GetSessionStatus', (port) => port.getSessionStatus('s-1'), 's-1'],
-    ['ListSessions', (port) => port.listSessions({ workGroup: 'primary' }), { workGroup: 'primary' }],
-    ['TerminateSession', (port) => port.terminateSession('s-1'), 's-1'],
-    [
-      'StartSession',
+  // A Record, so that the typecheck fails until a new operation has its row here.
+  const operations: Record<AthenaOperation, [(port: AthenaPort) => Promise<unknown>, unknown]> = {
+    GetSession: [(port) => port.getSession('s-1'), 's-1'],
+    GetSessionStatus: [(port) => port.getSessionStatus('s-1'), 's-1'],
+    ListSessions: [(port) => port.listSessions({ workGroup: 'primary' }), { workGroup: 'primary' }],
+    TerminateSession: [(port) => port.terminateSession('s-1'), 's-1'],
+    StartSession: [
       (port) => port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } }),
       { workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } },
     ],
-    [
-      'StartCalculationExecution',
+    StartCalculationExecution: [
       (port) => port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' }),
       { sessionId: 's-1', codeBlock: 'print(1)' },
     ],
-    ['GetCalculationExecution', (port) => port.getCalculationExecution('c-1'), 'c-1'],
-  ];
+    GetCalculationExecution: [(port) => port.getCalculationExecution('c-1'), 'c-1'],
+    GetCalculationExecutionStatus: [(port) => port.getCalculationExecutionStatus('c-1'), 'c-1'],
+    GetCalculationExecutionCode: [(port) => port.getCalculationExecutionCode('c-1'), 'c-1'],
+    ListCalculationExecutions: [
+      (port) => port.listCalculationExecutions({ sessionId: 's-1', maxResults: 5 }),
+      { sessionId: 's-1', maxResults: 5 },
+    ],
+    StopCalculationExecution: [(port) => port.stopCalculationExecution('c-1'), 'c-1'],
+    GetSessionEndpoint: [(port) => port.getSessionEndpoint('s-1'), 's-1'],
+    ListWorkGroups: [(port) => port.listWorkGroups({ maxResults: 7 }), { maxResults: 7 }],
+    GetWorkGroup: [(port) => port.getWorkGroup('primary'), 'primary'],
+  };
 
-  it.each(operations)(
-    '%s passes its argument and answer through, and is named when it is refused',
-    async (operation, call, argument) => {
-      const seen: unknown[] = [];
-      const answer = { answered: operation };
-      const echo = (value: unknown) => {
+  /** An inner port whose every method records its first argument and resolves with `answer`. */
+  const echoing = (seen: unknown[], answer: unknown) =>
+    new Proxy({} as AthenaPort, {
+      get: () => (value: unknown) => {
         seen.push(value);
         return Promise.resolve(answer);
-      };
-      const passthrough = {
-        getSession: echo,
-        getSessionStatus: echo,
-        listSessions: echo,
-        terminateSession: echo,
-        startSession: echo,
-        startCalculationExecution: echo,
-        getCalculationExecution: echo,
-      } as unknown as AthenaPort;
-      const port = new ResilientAthenaPort(passthrough, {
-        concurrency: 1,
-        queueLimit: 0,
-        breakerFailureThreshold: 1,
-        breakerOpenMs: 1_000,
-        now: () => 0,
-      });
-      await expect(call(port)).resolves.toBe(answer);
-      expect(seen).toEqual([argument]);
+      },
+    });
 
-      const { inner, port: open, events } = setup({ threshold: 1 });
-      await failOnce(inner, open, 'unavailable');
-      const error = await failureOf(call(open));
-      expect(error.operation).toBe(operation);
-      expect(error.message).toBe(
-        `${operation} not sent: Athena failed repeatedly, calls fail fast for another 1000 ms`,
-      );
-      expect(events.at(-1)).toEqual({ type: 'rejected', operation, reason: 'breaker-open' });
-    },
-  );
+  it.each(
+    Object.entries(operations).map(([operation, [call, argument]]) => [operation as AthenaOperation, call, argument]),
+  )('%s passes its argument and answer through, and is named when it is refused', async (operation, call, argument) => {
+    const seen: unknown[] = [];
+    const answer = { answered: operation };
+    const port = new ResilientAthenaPort(echoing(seen, answer), {
+      concurrency: 1,
+      queueLimit: 0,
+      breakerFailureThreshold: 1,
+      breakerOpenMs: 1_000,
+      now: () => 0,
+    });
+    await expect(call(port)).resolves.toBe(answer);
+    expect(seen).toEqual([argument]);
+
+    const { inner, port: open, events } = setup({ threshold: 1 });
+    await failOnce(inner, open, 'unavailable');
+    const error = await failureOf(call(open));
+    expect(error.operation).toBe(operation);
+    expect(error.message).toBe(`${operation} not sent: Athena failed repeatedly, calls fail fast for another 1000 ms`);
+    expect(events.at(-1)).toEqual({ type: 'rejected', operation, reason: 'breaker-open' });
+  });
+
+  it('getImmutableSession is one GetSession through the same cap and breaker', async () => {
+    const seen: unknown[] = [];
+    const details = { sessionId: 's-1', workGroup: 'primary', status: { state: 'IDLE' } };
+    const port = new ResilientAthenaPort(echoing(seen, details), {
+      concurrency: 1,
+      queueLimit: 0,
+      breakerFailureThreshold: 1,
+      breakerOpenMs: 1_000,
+      now: () => 0,
+    });
+    const read = await port.getImmutableSession('s-1');
+    expect(read.details).toBe(details);
+    expect(read.fields).toMatchObject({ workGroup: 'primary' });
+    expect(seen).toEqual(['s-1']);
+
+    const { inner, port: open, events } = setup({ threshold: 1 });
+    await failOnce(inner, open, 'unavailable');
+    expect((await failureOf(open.getImmutableSession('s-1'))).operation).toBe('GetSession');
+    expect(events.at(-1)).toEqual({ type: 'rejected', operation: 'GetSession', reason: 'breaker-open' });
+  });
 
   it('an aborted caller is told why, with the abort reason as the cause, whatever the reason is', async () => {
     const { port } = setup();
