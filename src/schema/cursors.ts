@@ -45,8 +45,7 @@ export class CursorCodec {
     ]);
     let cursor = this.#issued.get(fields);
     if (cursor === undefined) {
-      const payload = Buffer.from(fields, 'utf8').toString('base64url');
-      cursor = `${payload}.${this.#mac(payload)}`;
+      cursor = this.#sign(fields);
       this.#issued.set(fields, cursor);
     }
     return cursor;
@@ -73,18 +72,7 @@ export class CursorCodec {
    * its binding, such as a calculations cursor checked before the session's own call.
    */
   decodeAnyScope(cursor: string): (Omit<CursorPosition, 'state'> & { state: string | undefined }) | undefined {
-    if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) return undefined;
-    const [payload, mac, ...rest] = cursor.split('.');
-    if (payload === undefined || mac === undefined || rest.length > 0) return undefined;
-    const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
-    const givenMac = Buffer.from(mac, 'utf8');
-    if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) return undefined;
-    let fields: unknown;
-    try {
-      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    } catch {
-      return undefined;
-    }
+    const fields = this.#verify(cursor, MAX_CURSOR_LENGTH);
     if (!Array.isArray(fields) || fields.length !== 6 || fields[0] !== VERSION) return undefined;
     const [, workGroup, state, pageToken, index, sessionId] = fields as [
       number,
@@ -116,26 +104,41 @@ export class CursorCodec {
    * first member, so no connection accepts another's cursors (this class's own start with a number).
    */
   seal(kind: string, fields: readonly unknown[]): string {
-    const payload = Buffer.from(JSON.stringify([kind, ...fields]), 'utf8').toString('base64url');
+    return this.#sign(JSON.stringify([kind, ...fields]));
+  }
+
+  /**
+   * The fields of a cursor sealed here for `kind`, unchanged; undefined for anything else (or for
+   * a cursor longer than `maxLength`, which is refused before any other work).
+   */
+  open(kind: string, cursor: string, maxLength: number): unknown[] | undefined {
+    const fields = this.#verify(cursor, maxLength);
+    if (!Array.isArray(fields) || fields[0] !== kind) return undefined;
+    return fields.slice(1);
+  }
+
+  /** `json` as a cursor: its base64url, a dot, and the MAC of that base64url. */
+  #sign(json: string): string {
+    const payload = Buffer.from(json, 'utf8').toString('base64url');
     return `${payload}.${this.#mac(payload)}`;
   }
 
-  /** The fields of a cursor sealed here for `kind`, unchanged; undefined for anything else. */
-  open(kind: string, cursor: string, maxLength: number): unknown[] | undefined {
+  /**
+   * The JSON value of a cursor signed here (#sign) and at most `maxLength` long; undefined for
+   * anything else: too long, not two parts, a MAC that does not match, a payload that is not JSON.
+   */
+  #verify(cursor: string, maxLength: number): unknown {
     if (cursor.length === 0 || cursor.length > maxLength) return undefined;
     const [payload, mac, ...rest] = cursor.split('.');
     if (payload === undefined || mac === undefined || rest.length > 0) return undefined;
     const expectedMac = Buffer.from(this.#mac(payload), 'utf8');
     const givenMac = Buffer.from(mac, 'utf8');
     if (givenMac.length !== expectedMac.length || !timingSafeEqual(givenMac, expectedMac)) return undefined;
-    let fields: unknown;
     try {
-      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     } catch {
       return undefined;
     }
-    if (!Array.isArray(fields) || fields[0] !== kind) return undefined;
-    return fields.slice(1);
   }
 
   #mac(payload: string): string {
