@@ -3,8 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { SessionState } from '../../src/athena/port.js';
 import { CursorCodec, type CursorPosition } from '../../src/schema/cursors.js';
 
-const codec = new CursorCodec(Buffer.from('a secret of some length'));
+const secret = Buffer.from('a secret of some length');
+const codec = new CursorCodec(secret);
 const position = { workGroup: 'primary', state: undefined, pageToken: 'tok', index: 3, sessionId: 's-1' } as const;
+/**
+ * What only the holder of the secret can write: a payload of the test's choosing with a valid MAC,
+ * so that each check after the MAC is reached alone.
+ */
+const signed = (payload: string) =>
+  `${payload}.${createHmac('sha256', secret).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+const signedJson = (value: unknown) => signed(Buffer.from(JSON.stringify(value), 'utf8').toString('base64url'));
 
 describe('CursorCodec', () => {
   it('round-trips a position for the same work group and state', () => {
@@ -48,13 +56,8 @@ describe('CursorCodec', () => {
   });
 });
 
-// The codec's invariants field by field. `signed` writes what only the holder of the secret can:
-// a payload of the test's choosing with a valid MAC, so each check after the MAC is reached alone.
+// The codec's invariants field by field.
 describe('CursorCodec, each field on its own', () => {
-  const secret = Buffer.from('a secret of some length');
-  const signed = (payload: string) =>
-    `${payload}.${createHmac('sha256', secret).update(payload).digest().subarray(0, 16).toString('base64url')}`;
-  const signedJson = (value: unknown) => signed(Buffer.from(JSON.stringify(value), 'utf8').toString('base64url'));
   const primary = { workGroup: 'primary', state: undefined } as const;
   const rejection = (cursor: string, expected: { workGroup: string; state: SessionState | undefined } = primary) => {
     try {
@@ -150,5 +153,85 @@ describe('CursorCodec, each field on its own', () => {
       index: -1,
       sessionId: undefined,
     });
+  });
+});
+
+// What calculations' cursor check reads before the session's own call: the position, unbound.
+describe('CursorCodec.decodeAnyScope', () => {
+  it('returns the work group and state a cursor was issued for, and absent fields as undefined', () => {
+    const full: CursorPosition = { workGroup: 'calc:s-1', state: 'IDLE', pageToken: 't', index: 2, sessionId: 'c-1' };
+    expect(codec.decodeAnyScope(codec.encode(full))).toStrictEqual(full);
+    const first: CursorPosition = {
+      workGroup: 'primary',
+      state: undefined,
+      pageToken: undefined,
+      index: -1,
+      sessionId: undefined,
+    };
+    expect(codec.decodeAnyScope(codec.encode(first))).toStrictEqual(first);
+  });
+
+  it('refuses, as undefined, what decode refuses before the binding: foreign, altered, sealed for another connection', () => {
+    const cursor = codec.encode(position);
+    expect(codec.decodeAnyScope(new CursorCodec(Buffer.from('another secret')).encode(position))).toBeUndefined();
+    expect(codec.decodeAnyScope(`${cursor}x`)).toBeUndefined();
+    expect(codec.decodeAnyScope(`A${cursor}`)).toBeUndefined();
+    expect(codec.decodeAnyScope(codec.seal('wg1', ['', 0, '']))).toBeUndefined();
+    // Six members like a position's, but the first is a kind (a string), not this codec's version.
+    expect(codec.decodeAnyScope(codec.seal('1', ['primary', '', 'tok', 3, 's-1']))).toBeUndefined();
+  });
+});
+
+// The cursors of the other connections (allSessions, workGroups): a kind and fields of their own.
+describe('CursorCodec.seal and open', () => {
+  const long = 1_000;
+
+  it('round-trips the fields unchanged: strings (empty ones too), numbers, null and nested lists', () => {
+    const fields = ['', 'to.ken/+=', -1, 0, 2.5, null, ['primary', 'analytics'], [['wg', '', 3, 's-1']], 'ü 日本'];
+    const cursor = codec.seal('wg1', fields);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(cursor).not.toContain('primary');
+    expect(codec.open('wg1', cursor, long)).toStrictEqual(fields);
+    expect(codec.open('wg1', codec.seal('wg1', []), long)).toStrictEqual([]);
+    // Another replica with the same CURSOR_SECRET opens it too.
+    expect(new CursorCodec(secret).open('wg1', cursor, long)).toStrictEqual(fields);
+  });
+
+  it('opens a cursor of exactly maxLength and refuses one a character longer, though correctly signed', () => {
+    const cursor = codec.seal('wg1', ['t'.repeat(100), 0, '']);
+    expect(codec.open('wg1', cursor, cursor.length)).toStrictEqual(['t'.repeat(100), 0, '']);
+    expect(codec.open('wg1', cursor, cursor.length - 1)).toBeUndefined();
+  });
+
+  it("refuses another kind's cursor, the session connection's own, and a kind that only begins the same", () => {
+    const workGroups = codec.seal('wg1', ['', 0, '']);
+    expect(codec.open('all2', workGroups, long)).toBeUndefined();
+    expect(codec.open('wg', workGroups, long)).toBeUndefined();
+    expect(codec.open('wg1', codec.seal('all2', ['', 0, '']), long)).toBeUndefined();
+    // A session connection's cursor starts with the number 1, never a kind.
+    expect(codec.open('1', codec.encode(position), long)).toBeUndefined();
+  });
+
+  const sealed = codec.seal('wg1', ['tok', 3, 'analytics']);
+  const [payload, mac] = sealed.split('.') as [string, string];
+  it.each([
+    ['the empty string', ''],
+    ['no dot at all', payload],
+    ['a third part after a valid MAC', `${sealed}.extra`],
+    ['a MAC of another length', `${payload}.AAAA`],
+    [
+      'a MAC from another secret (another deployment, or a rotated CURSOR_SECRET)',
+      new CursorCodec(Buffer.from('another secret')).seal('wg1', ['tok', 3, 'analytics']),
+    ],
+    [
+      'an edited payload under the original MAC',
+      `${Buffer.from(JSON.stringify(['wg1', 'tok', 4, 'analytics'])).toString('base64url')}.${mac}`,
+    ],
+    ['a signed payload that is not JSON', signed(Buffer.from('["wg1",').toString('base64url'))],
+    ['a signed object instead of a list', signedJson({ 0: 'wg1', length: 1 })],
+    ['a signed string', signedJson('wg1')],
+    ['a signed null', signedJson(null)],
+  ])('refuses %s', (_name, cursor) => {
+    expect(codec.open('wg1', cursor, long)).toBeUndefined();
   });
 });
