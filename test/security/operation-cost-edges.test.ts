@@ -2,7 +2,7 @@
 // fan-out, fragments memoised per name and page factor, invalid documents costed without
 // throwing, and list arguments on a schema of our own (one whose list argument is missing from
 // the table, and one field with two list arguments).
-import { buildSchema, type DocumentNode, type GraphQLSchema, parse } from 'graphql';
+import { buildSchema, type DocumentNode, GraphQLSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { MAX_MERGED_WORK_GROUPS } from '../../src/schema/all-sessions.js';
 import { getSchema } from '../../src/schema/index.js';
@@ -94,6 +94,29 @@ describe('documents that validation refuses are costed without throwing', () => 
 
   it('a field selected on a union (other than __typename) counts nothing', () => {
     expect(costOf('{ _entities(representations: ["a"]) { sessionId status { state } } }')).toBe(1);
+  });
+
+  it('an operation type the schema lacks counts nothing, whatever its fragments select', () => {
+    const schema = buildSchema('type Thing { id: ID } type Query { things: [Thing] }');
+    // A schema may say "no mutations" with undefined (buildSchema) or null (a config).
+    const nullMutation = new GraphQLSchema({ ...schema.toConfig(), mutation: null });
+    for (const lacking of [schema, nullMutation]) {
+      expect(costIn(lacking, 'mutation { ... on Query { things { id } } }')).toBe(0);
+      expect(costIn(lacking, 'mutation { ...F } fragment F on Query { things { id } }')).toBe(0);
+    }
+    expect(costIn(schema, '{ ... on Query { things { id } } }')).toBe(1);
+  });
+
+  it('a fragment on a type the schema lacks, or on a scalar, counts nothing, whatever it holds', () => {
+    const inside = '{ ... on Query { session(sessionId: "s") { id } } }';
+    expect(costOf(`{ ... on Nope ${inside} }`)).toBe(0);
+    expect(costOf(`{ ...F } fragment F on Nope ${inside}`)).toBe(0);
+    expect(costOf(`{ ...F } fragment F on String ${inside}`)).toBe(0);
+    expect(costOf(`{ ...F } fragment F on Query ${inside}`)).toBe(1);
+  });
+
+  it('an argument the field does not declare counts nothing, even a list', () => {
+    expect(costOf('{ nodes(ids: ["a"], bogus: ["x", "y", "z"]) { id } }')).toBe(1);
   });
 
   it('a `first` that is not a number, null nor a variable counts the default page', () => {
