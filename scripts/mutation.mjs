@@ -6,6 +6,8 @@
 //   npm run test:mutation -- <module> [<module> ...] [--concurrency N] [--test-files a.test.ts,b.test.ts]
 //   npm run test:mutation -- all
 // --test-files replaces the module's test files (a quicker lower bound: fewer tests kill fewer mutants).
+// The test files are chosen by scripts/vitest.mutation.config.ts, not by Stryker's `testFiles`
+// option, with which static mutants (module-level values) were always reported as survived.
 //
 // Reports: reports/mutation/<module>.html and .json (git-ignored). Not part of `npm test`.
 import { Stryker } from '@stryker-mutator/core';
@@ -80,11 +82,12 @@ function scoreOf(results) {
 async function run(name, concurrency, testFilesOverride) {
   const { mutate } = MODULES[name];
   const testFiles = testFilesOverride ?? MODULES[name].testFiles;
+  // Read by scripts/vitest.mutation.config.ts in Stryker's workers, which inherit this environment.
+  process.env.MUTATION_TEST_FILES = testFiles.join(',');
   const stryker = new Stryker({
     testRunner: 'vitest',
-    // The project's vitest config (its graphql alias matters); only the module's own test files run.
-    vitest: { configFile: 'vitest.config.ts', related: false },
-    testFiles,
+    // The project's vitest config (its graphql alias matters), narrowed to the module's test files.
+    vitest: { configFile: 'scripts/vitest.mutation.config.ts', related: false },
     mutate: [mutate],
     coverageAnalysis: 'perTest',
     concurrency,
