@@ -184,6 +184,17 @@ describe('the field tables on a schema of our own', () => {
     expect(costIn(schema, '{ holder { _entities { ... on Session { status { state } } } } }')).toBe(1 + 1 + 1);
   });
 
+  it("a session's own-call fields count as calls when they are leaves, as Calculation.code does", () => {
+    // In the gateway's schema they are objects, counted as such; the rule must not depend on it.
+    const leaves = buildSchema(`
+      type Session { sessionId: String endpoint: String calculations: Int }
+      type Query { session: Session }
+    `);
+    expect(costIn(leaves, '{ session { sessionId } }')).toBe(1);
+    expect(costIn(leaves, '{ session { endpoint } }')).toBe(1 + 1);
+    expect(costIn(leaves, '{ session { endpoint calculations } }')).toBe(1 + 2);
+  });
+
   it('an argument other than `first` passes no page factor to the list below', () => {
     expect(costIn(schema, '{ thing(id: "a") { items { x } } }')).toBe(2);
   });
