@@ -10,7 +10,7 @@
 //   was in flight still reaches those waiting for it, but is not cached.
 // - Whenever Redis cannot help (down, slow, an error), the read takes the caller's in-process path.
 import { randomUUID } from 'node:crypto';
-import type { CacheName } from '../athena/caching-port.js';
+import type { CacheName } from '../athena/cache-policy.js';
 import { AthenaError, type AthenaErrorKind, type AthenaOperation, isAthenaError } from '../athena/port.js';
 import { decode, encode } from './codec.js';
 import type { RedisLink } from './redis-link.js';
