@@ -1,7 +1,6 @@
 // createGateway builds the yoga instance; it never listens, so tests call `yoga.fetch` directly and
 // the CLI decides where it is served.
 
-import { useApolloInlineTrace } from '@graphql-yoga/plugin-apollo-inline-trace';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { type AthenaPort, isAthenaError } from './athena/port.js';
@@ -18,6 +17,7 @@ import { GraphiQLAssets } from './http/graphiql-assets.js';
 import { useRequestBodyLimit } from './http/request-body-limit.js';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { OperationDeadlines } from './lifecycle/operation-deadline.js';
+import { useInlineTraceWhenAsked } from './observability/inline-trace.js';
 import type { Logger } from './observability/logger.js';
 import { useOperationalEndpoints } from './observability/operational-endpoints.js';
 import { Readiness } from './observability/readiness.js';
@@ -25,7 +25,7 @@ import { currentRequestId } from './observability/request-scope.js';
 import { GatewayTelemetry } from './observability/telemetry.js';
 import { useCalculationsArgumentCheck } from './schema/calculation-connection.js';
 import { CursorCodec } from './schema/cursors.js';
-import { getSchema } from './schema/index.js';
+import { buildServedSchema, getSchema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { corsPolicy } from './security/cors.js';
 import { createDocumentCaches, type DocumentCaches } from './security/document-cache.js';
@@ -142,14 +142,21 @@ export function createGateway(config: GatewayConfig, port: AthenaPort, options: 
       shutdown.plugin(),
       useCalculationsArgumentCheck(),
       ...(options.jit === false ? [] : [useJitForRepeatedQueries()]),
-      // After graphql-jit: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
-      ...telemetry.tracingPlugins(),
       // Apollo's inline trace (extensions.ftv1), only for requests that ask with
-      // `apollo-federation-include-trace: ftv1`, as a router does; errors in it are masked like the response's.
-      // Off by default against real AWS (field timings are for the router, not for any caller): APOLLO_INLINE_TRACE=true.
+      // `apollo-federation-include-trace: ftv1`, as a router does, on a copy of the schema of its own
+      // (inline-trace.ts); errors in it are masked like the response's. After graphql-jit, whose
+      // compiled query it replaces for those requests. Off by default against real AWS (field
+      // timings are for the router, not for any caller): APOLLO_INLINE_TRACE=true.
       ...(config.inlineTrace
-        ? [useApolloInlineTrace({ rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError })]
+        ? [
+            useInlineTraceWhenAsked({
+              buildSchema: buildServedSchema,
+              rewriteError: (error) => maskError(error, 'Unexpected error.') as GraphQLError,
+            }),
+          ]
         : []),
+      // After both: the tracing plugin wraps whichever `execute` runs, so resolvers run in the operation's span.
+      ...telemetry.tracingPlugins(),
       ...(options.plugins ?? []),
       // Disposing the gateway (shutdown) ends every subscription, so open streams do not hold the server.
       {

@@ -1,9 +1,9 @@
 // Which upstream answer carries each field of a session, in one table. The schema's resolvers take
-// their source from it, the entry points decide from it whether a selection needs GetSession, and
-// the caching port keeps what it marks immutable. A new member of SessionDetails does not compile
-// until it has a row here. (Fields answered by calls of their own, such as a session's
-// calculations or endpoint, are not GetSession fields and have no row.)
-import type { SessionDetails } from './port.js';
+// their source from it, the entry points decide from it whether a selection needs GetSession, the
+// caching port keeps what it marks immutable, and the cost rule counts from it. A new member of
+// SessionDetails does not compile until it has a row here. (Fields answered by calls of their own,
+// a session's calculations and endpoint, are not GetSession fields: SESSION_CALL_FIELDS names them.)
+import type { AthenaOperation, SessionDetails } from './port.js';
 
 export interface FieldSource {
   /** A ListSessions row carries it (the work group: the list's own argument). */
@@ -29,6 +29,12 @@ export const SESSION_FIELD_SOURCES = {
 } as const satisfies Record<keyof SessionDetails, FieldSource>;
 
 export type SessionField = keyof typeof SESSION_FIELD_SOURCES;
+
+/** Fields of the schema's `Session` that no answer above carries: each costs a call of its own, made only when selected. */
+export const SESSION_CALL_FIELDS = {
+  calculations: 'ListCalculationExecutions',
+  endpoint: 'GetSessionEndpoint',
+} as const satisfies Record<string, AthenaOperation>;
 
 type FieldsWhere<Property extends 'listRow' | 'statusCall' | 'immutable'> = {
   [Field in SessionField]: (typeof SESSION_FIELD_SOURCES)[Field][Property] extends true ? Field : never;

@@ -3,6 +3,8 @@
 // position inside a page is stable, and a GraphQL page may span upstream pages. Its cursors are
 // the sessions' codec with a scope of their own (see calculationCursorScope).
 import {
+  BREAK,
+  type DocumentNode,
   type ExecutionArgs,
   type GraphQLError,
   getArgumentValues,
@@ -110,6 +112,8 @@ const validateFirst = (first: number | null | undefined) =>
  * before its own call.)
  */
 export function calculationsArgumentError(args: ExecutionArgs): GraphQLError | undefined {
+  // Most operations select no `calculations` at all: they skip the walk with type information below.
+  if (!selectsCalculations(args.document)) return undefined;
   const operation = getOperationAST(args.document, args.operationName);
   if (operation === null || operation === undefined) return undefined;
   const coerced = getVariableValues(
@@ -182,6 +186,27 @@ function checkCursor(
   ) {
     throw invalidCursor();
   }
+}
+
+// Keyed by the parsed document, which yoga's parse cache hands out again for the same text; held
+// weakly, so nothing outlives that cache's own bound.
+const documentsSelectingCalculations = new WeakMap<DocumentNode, boolean>();
+
+/** Whether any field of the document (fragments included) is named `calculations`: once per document. */
+function selectsCalculations(document: DocumentNode): boolean {
+  let known = documentsSelectingCalculations.get(document);
+  if (known === undefined) {
+    known = false;
+    visit(document, {
+      Field(node) {
+        if (node.name.value !== 'calculations') return undefined;
+        known = true;
+        return BREAK;
+      },
+    });
+    documentsSelectingCalculations.set(document, known);
+  }
+  return known;
 }
 
 /** Runs calculationsArgumentError before execution: the operation answers BAD_USER_INPUT with no upstream call. */

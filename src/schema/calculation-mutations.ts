@@ -115,9 +115,13 @@ builder.mutationField('startCalculation', (t) =>
         const calculation: CalculationRef = {
           __typename: 'Calculation',
           calculationId: started.calculationExecutionId,
-          status: { state: started.state },
-          sessionId,
-          started: { description },
+          // What the start told: everything else (statistics, result) is fetched when selected.
+          known: {
+            calculationExecutionId: started.calculationExecutionId,
+            sessionId,
+            description,
+            status: { state: started.state },
+          },
         };
         return { clientMutationId: input.clientMutationId, calculation };
       } catch (error) {

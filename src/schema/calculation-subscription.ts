@@ -30,16 +30,10 @@ builder.subscriptionField('calculationStatus', (t) =>
       const calculationId = validateCalculationId(args.calculationId);
       // The same entry point as `calculation`: the cheapest call, and work-group visibility for restricted callers.
       const calculation = await loadCalculationRef(context, calculationId, { details: false, codeOnly: false });
-      if (calculation?.status === undefined) throw new NotFoundError(`Calculation ${calculationId} not found.`);
-      return statusEvents(
-        context.calculationStatusPoller,
-        calculationId,
-        calculation.status,
-        isFinalCalculationStatus,
-        (error) =>
-          isAthenaError(error, 'not-found')
-            ? new NotFoundError(`Calculation ${calculationId} no longer exists.`)
-            : error,
+      const status = calculation?.known.status;
+      if (status === undefined) throw new NotFoundError(`Calculation ${calculationId} not found.`);
+      return statusEvents(context.calculationStatusPoller, calculationId, status, isFinalCalculationStatus, (error) =>
+        isAthenaError(error, 'not-found') ? new NotFoundError(`Calculation ${calculationId} no longer exists.`) : error,
       );
     },
     resolve: (event: StatusEvent<CalculationStatus>) => {

@@ -1,9 +1,18 @@
 // A calculation: code run in a (PySpark engine version 3) session. The type, its entry points
-// (`calculation`, `node`, `_entities`) and the choice of the cheapest upstream call per selection:
-// status and statistics alone are one GetCalculationExecutionStatus; the session, description or
-// result one GetCalculationExecution; `code` one GetCalculationExecutionCode, only when selected.
+// (`calculation`, `node`, `_entities`) and the choice of the cheapest upstream call per selection,
+// read from the table in athena/calculation-fields.ts: status and statistics alone are one
+// GetCalculationExecutionStatus; the session, description or result one GetCalculationExecution;
+// `code` one GetCalculationExecutionCode, only when selected.
 import type { GraphQLResolveInfo } from 'graphql';
-import type { Calculation, CalculationStatistics, CalculationStatus, CalculationSummary } from '../athena/port.js';
+import {
+  CALCULATION_DETAIL_CALL_FIELDS,
+  CALCULATION_FIELD_SOURCES,
+  type CalculationField,
+  detailFieldsOf,
+  listRowFieldsOf,
+  type StatusCallFields,
+} from '../athena/calculation-fields.js';
+import type { Calculation, CalculationSummary } from '../athena/port.js';
 import { allowsWorkGroup, isRestricted } from '../auth/viewer.js';
 import type { GatewayContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
@@ -16,44 +25,31 @@ import { loadSessionRef, selectsSessionDetails } from './session-ref.js';
 import { validateCalculationId } from './validation.js';
 
 /**
- * What the gateway knows about a calculation at a point of an operation, filled from whichever
- * upstream answer brought it here; fields fetch what is missing (once per request).
+ * What the gateway knows about a calculation at a point of an operation: the fields of
+ * GetCalculationExecution that the answer which brought it here carried (a list row, a status
+ * call, the detail call, or startCalculation's input), each as a key even when its value is
+ * undefined. A field missing here is fetched by calculationField (once per request).
  */
 export interface CalculationRef {
   readonly __typename: 'Calculation';
   readonly calculationId: string;
-  /** Missing only when the entry point needed nothing but the code. */
-  readonly status?: CalculationStatus | undefined;
-  /** The session it runs in, when the answer that brought it here said so. */
-  readonly sessionId?: string | undefined;
-  /** GetCalculationExecutionStatus's statistics, when that call brought it here. */
-  readonly statistics?: { value: CalculationStatistics | undefined } | undefined;
-  readonly summary?: CalculationSummary | undefined;
-  readonly details?: Calculation | undefined;
-  /** What startCalculation's input said. */
-  readonly started?: { description?: string | undefined } | undefined;
+  readonly known: Partial<Calculation>;
 }
 
 export const refFromCalculation = (calculation: Calculation): CalculationRef => ({
   __typename: 'Calculation',
   calculationId: calculation.calculationExecutionId,
-  status: calculation.status,
-  sessionId: calculation.sessionId,
-  details: calculation,
+  known: detailFieldsOf(calculation),
 });
 
 export const refFromCalculationSummary = (summary: CalculationSummary, sessionId: string): CalculationRef => ({
   __typename: 'Calculation',
   calculationId: summary.calculationExecutionId,
-  status: summary.status,
-  sessionId,
-  summary,
+  known: listRowFieldsOf(summary, sessionId),
 });
 
-/** Fields that GetCalculationExecutionStatus cannot answer. */
-const DETAIL_FIELDS = new Set(['session', 'description', 'result']);
-/** Fields any entry point answers without a call of its own: the id is the key. */
-const KEY_FIELDS = new Set(['id', 'calculationId', '__typename']);
+/** The calculation's schema fields that any entry point answers without a call of its own: the id is the key. */
+const KEY_FIELDS = new Set(['id', '__typename', CALCULATION_FIELD_SOURCES.calculationExecutionId.schemaField]);
 
 export interface CalculationSelection {
   /** Needs GetCalculationExecution. */
@@ -67,7 +63,7 @@ export function calculationSelection(info: GraphQLResolveInfo): CalculationSelec
   let details = false;
   let codeOnly = names.has('code');
   for (const name of names) {
-    if (DETAIL_FIELDS.has(name)) details = true;
+    if (CALCULATION_DETAIL_CALL_FIELDS.has(name)) details = true;
     if (name !== 'code' && !KEY_FIELDS.has(name)) codeOnly = false;
   }
   return { details, codeOnly };
@@ -93,17 +89,10 @@ export async function loadCalculationRef(
   }
   if (selection.codeOnly) {
     const code = await context.loaders.loadCalculationCode(calculationId);
-    return code === null ? null : { __typename: 'Calculation', calculationId };
+    return code === null ? null : { __typename: 'Calculation', calculationId, known: {} };
   }
-  const result = await context.loaders.loadCalculationStatus(calculationId);
-  return (
-    result && {
-      __typename: 'Calculation',
-      calculationId,
-      status: result.status,
-      statistics: { value: result.statistics },
-    }
-  );
+  const result: StatusCallFields | null = await context.loaders.loadCalculationStatus(calculationId);
+  return result && { __typename: 'Calculation', calculationId, known: result };
 }
 
 /** Whether the caller may see a session, by its work group; a session that is gone is not visible. */
@@ -114,8 +103,22 @@ export async function sessionIsVisible(context: GatewayContext, sessionId: strin
   return fields !== null && allowsWorkGroup(context.viewer, fields.workGroup);
 }
 
-async function detailsOf(calculation: CalculationRef, context: GatewayContext): Promise<Calculation | null> {
-  return calculation.details ?? context.loaders.loadCalculation(calculation.calculationId);
+/**
+ * A field of a calculation from the cheapest source the table allows: what the calculation came
+ * with, else this request's GetCalculationExecutionStatus for a field that call answers (it reads a
+ * GetCalculationExecution this request already asked for instead), else this request's
+ * GetCalculationExecution. Undefined when the calculation no longer exists.
+ */
+export async function calculationField<Field extends CalculationField>(
+  calculation: CalculationRef,
+  context: GatewayContext,
+  field: Field,
+): Promise<Calculation[Field] | undefined> {
+  if (Object.hasOwn(calculation.known, field)) return calculation.known[field];
+  const loaded: Partial<Calculation> | null = CALCULATION_FIELD_SOURCES[field].statusCall
+    ? await context.loaders.loadCalculationStatus(calculation.calculationId)
+    : await context.loaders.loadCalculation(calculation.calculationId);
+  return loaded?.[field];
 }
 
 export const CalculationObject = builder.objectRef<CalculationRef>('Calculation');
@@ -132,43 +135,34 @@ builder.node(CalculationObject, {
       type: SessionObject,
       description: 'The session the calculation runs in (from GetCalculationExecution unless already known).',
       resolve: async (calculation, _args, context, info) => {
-        const sessionId = calculation.sessionId ?? (await detailsOf(calculation, context))?.sessionId;
+        const sessionId = await calculationField(calculation, context, 'sessionId');
         return sessionId === undefined ? null : loadSessionRef(context, sessionId, selectsSessionDetails(info));
       },
     }),
     description: t.string({
       description: 'The description of the calculation.',
-      resolve: async (calculation, _args, context) => {
-        if (calculation.summary) return calculation.summary.description;
-        if (calculation.started) return calculation.started.description;
-        return (await detailsOf(calculation, context))?.description;
-      },
+      resolve: (calculation, _args, context) => calculationField(calculation, context, 'description'),
     }),
     status: t.field({
       type: CalculationStatusObject,
       nullable: false,
       description: 'The status of the calculation.',
       resolve: async (calculation, _args, context) => {
-        if (calculation.status) return calculation.status;
-        const result = await context.loaders.loadCalculationStatus(calculation.calculationId);
-        if (result === null) throw new NotFoundError(`Calculation ${calculation.calculationId} no longer exists.`);
-        return result.status;
+        const status = await calculationField(calculation, context, 'status');
+        if (status === undefined) throw new NotFoundError(`Calculation ${calculation.calculationId} no longer exists.`);
+        return status;
       },
     }),
     statistics: t.field({
       type: CalculationStatisticsObject,
       description:
         'DPU time and progress (from GetCalculationExecutionStatus, or GetCalculationExecution when the request asks for that anyway).',
-      resolve: async (calculation, _args, context) => {
-        if (calculation.details) return calculation.details.statistics;
-        if (calculation.statistics) return calculation.statistics.value;
-        return (await context.loaders.loadCalculationStatus(calculation.calculationId))?.statistics;
-      },
+      resolve: (calculation, _args, context) => calculationField(calculation, context, 'statistics'),
     }),
     result: t.field({
       type: CalculationResultObject,
       description: 'Where the output of the calculation is stored (from GetCalculationExecution).',
-      resolve: async (calculation, _args, context) => (await detailsOf(calculation, context))?.result,
+      resolve: (calculation, _args, context) => calculationField(calculation, context, 'result'),
     }),
     code: t.string({
       description: 'The code the calculation runs (from GetCalculationExecutionCode, fetched only when selected).',

@@ -33,8 +33,13 @@ let clientSchema: GraphQLSchema | undefined;
  * it never changes.
  */
 export function getSchema(): GraphQLSchema {
-  schema ??= buildSubgraphSchema();
+  schema ??= buildServedSchema();
   return schema;
+}
+
+/** A new instance of the served schema, for a plugin that wraps resolvers in place (the inline trace's copy). */
+export function buildServedSchema(): GraphQLSchema {
+  return buildSubgraphSchema();
 }
 
 /**

@@ -2,6 +2,7 @@
 // many times the operation names it (aliases, node, nodes, _entities, lists). A new set is made for
 // every request, so nothing here outlives the request; sharing across requests is the port's job.
 import DataLoader from 'dataloader';
+import { statusFieldsOf } from '../athena/calculation-fields.js';
 import {
   type AthenaPort,
   type Calculation,
@@ -162,14 +163,7 @@ export function createLoaders(port: AthenaPort, options: LoaderOptions = {}): Lo
     settle(
       ids.map((id) =>
         calculationDetailsRequested.has(id)
-          ? calculationDetails.load(id).then(
-              (calculation) =>
-                calculation && {
-                  calculationExecutionId: id,
-                  status: calculation.status,
-                  statistics: calculation.statistics,
-                },
-            )
+          ? calculationDetails.load(id).then((calculation) => calculation && statusFieldsOf(calculation))
           : limit(() => notFoundAsNull(port.getCalculationExecutionStatus(id, callOptions))),
       ),
     ),

@@ -67,7 +67,8 @@ export const MAX_TOKENS = 1000;
  * Worst-case objects an operation may resolve (see operation-cost.ts). A page of 100 sessions
  * with every field is about 1,200; 5,000 admits several such pages in one operation, and rejects
  * fan-out such as 100 work groups by `nodes` each listing 100 sessions with details, which would
- * be 10,000 upstream calls.
+ * be 10,000 upstream calls. A router's `_entities` batch counts one per element for what the
+ * element's own call answers, so a full batch (MAX_REPRESENTATIONS) with every field is 500.
  */
 export const MAX_COST = 5_000;
 

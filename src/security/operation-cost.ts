@@ -2,7 +2,10 @@
 // document alone (so it is validated once per document and cached). Unlike a literal-only cost
 // rule it is pessimistic about variables: `first: $n` counts as the largest page and `ids: $ids`
 // as the longest list, so moving numbers into variables cannot hide fan-out. Every upstream call
-// the gateway makes resolves at least one object, so the bound also caps upstream calls.
+// the gateway makes resolves at least one object, or is a field that costs a call of its own (which
+// counts even when it is a leaf), so the bound also caps upstream calls. The field tables
+// (athena/session-fields.ts, athena/calculation-fields.ts) say which fields those are, and which
+// values an entity's own call answers: under `_entities` those count nothing (see operationCost).
 import {
   type FieldNode,
   type FragmentDefinitionNode,
@@ -21,14 +24,47 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import { CALCULATION_CALL_FIELDS, CALCULATION_SCHEMA_FIELDS } from '../athena/calculation-fields.js';
+import { SESSION_CALL_FIELDS, SESSION_FIELD_SOURCES } from '../athena/session-fields.js';
 import { DEFAULT_PAGE_SIZE, MAX_MERGED_WORK_GROUPS, MAX_NODES, MAX_PAGE_SIZE, MAX_REPRESENTATIONS } from './limits.js';
+
+/** By type, the fields that the upstream call which answers an object of that type carries. */
+const ANSWERED_WITH_OBJECT: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['Session', new Set(Object.keys(SESSION_FIELD_SOURCES))],
+  ['Calculation', new Set(CALCULATION_SCHEMA_FIELDS.keys())],
+]);
+/** By type, the fields that cost an upstream call of their own whenever they are selected. */
+const OWN_CALL_FIELDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['Session', new Set(Object.keys(SESSION_CALL_FIELDS))],
+  ['Calculation', new Set(Object.keys(CALCULATION_CALL_FIELDS))],
+]);
+
+/** An object with an identity of its own (a Node), which may cost a call to resolve; any other object type is a value. */
+const isEntityType = (type: GraphQLCompositeType): boolean =>
+  !isObjectType(type) || type.getInterfaces().some((face) => face.name === 'Node');
+
+/**
+ * What answers the object a selection is on: `entity` for an element of `_entities`, whose own
+ * call answers the fields its table lists; `value` for a value inside that answer; `none` otherwise.
+ */
+type Answered = 'entity' | 'value' | 'none';
 
 /**
  * The cost of an operation: each composite field counts once per object it can resolve. A field
  * with a `first` argument passes that many elements to the list fields below it (its `edges`);
  * a list field with a list argument (`nodes(ids:)`, `_entities(representations:)`) resolves one
- * object per element. Leaves, `__typename` and introspection cost nothing (introspection depth
- * is bounded by graphql-js's own MaxIntrospectionDepthRule, and it is off in production).
+ * object per element. A leaf that costs a call of its own (`Calculation.code`) counts once per
+ * object it is selected on; other leaves, `__typename` and introspection cost nothing
+ * (introspection depth is bounded by graphql-js's own MaxIntrospectionDepthRule, and it is off in
+ * production).
+ *
+ * `_entities` is a router's batch, which it cannot split to fit this limit, and whose length
+ * MAX_REPRESENTATIONS already bounds knowing that each element may cost a call. So an element of
+ * `_entities` counts its one object, and the values its own call answers (a session's status,
+ * configuration and statistics; a calculation's status, statistics and result, by the field
+ * tables) count nothing, nor do the values inside them; what its selection reaches beyond that
+ * answer (connections, endpoints, code, a calculation's session) counts as anywhere else. Outside
+ * `_entities` values count as objects: a client can split its pages, and the limit is sized for that.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -42,8 +78,8 @@ export function operationCost(
   const unitCosts = new Map<string, number>();
   const inProgress = new Set<string>();
 
-  const fragmentUnitCost = (name: string, pageFactor: number | undefined): number => {
-    const key = `${name}:${pageFactor ?? ''}`;
+  const fragmentUnitCost = (name: string, pageFactor: number | undefined, answered: Answered): number => {
+    const key = `${name}:${pageFactor ?? ''}:${answered}`;
     const known = unitCosts.get(key);
     if (known !== undefined) return known;
     const fragment = fragments.get(name);
@@ -52,7 +88,7 @@ export function operationCost(
     const type = schema.getType(fragment.typeCondition.name.value);
     if (!isCompositeType(type)) return 0;
     inProgress.add(key);
-    const cost = selectionSetCost(fragment.selectionSet, type, 1, pageFactor);
+    const cost = selectionSetCost(fragment.selectionSet, type, 1, pageFactor, answered);
     inProgress.delete(key);
     unitCosts.set(key, cost);
     return cost;
@@ -63,17 +99,19 @@ export function operationCost(
     parentType: GraphQLCompositeType,
     multiplier: number,
     pageFactor: number | undefined,
+    answered: Answered,
   ): number => {
     let cost = 0;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        cost += fieldCost(selection, parentType, multiplier, pageFactor);
+        cost += fieldCost(selection, parentType, multiplier, pageFactor, answered);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type =
           selection.typeCondition === undefined ? parentType : schema.getType(selection.typeCondition.name.value);
-        if (isCompositeType(type)) cost += selectionSetCost(selection.selectionSet, type, multiplier, pageFactor);
+        if (isCompositeType(type))
+          cost += selectionSetCost(selection.selectionSet, type, multiplier, pageFactor, answered);
       } else {
-        cost += multiplier * fragmentUnitCost(selection.name.value, pageFactor);
+        cost += multiplier * fragmentUnitCost(selection.name.value, pageFactor, answered);
       }
     }
     return cost;
@@ -84,25 +122,32 @@ export function operationCost(
     parentType: GraphQLCompositeType,
     multiplier: number,
     pageFactor: number | undefined,
+    answered: Answered,
   ): number => {
-    if (node.name.value.startsWith('__') || node.selectionSet === undefined) return 0;
-    const field =
-      isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[node.name.value] : undefined;
+    const name = node.name.value;
+    if (name.startsWith('__')) return 0;
+    const field = isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
     if (field === undefined) return 0;
     const type = getNamedType(field.type);
-    if (!isCompositeType(type)) return 0;
+    if (node.selectionSet === undefined || !isCompositeType(type))
+      return OWN_CALL_FIELDS.get(parentType.name)?.has(name) ? multiplier : 0;
     const elements = isListType(getNullableType(field.type))
       ? (listArgumentLength(node, parentType, field) ?? pageFactor ?? 1)
       : 1;
     const resolved = multiplier * elements;
+    const value =
+      !isEntityType(type) &&
+      (answered === 'value' ||
+        (answered === 'entity' && ANSWERED_WITH_OBJECT.get(parentType.name)?.has(name) === true));
+    const below: Answered = value ? 'value' : parentType === rootType && name === '_entities' ? 'entity' : 'none';
     return (
-      resolved +
+      (value ? 0 : resolved) +
       multiplier * mergedWorkGroups(node, field) +
-      selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field))
+      selectionSetCost(node.selectionSet, type, resolved, pageSize(node, field), below)
     );
   };
 
-  return selectionSetCost(operation.selectionSet, rootType, 1, undefined);
+  return selectionSetCost(operation.selectionSet, rootType, 1, undefined, 'none');
 }
 
 /**

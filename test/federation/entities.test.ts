@@ -67,6 +67,21 @@ describe('_entities call budget', () => {
     expect(result.data!._entities[7]).toEqual({ __typename: 'Session', ...direct.data!.session });
   });
 
+  it("a router's full batch, 500 sessions with every nested object, passes the cost limit: one GetSession each", async () => {
+    const every = `... on Session { sessionId status { state } engineVersion { effectiveEngineVersion }
+      engineConfiguration { additionalConfigs { key } sparkProperties { key } classifications { name properties { key } } }
+      sessionConfiguration { encryptionConfiguration { encryptionOption } } statistics { dpuExecutionInMillis } }`;
+    const missing = Array.from({ length: 500 - primary.length }, (_, i) => session(`gone-${i}`));
+    const result = await stack.graphql<{ _entities: ({ sessionId: string } | null)[] }>(entitiesQuery(every), {
+      representations: [...primary.map(session), ...missing],
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!._entities.filter((entity) => entity !== null).map((entity) => entity!.sessionId)).toEqual(
+      primary,
+    );
+    expect(stack.calls()).toEqual({ GetSession: 500 });
+  });
+
   it('duplicate references cost nothing more', async () => {
     const representations = [...primary, ...primary, ...primary.slice(0, 10)].map(session);
     const result = await stack.graphql(entitiesQuery(SESSION_FIELDS), { representations });

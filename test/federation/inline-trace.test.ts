@@ -5,8 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Trace } from '@apollo/usage-reporting-protobuf';
+import { type GraphQLObjectType, isObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_SESSION_ID } from '../../src/http/graphiql.js';
+import { getSchema } from '../../src/schema/index.js';
 import { type Stack, startStack } from '../helpers.js';
 import { type FederationGateway, startFederationGateway } from './federation-gateway.js';
 
@@ -48,6 +50,15 @@ function responseNames(node: TraceNode | null | undefined): string[] {
     [child.responseName ?? '', ...responseNames(child)].filter((name) => name !== ''),
   );
 }
+
+/** Every field resolver of the served schema, in order. */
+const servedResolvers = () =>
+  Object.values(getSchema().getTypeMap())
+    .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'))
+    .flatMap((type) => Object.values(type.getFields()).map((field) => field.resolve));
+// Taken before any gateway exists: yoga's inline trace plugin on its own wraps every one of them
+// when the gateway is created, so that every operation, traced or not, runs the wrapper.
+const resolversBeforeAnyGateway = servedResolvers();
 
 beforeAll(async () => {
   stack = await startStack();
@@ -109,5 +120,32 @@ describe('ftv1 inline traces for a federation router', () => {
     };
     expect((await ask({})).extensions?.ftv1).toBeUndefined();
     expect(typeof (await ask({ 'apollo-federation-include-trace': 'ftv1' })).extensions?.ftv1).toBe('string');
+  });
+
+  it('only the operations that ask pay for tracing: the served schema keeps its own resolvers', async () => {
+    const query = '{ sessions(workGroup: "primary", first: 2) { edges { node { sessionId workGroup } } } }';
+    const ask = async (headers: Record<string, string>) => {
+      const response = await stack.yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
+      });
+      return (await response.json()) as { data?: unknown; extensions?: { ftv1?: string } };
+    };
+    // Repeated, so the untraced ones run compiled (graphql-jit) and the traced ones must still trace.
+    const answers = [];
+    for (let round = 0; round < 3; round += 1) {
+      answers.push(await ask({}), await ask({ 'apollo-federation-include-trace': 'ftv1' }));
+    }
+    for (const [index, answer] of answers.entries()) {
+      expect(answer.data).toEqual(answers[0]!.data);
+      if (index % 2 === 0) expect(answer.extensions?.ftv1).toBeUndefined();
+      else expect(typeof answer.extensions?.ftv1).toBe('string');
+    }
+    // Every traced answer holds the field nodes, the third one as the first.
+    const { Trace } = await import('@apollo/usage-reporting-protobuf');
+    const last = Trace.decode(Buffer.from(answers[5]!.extensions!.ftv1!, 'base64'));
+    expect(responseNames(last.root)).toEqual(expect.arrayContaining(['sessions', 'sessionId', 'workGroup']));
+    expect(servedResolvers()).toEqual(resolversBeforeAnyGateway);
   });
 });

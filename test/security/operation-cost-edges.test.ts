@@ -31,6 +31,10 @@ describe('allSessions reads one ListSessions per work group it merges', () => {
     );
   });
 
+  it('reads the workGroups argument wherever it stands among the arguments', () => {
+    expect(costOf('{ allSessions(first: 3, workGroups: ["a", "b"]) { edges { node { id } } } }')).toBe(2 + page(3));
+  });
+
   it('a variable, or no list at all (every visible work group), counts the most it merges', () => {
     expect(costOf('query ($w: [String!]) { allSessions(workGroups: $w, first: 3) { edges { node { id } } } }')).toBe(
       MAX_MERGED_WORK_GROUPS + page(3),
@@ -128,5 +132,36 @@ describe('list arguments on a schema of our own', () => {
 
   it('fields of an interface are costed like those of an object', () => {
     expect(costIn(schema, '{ node { thing { id } } }')).toBe(2);
+  });
+});
+
+describe('the field tables on a schema of our own', () => {
+  const schema = buildSchema(`
+    interface Node { id: ID! }
+    interface Timed { at: String }
+    type SessionStatus implements Timed { at: String state: String }
+    type Session implements Node { id: ID! status: SessionStatus }
+    union _Entity = Session
+    scalar _Any
+    type Holder { _entities: [_Entity] }
+    type Item { x: Int }
+    type Thing { items: [Item] }
+    type Query {
+      _entities(representations: [_Any!]!): [_Entity]!
+      holder: Holder
+      thing(id: ID): Thing
+    }
+  `);
+
+  it('a value that implements an interface other than Node is still a value, free under _entities', () => {
+    expect(costIn(schema, '{ _entities(representations: [{}]) { ... on Session { status { state } } } }')).toBe(1);
+  });
+
+  it("only the root's _entities is a router's batch: a field of that name elsewhere counts its values", () => {
+    expect(costIn(schema, '{ holder { _entities { ... on Session { status { state } } } } }')).toBe(1 + 1 + 1);
+  });
+
+  it('an argument other than `first` passes no page factor to the list below', () => {
+    expect(costIn(schema, '{ thing(id: "a") { items { x } } }')).toBe(2);
   });
 });

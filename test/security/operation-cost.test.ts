@@ -1,7 +1,9 @@
 // The cost bound on its own terms: each rule of operation-cost.ts pinned by an exact number, and
 // the shared cases (cost-cases.ts) both computed and sent to a production-like gateway.
-import { buildSchema, getNullableType, isListType, type OperationDefinitionNode, parse } from 'graphql';
+import { buildSchema, getNullableType, isListType, isObjectType, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CALCULATION_CALL_FIELDS, CALCULATION_SCHEMA_FIELDS } from '../../src/athena/calculation-fields.js';
+import { SESSION_CALL_FIELDS, SESSION_FIELD_SOURCES } from '../../src/athena/session-fields.js';
 import { getSchema } from '../../src/schema/index.js';
 import { MAX_COST } from '../../src/security/limits.js';
 import { LIST_ARGUMENT_LIMITS, operationCost } from '../../src/security/operation-cost.js';
@@ -121,6 +123,79 @@ describe('fragments', () => {
     expect(operationCost(getSchema(), mutation as OperationDefinitionNode, new Map())).toBe(2);
     expect(operationCost(buildSchema('type Query { a: Int }'), mutation as OperationDefinitionNode, new Map())).toBe(0);
     expect(costOf('subscription { sessionStatus(sessionId: "s") { state } }')).toBe(1);
+  });
+});
+
+describe('the field tables', () => {
+  const fieldsOf = (typeName: string) => {
+    const type = getSchema().getType(typeName);
+    if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+    return Object.keys(type.getFields()).sort();
+  };
+
+  it("every field of Session and Calculation is the id, a table row's, or a call of its own", () => {
+    expect(fieldsOf('Session')).toEqual(
+      ['id', ...Object.keys(SESSION_FIELD_SOURCES), ...Object.keys(SESSION_CALL_FIELDS)].sort(),
+    );
+    expect(fieldsOf('Calculation')).toEqual(
+      ['id', ...CALCULATION_SCHEMA_FIELDS.keys(), ...Object.keys(CALCULATION_CALL_FIELDS)].sort(),
+    );
+  });
+
+  it('a leaf that costs a call of its own counts once per object it is selected on; other leaves nothing', () => {
+    expect(costOf('{ calculation(calculationId: "c") { calculationId description } }')).toBe(1);
+    expect(costOf('{ calculation(calculationId: "c") { code } }')).toBe(1 + 1);
+    expect(costOf('{ calculation(calculationId: "c") { a: code b: code } }')).toBe(1 + 2);
+    expect(costOf('query($ids: [ID!]!) { nodes(ids: $ids) { ... on Calculation { code } } }')).toBe(100 + 100);
+    expect(
+      costOf(
+        '{ session(sessionId: "s") { calculations(first: 10) { edges { node { ...Code } } } } } fragment Code on Calculation { code }',
+      ),
+    ).toBe(1 + 1 + 10 * 2 + 10);
+  });
+
+  it('under _entities, the values an element’s own call answers count nothing, and neither do values inside them', () => {
+    const entity = (selection: string) =>
+      costOf(`{ _entities(representations: [{ __typename: "Session", sessionId: "s" }]) { ${selection} } }`);
+    expect(entity('... on Session { status { state } statistics { progress } }')).toBe(1);
+    expect(
+      entity(
+        '... on Session { engineConfiguration { classifications { properties { key } } } sessionConfiguration { encryptionConfiguration { kmsKey } } }',
+      ),
+    ).toBe(1);
+    expect(entity('... on Calculation { status { state } statistics { progress } result { resultS3Uri } }')).toBe(1);
+    // Outside _entities the same values count as objects.
+    expect(costOf('{ session(sessionId: "s") { status { state } statistics { progress } } }')).toBe(3);
+    expect(costOf('{ calculation(calculationId: "c") { status { state } result { resultS3Uri } } }')).toBe(3);
+  });
+
+  it('under _entities, what reaches beyond an element’s own call counts as anywhere else', () => {
+    const entity = (selection: string) =>
+      costOf(`{ _entities(representations: [{ __typename: "Calculation", calculationId: "c" }]) { ${selection} } }`);
+    // The session is an object of its own (a call of its own), and its values count there.
+    expect(entity('... on Calculation { session { status { state } } }')).toBe(1 + 1 + 1);
+    expect(entity('... on Calculation { code }')).toBe(1 + 1);
+    expect(entity('... on Session { endpoint { endpointUrl } }')).toBe(1 + 1);
+    expect(entity('... on Session { calculations(first: 2) { edges { node { status { state } } } } }')).toBe(
+      1 + 1 + 2 * 3,
+    );
+    // A work group is in no table: its engine version counts.
+    expect(entity('... on WorkGroup { engineVersion { selectedEngineVersion } }')).toBe(2);
+  });
+
+  it('a fragment costs what its place says: its values are free under _entities only', () => {
+    const document = `{
+      session(sessionId: "s") { ...Values }
+      _entities(representations: [{ __typename: "Session", sessionId: "s" }]) { ...Values }
+    }
+    fragment Values on Session { status { state } statistics { progress } }`;
+    expect(costOf(document)).toBe(1 + 2 + 1);
+    const reversed = `{
+      _entities(representations: [{ __typename: "Session", sessionId: "s" }]) { ...Values }
+      session(sessionId: "s") { ...Values }
+    }
+    fragment Values on Session { status { state } statistics { progress } }`;
+    expect(costOf(reversed)).toBe(costOf(document));
   });
 });
 
