@@ -1,5 +1,6 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
+import type { CacheEvent } from '../src/athena/caching-port.js';
 import { type AthenaOperation, type AthenaPort, type CallOptions, immutableViaGetSession } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
@@ -33,6 +34,8 @@ export interface Stack {
   /** Upstream calls received by the local service, by Athena operation name, since the last reset. */
   calls(): Record<string, number>;
   resetCalls(): void;
+  /** A new gateway process over the same local Athena: every cache cold, nothing in flight. */
+  restartGateway(): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,8 @@ export interface StackOptions {
   now?: () => number;
   /** Sees every finished upstream call, as `serve` hands them to the telemetry (traces, metrics). */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /** Sees every cached read's outcome, as the cache metrics do. */
+  onCacheEvent?: (event: CacheEvent) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -57,32 +62,48 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...base,
     athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides },
   };
-  let instrumented: InstrumentedPort | undefined;
-  const portStack = createPortStack(config, {
-    now: options.now,
-    onUpstreamCall: options.onUpstreamCall,
-    wrapAdapter: (adapter) => {
-      instrumented = new InstrumentedPort(adapter);
-      return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;
-    },
-  });
-  const port = instrumented!;
-  const yoga = createGateway(config, portStack.port, { resilience: portStack.resilient, ...options.gateway });
+  const build = () => {
+    let instrumented: InstrumentedPort | undefined;
+    const portStack = createPortStack(config, {
+      now: options.now,
+      onUpstreamCall: options.onUpstreamCall,
+      onCacheEvent: options.onCacheEvent,
+      wrapAdapter: (adapter) => {
+        instrumented = new InstrumentedPort(adapter);
+        return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;
+      },
+    });
+    const yoga = createGateway(config, portStack.port, { resilience: portStack.resilient, ...options.gateway });
+    return { portStack, port: instrumented!, yoga };
+  };
+  let gateway = build();
   return {
     athena,
-    adapter: portStack.adapter,
-    port,
-    portStack,
+    get adapter() {
+      return gateway.portStack.adapter;
+    },
+    get port() {
+      return gateway.port;
+    },
+    get portStack() {
+      return gateway.portStack;
+    },
     config,
-    yoga,
-    graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
+    get yoga() {
+      return gateway.yoga;
+    },
+    graphql: (query, variables, headers) => postGraphQL(gateway.yoga, query, variables, headers),
     calls: () => nonZero(athena.calls.counts()),
     resetCalls: () => {
       athena.calls.reset();
-      port.resetConcurrency();
+      gateway.port.resetConcurrency();
+    },
+    restartGateway: () => {
+      gateway.portStack.destroy();
+      gateway = build();
     },
     close: async () => {
-      portStack.destroy();
+      gateway.portStack.destroy();
       await athena.close();
     },
   };

@@ -231,14 +231,17 @@ export class CachingAthenaPort implements AthenaPort {
   }
 
   async #write<Input, Result>(rule: WriteRule<Input, Result>, input: Input, send: () => Promise<Result>) {
-    // Before runs synchronously, so a read made after the write was called never sees what it makes stale.
-    if (rule.before) this.#forget(rule.stale(input, this.#known(rule, input)));
+    // What the write makes stale is worked out once, before anything is dropped: the "before" drop
+    // may remove the only cached page that tells the session's work group.
+    const stale = rule.stale(input, this.#known(rule, input));
+    // Synchronous, so a read made after the write was called never sees what it makes stale.
+    if (rule.before) this.#forget(stale);
     try {
       const result = await send();
       for (const fact of rule.learns?.(result, input) ?? []) this.#learn(fact);
       return result;
     } finally {
-      this.#forget(rule.stale(input, this.#known(rule, input)));
+      this.#forget(stale);
     }
   }
 

@@ -1,6 +1,6 @@
 // startStack with the cross-request cache on (CACHE_TTL_MS = ttlMs), a clock the test may move, and
 // an optional gate between the cache and Athena; `port` sees the calls that really go upstream.
-import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
+import type { CacheEvent } from '../../src/athena/caching-port.js';
 import {
   type AthenaOperation,
   type AthenaPort,
@@ -10,7 +10,8 @@ import {
 import { type Stack, type StackOptions, startStack } from '../helpers.js';
 
 export interface CachedStack extends Stack {
-  cache: CachingAthenaPort;
+  /** Every cached read's outcome since the stack started, in order. */
+  cacheEvents: CacheEvent[];
 }
 
 export interface CachedStackOptions extends Pick<StackOptions, 'athena' | 'gateway'> {
@@ -73,12 +74,14 @@ export class Gate {
 }
 
 export async function startCachedStack(options: CachedStackOptions): Promise<CachedStack> {
+  const cacheEvents: CacheEvent[] = [];
   const stack = await startStack({
     athena: options.athena,
     gateway: options.gateway,
     config: { cacheTtlMs: options.ttlMs },
     now: options.now,
+    onCacheEvent: (event) => cacheEvents.push(event),
     wrapAdapter: options.gate && ((port) => options.gate!.wrap(port)),
   });
-  return { ...stack, cache: stack.portStack.cache! };
+  return Object.assign(stack, { cacheEvents });
 }
