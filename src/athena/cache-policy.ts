@@ -38,8 +38,21 @@ export type CacheName =
   | 'calculation-code'
   | 'workGroups';
 
-/** Facts that never change and are never served to clients: kept to know what a write makes stale. */
+/**
+ * What a port learns from an answer and keeps for long, because it never changes: a session's
+ * immutable fields (served to clients, and they tell the session's work group) and which session a
+ * calculation belongs to (never served; it tells what a stop makes stale).
+ */
 export type FactName = 'immutable' | 'calculation-session';
+
+/**
+ * Whether a port keeps a fact. CACHE_TTL_MS=0 turns off everything served from memory, immutable
+ * fields included; a fact that is never served stays, so that a write still makes stale what it
+ * changes (a stop, the status of its calculation's session).
+ */
+export function keepsFact(fact: FactName, ttlMs: number): boolean {
+  return ttlMs > 0 || fact === 'calculation-session';
+}
 
 export const scope = {
   session: (sessionId: string) => `s:${sessionId}`,
@@ -58,7 +71,10 @@ export interface Fact {
   value: unknown;
 }
 
-/** Another read this answer answers too (a GetSession answers GetSessionStatus). */
+/**
+ * Another read this answer answers too (a GetSession answers GetSessionStatus). It must depend on
+ * the same scopes as the read: the fleet files it under the read's own generations.
+ */
 export interface AlsoAnswer {
   rule: ReadRule<never, unknown>;
   input: unknown;

@@ -5,18 +5,29 @@
 // - what never changes during a session's life (engine and session configuration, versions, work
 //   group, description) is kept in a bounded LRU and answered without a call;
 // - status, statistics and list pages (of sessions and of work groups, and GetWorkGroup answers)
-//   are served again only within `ttlMs` of when their call was sent, and never once this gateway has terminated (or otherwise changed) the session: writes
-//   through this port drop what they make stale, including reads still in flight.
+//   are served again only within `ttlMs` of when their call was sent, and never once this gateway
+//   has terminated (or otherwise changed) the session: writes through this port drop what they make
+//   stale, including reads still in flight;
 // - calculations follow the same rules: their status (with statistics), details and list pages
 //   within `ttlMs`, dropped when this gateway starts or stops one (or terminates its session); their
 //   code never changes and is kept like immutable session fields;
 // - the Spark Connect endpoint is never cached nor shared: its answer carries a secret token, and
 //   each request must get its own from Athena.
-// Every cache is an LRU with a fixed number of entries, so memory is bounded whatever the traffic.
+// Every cache is an LRU with a fixed number of entries (code: a fixed number of characters), so
+// memory is bounded whatever the traffic.
 // Which cache each read goes to, its key, and what each write makes stale: src/athena/cache-policy.ts.
 import { LRUCache } from 'lru-cache';
 import { MAX_CACHED_PAGES, MAX_CACHED_SESSIONS } from '../security/limits.js';
-import { type CacheName, type Fact, type Known, READS, type ReadRule, WRITES, type WriteRule } from './cache-policy.js';
+import {
+  type CacheName,
+  type Fact,
+  type Known,
+  keepsFact,
+  READS,
+  type ReadRule,
+  WRITES,
+  type WriteRule,
+} from './cache-policy.js';
 import {
   AthenaError,
   type AthenaOperation,
@@ -37,7 +48,7 @@ import {
   type WorkGroupPage,
   type WorkGroupSummary,
 } from './port.js';
-import type { ImmutableSessionFields } from './session-fields.js';
+import { type ImmutableSessionFields, immutableFieldsOf } from './session-fields.js';
 
 /** hit: answered from memory; miss: an upstream call was made; shared: joined an identical call in flight. */
 export type CacheOutcome = 'hit' | 'miss' | 'shared';
@@ -137,14 +148,14 @@ export class CachingAthenaPort implements AthenaPort {
   }
 
   getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
-    const known = this.#ttlMs > 0 ? this.#immutable.get(sessionId) : undefined;
+    const known = keepsFact('immutable', this.#ttlMs) ? this.#immutable.get(sessionId) : undefined;
     if (known !== undefined) {
       this.#record('immutable', 'hit');
       return Promise.resolve({ fields: known });
     }
     this.#record('immutable', 'miss');
     return this.getSession(sessionId, options).then((details) => ({
-      fields: this.#immutableOf(details, sessionId),
+      fields: immutableFieldsOf(details),
       details,
     }));
   }
@@ -277,15 +288,9 @@ export class CachingAthenaPort implements AthenaPort {
   }
 
   #learn(fact: Fact): void {
-    // Which session a calculation belongs to is never served, only used to know what a write makes
-    // stale, so it is kept even when CACHE_TTL_MS is 0.
+    if (!keepsFact(fact.name, this.#ttlMs)) return;
     if (fact.name === 'calculation-session') this.#calculationSessions.set(fact.key, fact.value as string);
-    else if (this.#ttlMs > 0) this.#immutable.set(fact.key, fact.value as ImmutableSessionFields);
-  }
-
-  #immutableOf(details: SessionDetails, sessionId: string): ImmutableSessionFields {
-    const fact = READS.getSession.learns(details, sessionId)[0];
-    return fact!.value as ImmutableSessionFields;
+    else this.#immutable.set(fact.key, fact.value as ImmutableSessionFields);
   }
 
   /**
