@@ -1,12 +1,13 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
 import type { CacheEvent } from '../src/athena/caching-port.js';
-import { type AthenaOperation, type AthenaPort, type CallOptions, immutableViaGetSession } from '../src/athena/port.js';
+import type { AthenaOperation, AthenaPort } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
 import type { GatewayConfig } from '../src/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { type LocalAthena, type LocalAthenaOptions, startLocalAthena } from '../src/local-athena/server.js';
+import { interceptPort, PortFake } from './support/port-calls.js';
 import { testConfig } from './test-config.js';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
@@ -138,11 +139,17 @@ function nonZero(counts: Record<string, number>): Record<string, number> {
 }
 
 /** Records how many calls of each operation were in flight at once, to prove calls ran concurrently. */
-export class InstrumentedPort implements AthenaPort {
+export class InstrumentedPort extends PortFake {
   #inFlight = new Map<AthenaOperation, number>();
   #maxInFlight = new Map<AthenaOperation, number>();
 
-  constructor(private readonly inner: AthenaPort) {}
+  constructor(inner: AthenaPort) {
+    super();
+    Object.assign(
+      this,
+      interceptPort(inner, (operation, call) => this.#track(operation, call)),
+    );
+  }
 
   maxInFlight(operation: AthenaOperation): number {
     return this.#maxInFlight.get(operation) ?? 0;
@@ -162,32 +169,4 @@ export class InstrumentedPort implements AthenaPort {
       this.#inFlight.set(operation, (this.#inFlight.get(operation) ?? 1) - 1);
     }
   }
-
-  getSession = (id: string, o?: CallOptions) => this.#track('GetSession', () => this.inner.getSession(id, o));
-  getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
-  getSessionStatus = (id: string, o?: CallOptions) =>
-    this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
-  listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) =>
-    this.#track('ListSessions', () => this.inner.listSessions(input, o));
-  terminateSession = (id: string, o?: CallOptions) =>
-    this.#track('TerminateSession', () => this.inner.terminateSession(id, o));
-  startSession = (input: Parameters<AthenaPort['startSession']>[0], o?: CallOptions) =>
-    this.#track('StartSession', () => this.inner.startSession(input, o));
-  startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
-    this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
-  getCalculationExecution = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
-  getCalculationExecutionStatus = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecutionStatus', () => this.inner.getCalculationExecutionStatus(id, o));
-  getCalculationExecutionCode = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecutionCode', () => this.inner.getCalculationExecutionCode(id, o));
-  listCalculationExecutions = (input: Parameters<AthenaPort['listCalculationExecutions']>[0], o?: CallOptions) =>
-    this.#track('ListCalculationExecutions', () => this.inner.listCalculationExecutions(input, o));
-  stopCalculationExecution = (id: string, o?: CallOptions) =>
-    this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
-  getSessionEndpoint = (id: string, o?: CallOptions) =>
-    this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
-  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) =>
-    this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
-  getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }
