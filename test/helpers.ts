@@ -1,11 +1,13 @@
 // Starts the local Athena service on an ephemeral port and a gateway over the port stack `serve`
 // builds (cache -> resilience -> real SDK adapter), with an InstrumentedPort on the adapter.
-import { type AthenaOperation, type AthenaPort, type CallOptions, immutableViaGetSession } from '../src/athena/port.js';
+import type { CacheEvent } from '../src/athena/caching-port.js';
+import type { AthenaOperation, AthenaPort } from '../src/athena/port.js';
 import { createPortStack, type PortStack } from '../src/athena/port-stack.js';
 import type { SdkAthenaAdapter, UpstreamCallEvent } from '../src/athena/sdk-adapter.js';
 import type { GatewayConfig } from '../src/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway.js';
 import { type LocalAthena, type LocalAthenaOptions, startLocalAthena } from '../src/local-athena/server.js';
+import { interceptPort, PortFake } from './support/port-calls.js';
 import { testConfig } from './test-config.js';
 
 export interface GraphQLResponse<Data = Record<string, any>> {
@@ -33,6 +35,8 @@ export interface Stack {
   /** Upstream calls received by the local service, by Athena operation name, since the last reset. */
   calls(): Record<string, number>;
   resetCalls(): void;
+  /** A new gateway process over the same local Athena: every cache cold, nothing in flight. */
+  restartGateway(): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export interface StackOptions {
   now?: () => number;
   /** Sees every finished upstream call, as `serve` hands them to the telemetry (traces, metrics). */
   onUpstreamCall?: (event: UpstreamCallEvent) => void;
+  /** Sees every cached read's outcome, as the cache metrics do. */
+  onCacheEvent?: (event: CacheEvent) => void;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -57,32 +63,48 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...base,
     athena: { ...base.athena, mode: 'embedded', endpoint: athena.url, ...athenaOverrides },
   };
-  let instrumented: InstrumentedPort | undefined;
-  const portStack = createPortStack(config, {
-    now: options.now,
-    onUpstreamCall: options.onUpstreamCall,
-    wrapAdapter: (adapter) => {
-      instrumented = new InstrumentedPort(adapter);
-      return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;
-    },
-  });
-  const port = instrumented!;
-  const yoga = createGateway(config, portStack.port, { resilience: portStack.resilient, ...options.gateway });
+  const build = () => {
+    let instrumented: InstrumentedPort | undefined;
+    const portStack = createPortStack(config, {
+      now: options.now,
+      onUpstreamCall: options.onUpstreamCall,
+      onCacheEvent: options.onCacheEvent,
+      wrapAdapter: (adapter) => {
+        instrumented = new InstrumentedPort(adapter);
+        return options.wrapAdapter ? options.wrapAdapter(instrumented) : instrumented;
+      },
+    });
+    const yoga = createGateway(config, portStack.port, { resilience: portStack.resilient, ...options.gateway });
+    return { portStack, port: instrumented!, yoga };
+  };
+  let gateway = build();
   return {
     athena,
-    adapter: portStack.adapter,
-    port,
-    portStack,
+    get adapter() {
+      return gateway.portStack.adapter;
+    },
+    get port() {
+      return gateway.port;
+    },
+    get portStack() {
+      return gateway.portStack;
+    },
     config,
-    yoga,
-    graphql: (query, variables, headers) => postGraphQL(yoga, query, variables, headers),
+    get yoga() {
+      return gateway.yoga;
+    },
+    graphql: (query, variables, headers) => postGraphQL(gateway.yoga, query, variables, headers),
     calls: () => nonZero(athena.calls.counts()),
     resetCalls: () => {
       athena.calls.reset();
-      port.resetConcurrency();
+      gateway.port.resetConcurrency();
+    },
+    restartGateway: () => {
+      gateway.portStack.destroy();
+      gateway = build();
     },
     close: async () => {
-      portStack.destroy();
+      gateway.portStack.destroy();
       await athena.close();
     },
   };
@@ -117,11 +139,17 @@ function nonZero(counts: Record<string, number>): Record<string, number> {
 }
 
 /** Records how many calls of each operation were in flight at once, to prove calls ran concurrently. */
-export class InstrumentedPort implements AthenaPort {
+export class InstrumentedPort extends PortFake {
   #inFlight = new Map<AthenaOperation, number>();
   #maxInFlight = new Map<AthenaOperation, number>();
 
-  constructor(private readonly inner: AthenaPort) {}
+  constructor(inner: AthenaPort) {
+    super();
+    Object.assign(
+      this,
+      interceptPort(inner, (operation, call) => this.#track(operation, call)),
+    );
+  }
 
   maxInFlight(operation: AthenaOperation): number {
     return this.#maxInFlight.get(operation) ?? 0;
@@ -141,32 +169,4 @@ export class InstrumentedPort implements AthenaPort {
       this.#inFlight.set(operation, (this.#inFlight.get(operation) ?? 1) - 1);
     }
   }
-
-  getSession = (id: string, o?: CallOptions) => this.#track('GetSession', () => this.inner.getSession(id, o));
-  getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
-  getSessionStatus = (id: string, o?: CallOptions) =>
-    this.#track('GetSessionStatus', () => this.inner.getSessionStatus(id, o));
-  listSessions = (input: Parameters<AthenaPort['listSessions']>[0], o?: CallOptions) =>
-    this.#track('ListSessions', () => this.inner.listSessions(input, o));
-  terminateSession = (id: string, o?: CallOptions) =>
-    this.#track('TerminateSession', () => this.inner.terminateSession(id, o));
-  startSession = (input: Parameters<AthenaPort['startSession']>[0], o?: CallOptions) =>
-    this.#track('StartSession', () => this.inner.startSession(input, o));
-  startCalculationExecution = (input: Parameters<AthenaPort['startCalculationExecution']>[0], o?: CallOptions) =>
-    this.#track('StartCalculationExecution', () => this.inner.startCalculationExecution(input, o));
-  getCalculationExecution = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecution', () => this.inner.getCalculationExecution(id, o));
-  getCalculationExecutionStatus = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecutionStatus', () => this.inner.getCalculationExecutionStatus(id, o));
-  getCalculationExecutionCode = (id: string, o?: CallOptions) =>
-    this.#track('GetCalculationExecutionCode', () => this.inner.getCalculationExecutionCode(id, o));
-  listCalculationExecutions = (input: Parameters<AthenaPort['listCalculationExecutions']>[0], o?: CallOptions) =>
-    this.#track('ListCalculationExecutions', () => this.inner.listCalculationExecutions(input, o));
-  stopCalculationExecution = (id: string, o?: CallOptions) =>
-    this.#track('StopCalculationExecution', () => this.inner.stopCalculationExecution(id, o));
-  getSessionEndpoint = (id: string, o?: CallOptions) =>
-    this.#track('GetSessionEndpoint', () => this.inner.getSessionEndpoint(id, o));
-  listWorkGroups = (input: Parameters<AthenaPort['listWorkGroups']>[0], o?: CallOptions) =>
-    this.#track('ListWorkGroups', () => this.inner.listWorkGroups(input, o));
-  getWorkGroup = (name: string, o?: CallOptions) => this.#track('GetWorkGroup', () => this.inner.getWorkGroup(name, o));
 }

@@ -42,6 +42,8 @@ export interface PortStackOptions {
   wrapAdapter?: ((adapter: AthenaPort) => AthenaPort) | undefined;
   /** The cache's monotonic clock; tests move it by hand. */
   now?: CachingPortOptions['now'];
+  /** Sees every cached read's outcome too (after telemetry). */
+  onCacheEvent?: CachingPortOptions['onCacheEvent'];
   /**
    * Leaves the cross-request layer out. Only for tests of the resilience layer itself, which count
    * each request's own upstream failures (the cache would merge identical calls in flight).
@@ -92,11 +94,18 @@ export function createPortStack(config: PortStackConfig, options: PortStackOptio
     onEvent: telemetry?.onResilienceEvent,
   });
   telemetry?.watchResilience(resilient);
+  const onCacheEvent: CachingPortOptions['onCacheEvent'] =
+    telemetry === undefined && options.onCacheEvent === undefined
+      ? undefined
+      : (event) => {
+          telemetry?.onCacheEvent(event);
+          options.onCacheEvent?.(event);
+        };
   const makeCache = () =>
     new CachingAthenaPort(resilient, {
       ttlMs: config.cacheTtlMs,
       now: options.now,
-      onCacheEvent: telemetry?.onCacheEvent,
+      onCacheEvent,
     });
   if (options.fleet !== undefined && !options.withoutCache) {
     return {

@@ -2,7 +2,18 @@
 // writes make what they change stale on every replica before they answer. Whenever Redis cannot
 // help, the same call goes to this process's own caching port, the one a single replica uses, so
 // a replica without Redis behaves exactly as a gateway without REDIS_URL.
+// What is cached, under which key and scopes, and what each write makes stale is the caching
+// port's policy (src/athena/cache-policy.ts); this port only stores it in Redis.
 
+import {
+  type Fact,
+  type Known,
+  keepsFact,
+  READS,
+  type ReadRule,
+  WRITES,
+  type WriteRule,
+} from '../athena/cache-policy.js';
 import type {
   AthenaPort,
   Calculation,
@@ -50,6 +61,9 @@ const MIN_SLOW_REDIS_MS = 250;
 const MAX_SLOW_REDIS_MS = 1_000;
 const TYPICAL_UPSTREAM_MS = 250;
 
+/** One port call, made either on this replica's direct port (leading a shared read) or on its in-process port. */
+type PortCall<Value> = (port: AthenaPort, options: CallOptions | undefined) => Promise<Value>;
+
 export class FleetAthenaPort implements AthenaPort {
   readonly #link: RedisLink;
   readonly #reads: SharedReads;
@@ -81,44 +95,16 @@ export class FleetAthenaPort implements AthenaPort {
   }
 
   getSessionStatus(sessionId: string, options?: CallOptions): Promise<SessionStatusResult> {
-    return this.#reads.read<SessionStatusResult>(
-      {
-        cache: 'status',
-        operation: 'GetSessionStatus',
-        key: sessionId,
-        scopes: sessionScopes(sessionId),
-        fetch: (signal) => this.#timed(() => this.#direct.getSessionStatus(sessionId, { signal })),
-      },
-      options?.signal,
-      () => this.#local.getSessionStatus(sessionId, options),
-    );
+    return this.#read(READS.getSessionStatus, sessionId, options, (port, o) => port.getSessionStatus(sessionId, o));
   }
 
   getSession(sessionId: string, options?: CallOptions): Promise<SessionDetails> {
-    return this.#reads.read<SessionDetails>(
-      {
-        cache: 'details',
-        operation: 'GetSession',
-        key: sessionId,
-        scopes: sessionScopes(sessionId),
-        fetch: async (signal) => {
-          const details = await this.#timed(() => this.#direct.getSession(sessionId, { signal }));
-          if (this.#ttlMs > 0) this.#reads.keep('immutable', sessionId, immutableFieldsOf(details), IMMUTABLE_TTL_MS);
-          return details;
-        },
-        // A GetSession answers the session's status as well.
-        alsoCaches: (details) => [
-          [`status:${sessionId}`, { sessionId, status: details.status } satisfies SessionStatusResult],
-        ],
-      },
-      options?.signal,
-      () => this.#local.getSession(sessionId, options),
-    );
+    return this.#read(READS.getSession, sessionId, options, (port, o) => port.getSession(sessionId, o));
   }
 
   async getImmutableSession(sessionId: string, options?: CallOptions): Promise<ImmutableSessionRead> {
     if (!this.#link.usable) return this.#local.getImmutableSession(sessionId, options);
-    if (this.#ttlMs > 0) {
+    if (keepsFact('immutable', this.#ttlMs)) {
       const fields = await this.#reads.peek<ImmutableSessionFields>('immutable', sessionId);
       if (fields !== undefined) return { fields };
     }
@@ -127,82 +113,26 @@ export class FleetAthenaPort implements AthenaPort {
   }
 
   listSessions(input: ListSessionsInput, options?: CallOptions): Promise<SessionPage> {
-    return this.#reads.read<SessionPage>(
-      {
-        cache: 'list',
-        operation: 'ListSessions',
-        key: JSON.stringify([input.workGroup, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']),
-        scopes: [workGroupScope(input.workGroup), ALL_LISTS],
-        fetch: (signal) => this.#timed(() => this.#direct.listSessions(input, { signal })),
-      },
-      options?.signal,
-      () => this.#local.listSessions(input, options),
+    return this.#read(READS.listSessions, input, options, (port, o) => port.listSessions(input, o));
+  }
+
+  terminateSession(sessionId: string, options?: CallOptions) {
+    return this.#write(WRITES.terminateSession, sessionId, () => this.#local.terminateSession(sessionId, options));
+  }
+
+  startSession(input: StartSessionInput, options?: CallOptions) {
+    return this.#write(WRITES.startSession, input, () => this.#local.startSession(input, options));
+  }
+
+  startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
+    return this.#write(WRITES.startCalculationExecution, input, () =>
+      this.#local.startCalculationExecution(input, options),
     );
   }
 
-  async terminateSession(sessionId: string, options?: CallOptions) {
-    // As in one process: stale before the call is sent, and again once it answered, so nothing
-    // read while Athena was processing it survives; both times on every replica. A terminate stops
-    // the session's calculations too.
-    const scopes = [...(await this.#writeScopes(sessionId)), CALCULATION_STATES, calculationListScope(sessionId)];
-    await this.#reads.invalidate(scopes);
-    try {
-      return await this.#local.terminateSession(sessionId, options);
-    } finally {
-      await this.#reads.invalidate(scopes);
-    }
-  }
-
-  async startSession(input: StartSessionInput, options?: CallOptions) {
-    try {
-      return await this.#local.startSession(input, options);
-    } finally {
-      // The new session belongs in its work group's pages from now on, on every replica.
-      await this.#reads.invalidate([workGroupScope(input.workGroup)]);
-    }
-  }
-
-  async startCalculationExecution(input: StartCalculationInput, options?: CallOptions) {
-    try {
-      const started = await this.#local.startCalculationExecution(input, options);
-      this.#keepCalculationSession(started.calculationExecutionId, input.sessionId);
-      return started;
-    } finally {
-      // A calculation makes an idle session busy, and belongs in its session's list from now on
-      // (the caching port drops the session's calculations' state as well, and so does the fleet).
-      await this.#reads.invalidate([
-        ...(await this.#writeScopes(input.sessionId)),
-        CALCULATION_STATES,
-        calculationListScope(input.sessionId),
-      ]);
-    }
-  }
-
   getCalculationExecution(calculationExecutionId: string, options?: CallOptions): Promise<Calculation> {
-    return this.#reads.read<Calculation>(
-      {
-        cache: 'calculation-details',
-        operation: 'GetCalculationExecution',
-        key: calculationExecutionId,
-        scopes: calculationScopes(calculationExecutionId),
-        fetch: async (signal) => {
-          const calculation = await this.#timed(() =>
-            this.#direct.getCalculationExecution(calculationExecutionId, { signal }),
-          );
-          if (calculation.sessionId !== undefined)
-            this.#keepCalculationSession(calculationExecutionId, calculation.sessionId);
-          return calculation;
-        },
-        // A GetCalculationExecution answers the calculation's status (with statistics) as well.
-        alsoCaches: ({ status, statistics }) => [
-          [
-            `calculation-status:${calculationExecutionId}`,
-            { calculationExecutionId, status, statistics } satisfies CalculationStatusResult,
-          ],
-        ],
-      },
-      options?.signal,
-      () => this.#local.getCalculationExecution(calculationExecutionId, options),
+    return this.#read(READS.getCalculationExecution, calculationExecutionId, options, (port, o) =>
+      port.getCalculationExecution(calculationExecutionId, o),
     );
   }
 
@@ -210,73 +140,27 @@ export class FleetAthenaPort implements AthenaPort {
     calculationExecutionId: string,
     options?: CallOptions,
   ): Promise<CalculationStatusResult> {
-    return this.#reads.read<CalculationStatusResult>(
-      {
-        cache: 'calculation-status',
-        operation: 'GetCalculationExecutionStatus',
-        key: calculationExecutionId,
-        scopes: calculationScopes(calculationExecutionId),
-        fetch: (signal) =>
-          this.#timed(() => this.#direct.getCalculationExecutionStatus(calculationExecutionId, { signal })),
-      },
-      options?.signal,
-      () => this.#local.getCalculationExecutionStatus(calculationExecutionId, options),
+    return this.#read(READS.getCalculationExecutionStatus, calculationExecutionId, options, (port, o) =>
+      port.getCalculationExecutionStatus(calculationExecutionId, o),
     );
   }
 
   getCalculationExecutionCode(calculationExecutionId: string, options?: CallOptions): Promise<string> {
-    return this.#reads.read<string>(
-      {
-        cache: 'calculation-code',
-        operation: 'GetCalculationExecutionCode',
-        key: calculationExecutionId,
-        // A calculation's code never changes: no write makes it stale, and it is kept like immutable fields.
-        scopes: [],
-        ttlMs: this.#ttlMs > 0 ? IMMUTABLE_TTL_MS : 0,
-        fetch: (signal) =>
-          this.#timed(() => this.#direct.getCalculationExecutionCode(calculationExecutionId, { signal })),
-      },
-      options?.signal,
-      () => this.#local.getCalculationExecutionCode(calculationExecutionId, options),
+    return this.#read(READS.getCalculationExecutionCode, calculationExecutionId, options, (port, o) =>
+      port.getCalculationExecutionCode(calculationExecutionId, o),
     );
   }
 
   listCalculationExecutions(input: ListCalculationsInput, options?: CallOptions): Promise<CalculationPage> {
-    return this.#reads.read<CalculationPage>(
-      {
-        cache: 'calculation-list',
-        operation: 'ListCalculationExecutions',
-        key: JSON.stringify([input.sessionId, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']),
-        scopes: [calculationListScope(input.sessionId), ALL_CALCULATION_LISTS],
-        fetch: async (signal) => {
-          const page = await this.#timed(() => this.#direct.listCalculationExecutions(input, { signal }));
-          for (const calculation of page.calculations)
-            this.#keepCalculationSession(calculation.calculationExecutionId, input.sessionId);
-          return page;
-        },
-      },
-      options?.signal,
-      () => this.#local.listCalculationExecutions(input, options),
+    return this.#read(READS.listCalculationExecutions, input, options, (port, o) =>
+      port.listCalculationExecutions(input, o),
     );
   }
 
-  async stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
-    // As terminateSession: nothing from before the stop is served, before or after the call, on
-    // any replica. A stop frees the session for the next calculation, so its state goes too.
-    const sessionId =
-      this.#ttlMs > 0 ? await this.#reads.peek<string>('calculation-session', calculationExecutionId) : undefined;
-    const scopes = [
-      ...calculationScopes(calculationExecutionId),
-      ...(sessionId === undefined
-        ? [ALL_CALCULATION_LISTS]
-        : [...(await this.#writeScopes(sessionId)), calculationListScope(sessionId)]),
-    ];
-    await this.#reads.invalidate(scopes);
-    try {
-      return await this.#local.stopCalculationExecution(calculationExecutionId, options);
-    } finally {
-      await this.#reads.invalidate(scopes);
-    }
+  stopCalculationExecution(calculationExecutionId: string, options?: CallOptions) {
+    return this.#write(WRITES.stopCalculationExecution, calculationExecutionId, () =>
+      this.#local.stopCalculationExecution(calculationExecutionId, options),
+    );
   }
 
   /** Never cached nor shared (its auth token is for its caller only): straight through. */
@@ -284,44 +168,84 @@ export class FleetAthenaPort implements AthenaPort {
     return this.#local.getSessionEndpoint(sessionId, options);
   }
 
-  // No write of the gateway changes a work group: these answers only age out, as in one process.
   listWorkGroups(input: ListWorkGroupsInput, options?: CallOptions): Promise<WorkGroupPage> {
-    return this.#reads.read<WorkGroupPage>(
-      {
-        cache: 'workGroups',
-        operation: 'ListWorkGroups',
-        key: JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']),
-        scopes: [],
-        fetch: (signal) => this.#timed(() => this.#direct.listWorkGroups(input, { signal })),
-      },
-      options?.signal,
-      () => this.#local.listWorkGroups(input, options),
-    );
+    return this.#read(READS.listWorkGroups, input, options, (port, o) => port.listWorkGroups(input, o));
   }
 
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary> {
-    return this.#reads.read<WorkGroupSummary>(
+    return this.#read(READS.getWorkGroup, name, options, (port, o) => port.getWorkGroup(name, o));
+  }
+
+  /** The read through Redis; this replica's in-process port when Redis cannot help. */
+  #read<Input, Value>(
+    rule: ReadRule<Input, Value>,
+    input: Input,
+    options: CallOptions | undefined,
+    call: PortCall<Value>,
+  ): Promise<Value> {
+    return this.#reads.read<Value>(
       {
-        cache: 'workGroups',
-        operation: 'GetWorkGroup',
-        key: JSON.stringify(['get', name]),
-        scopes: [],
-        fetch: (signal) => this.#timed(() => this.#direct.getWorkGroup(name, { signal })),
+        cache: rule.cache,
+        operation: rule.operation,
+        key: rule.key(input),
+        scopes: rule.scopes(input),
+        ttlMs: rule.immutable === true ? (this.#ttlMs > 0 ? IMMUTABLE_TTL_MS : 0) : undefined,
+        fetch: async (signal) => {
+          const value = await this.#timed(() => call(this.#direct, { signal }));
+          for (const fact of rule.learns?.(value, input) ?? []) this.#learn(fact);
+          return value;
+        },
+        alsoCaches:
+          rule.alsoAnswers &&
+          ((value) =>
+            rule.alsoAnswers!(value, input).map((answer) => ({
+              cache: answer.rule.cache,
+              key: answer.rule.key(answer.input as never),
+              value: answer.value,
+            }))),
       },
       options?.signal,
-      () => this.#local.getWorkGroup(name, options),
+      () => call(this.#local, options),
     );
   }
 
-  /** Which session a calculation belongs to never changes: kept so that a stop on any replica knows what else it makes stale. */
-  #keepCalculationSession(calculationExecutionId: string, sessionId: string): void {
-    if (this.#ttlMs > 0) this.#reads.keep('calculation-session', calculationExecutionId, sessionId, IMMUTABLE_TTL_MS);
+  /**
+   * As in one process: what the write makes stale is dropped before the call is sent when the
+   * policy says so, and again once it answered or failed, so nothing read while Athena was
+   * processing it survives; both times on every replica. The in-process port drops its own.
+   */
+  async #write<Input, Result>(rule: WriteRule<Input, Result>, input: Input, send: () => Promise<Result>) {
+    const stale = rule.stale(input, await this.#known(rule, input));
+    if (rule.before) await this.#reads.invalidate(stale);
+    try {
+      const result = await send();
+      for (const fact of rule.learns?.(result, input) ?? []) this.#learn(fact);
+      return result;
+    } finally {
+      await this.#reads.invalidate(stale);
+    }
   }
 
-  /** The session, and its work group's pages (every work group's when the fleet does not know it). */
-  async #writeScopes(sessionId: string): Promise<string[]> {
-    const known = this.#ttlMs > 0 ? await this.#reads.peek<ImmutableSessionFields>('immutable', sessionId) : undefined;
-    return [...sessionScopes(sessionId), known?.workGroup !== undefined ? workGroupScope(known.workGroup) : ALL_LISTS];
+  /**
+   * The write's session and its work group, from the facts the fleet keeps. The fleet does not
+   * list a session's calculations, so a write to a session makes every calculation's state stale.
+   */
+  async #known<Input>(rule: Pick<WriteRule<Input, unknown>, 'session' | 'calculation'>, input: Input): Promise<Known> {
+    const calculationExecutionId = rule.calculation?.(input);
+    const sessionId =
+      rule.session?.(input) ??
+      (calculationExecutionId === undefined
+        ? undefined
+        : await this.#reads.peek<string>('calculation-session', calculationExecutionId));
+    if (sessionId === undefined) return {};
+    const immutable = keepsFact('immutable', this.#ttlMs)
+      ? await this.#reads.peek<ImmutableSessionFields>('immutable', sessionId)
+      : undefined;
+    return { sessionId, workGroup: immutable?.workGroup };
+  }
+
+  #learn(fact: Fact): void {
+    if (keepsFact(fact.name, this.#ttlMs)) this.#reads.keep(fact.name, fact.key, fact.value, IMMUTABLE_TTL_MS);
   }
 
   async #timed<T>(call: () => Promise<T>): Promise<T> {
@@ -333,16 +257,3 @@ export class FleetAthenaPort implements AthenaPort {
     }
   }
 }
-
-const ALL_LISTS = 'lists';
-/**
- * Every calculation's status and details: a calculation read does not know its session before
- * its call, so a write that changes a session's calculations (a terminate, a start, a stop) makes
- * them all stale, fleet-wide. Coarse, but writes are rare and a stale calculation state is not.
- */
-const CALCULATION_STATES = 'calculations';
-const ALL_CALCULATION_LISTS = 'calculation-lists';
-const calculationScopes = (calculationExecutionId: string) => [`c:${calculationExecutionId}`, CALCULATION_STATES];
-const calculationListScope = (sessionId: string) => `cl:${sessionId}`;
-const sessionScopes = (sessionId: string) => [`s:${sessionId}`];
-const workGroupScope = (workGroup: string) => `wg:${workGroup}`;

@@ -10,7 +10,7 @@
 //   was in flight still reaches those waiting for it, but is not cached.
 // - Whenever Redis cannot help (down, slow, an error), the read takes the caller's in-process path.
 import { randomUUID } from 'node:crypto';
-import type { CacheName } from '../athena/caching-port.js';
+import type { CacheName } from '../athena/cache-policy.js';
 import { AthenaError, type AthenaErrorKind, type AthenaOperation, isAthenaError } from '../athena/port.js';
 import { decode, encode } from './codec.js';
 import type { RedisLink } from './redis-link.js';
@@ -34,8 +34,11 @@ export interface SharedRead<T> {
   scopes: readonly string[];
   /** The upstream call, made by the leading replica only. */
   fetch: (signal: AbortSignal | undefined) => Promise<T>;
-  /** What to cache besides the read itself: other reads this answer also answers (a GetSession answers the status too). */
-  alsoCaches?: ((value: T) => [key: string, value: unknown][]) | undefined;
+  /**
+   * What to cache besides the read itself: other reads this answer also answers (a GetSession
+   * answers the status too). They are filed under the read's own generations.
+   */
+  alsoCaches?: ((value: T) => readonly { cache: SharedCacheName; key: string; value: unknown }[]) | undefined;
   /** How long the answer is served again, when not CACHE_TTL_MS (what never changes is kept longer). */
   ttlMs?: number | undefined;
 }
@@ -212,7 +215,8 @@ export class SharedReads {
     }
     const text = encode(value);
     const entries: string[] = [base, text];
-    for (const [key, also] of read.alsoCaches?.(value) ?? []) entries.push(this.#link.key(key), encode(also));
+    for (const also of read.alsoCaches?.(value) ?? [])
+      entries.push(this.#link.key(also.cache, also.key), encode(also.value));
     // Not awaited: the caller has its answer; Redis keeps the order of this replica's commands.
     void this.#settle(gens, suffix, token, base, `v${text}`, entries, read.ttlMs).catch(() => undefined);
     return value;

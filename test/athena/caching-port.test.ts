@@ -351,25 +351,6 @@ describe('bounds and observability', () => {
     ]);
   });
 
-  it('stats() counts the same outcomes', async () => {
-    const { inner, port } = setup();
-    const reads = [port.getSessionStatus('s-1'), port.getSessionStatus('s-1')];
-    inner.last('GetSessionStatus').resolve(status('s-1'));
-    await Promise.all(reads);
-    await port.getSessionStatus('s-1');
-    expect(port.stats().status).toEqual({ hit: 1, miss: 1, shared: 1 });
-  });
-
-  it('clear() forgets everything', async () => {
-    const { inner, port } = setup();
-    const read = port.getSession('s-1');
-    inner.last('GetSession').resolve(details('s-1'));
-    await read;
-    port.clear();
-    void port.getImmutableSession('s-1');
-    expect(inner.count('GetSession')).toBe(2);
-  });
-
   it('rejects a negative TTL', () => {
     expect(() => new CachingAthenaPort(new ManualPort(), { ttlMs: -1 })).toThrow(RangeError);
   });

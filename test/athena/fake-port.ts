@@ -3,25 +3,12 @@
 import {
   AthenaError,
   type AthenaOperation,
-  type AthenaPort,
-  type Calculation,
-  type CalculationPage,
-  type CalculationStatusResult,
   type CallOptions,
-  immutableViaGetSession,
-  type ListCalculationsInput,
-  type ListSessionsInput,
-  type ListWorkGroupsInput,
   type SessionDetails,
-  type SessionEndpoint,
   type SessionPage,
   type SessionStatusResult,
-  type StartCalculationInput,
-  type StartSessionInput,
-  type StopCalculationResult,
-  type WorkGroupPage,
-  type WorkGroupSummary,
 } from '../../src/athena/port.js';
+import { PortFake, portOf } from '../support/port-calls.js';
 
 export interface PendingCall {
   operation: AthenaOperation;
@@ -31,8 +18,16 @@ export interface PendingCall {
   reject(error: unknown): void;
 }
 
-export class ManualPort implements AthenaPort {
+export class ManualPort extends PortFake {
   readonly calls: PendingCall[] = [];
+
+  constructor() {
+    super();
+    Object.assign(
+      this,
+      portOf(({ operation, argument, options }) => this.#pending(operation, argument, options)),
+    );
+  }
 
   /** Calls made so far, by operation. */
   count(operation?: AthenaOperation): number {
@@ -53,36 +48,6 @@ export class ManualPort implements AthenaPort {
       this.calls.push({ operation, argument, signal, resolve: resolve as (value: unknown) => void, reject });
     });
   }
-
-  getSession = (sessionId: string, options?: CallOptions) =>
-    this.#pending<SessionDetails>('GetSession', sessionId, options);
-  getImmutableSession = (sessionId: string, options?: CallOptions) => immutableViaGetSession(this, sessionId, options);
-  getSessionStatus = (sessionId: string, options?: CallOptions) =>
-    this.#pending<SessionStatusResult>('GetSessionStatus', sessionId, options);
-  listSessions = (input: ListSessionsInput, options?: CallOptions) =>
-    this.#pending<SessionPage>('ListSessions', input, options);
-  terminateSession = (sessionId: string, options?: CallOptions) =>
-    this.#pending<{ state: 'TERMINATING' }>('TerminateSession', sessionId, options);
-  startSession = (input: StartSessionInput, options?: CallOptions) =>
-    this.#pending<{ sessionId: string; state: 'CREATING' }>('StartSession', input, options);
-  startCalculationExecution = (input: StartCalculationInput, options?: CallOptions) =>
-    this.#pending<{ calculationExecutionId: string; state: 'QUEUED' }>('StartCalculationExecution', input, options);
-  getCalculationExecution = (id: string, options?: CallOptions) =>
-    this.#pending<Calculation>('GetCalculationExecution', id, options);
-  getCalculationExecutionStatus = (id: string, options?: CallOptions) =>
-    this.#pending<CalculationStatusResult>('GetCalculationExecutionStatus', id, options);
-  getCalculationExecutionCode = (id: string, options?: CallOptions) =>
-    this.#pending<string>('GetCalculationExecutionCode', id, options);
-  listCalculationExecutions = (input: ListCalculationsInput, options?: CallOptions) =>
-    this.#pending<CalculationPage>('ListCalculationExecutions', input, options);
-  stopCalculationExecution = (id: string, options?: CallOptions) =>
-    this.#pending<StopCalculationResult>('StopCalculationExecution', id, options);
-  getSessionEndpoint = (sessionId: string, options?: CallOptions) =>
-    this.#pending<SessionEndpoint>('GetSessionEndpoint', sessionId, options);
-  listWorkGroups = (input: ListWorkGroupsInput, options?: CallOptions) =>
-    this.#pending<WorkGroupPage>('ListWorkGroups', input, options);
-  getWorkGroup = (name: string, options?: CallOptions) =>
-    this.#pending<WorkGroupSummary>('GetWorkGroup', name, options);
 }
 
 export const details = (

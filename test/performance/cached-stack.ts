@@ -1,16 +1,13 @@
 // startStack with the cross-request cache on (CACHE_TTL_MS = ttlMs), a clock the test may move, and
 // an optional gate between the cache and Athena; `port` sees the calls that really go upstream.
-import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
-import {
-  type AthenaOperation,
-  type AthenaPort,
-  type CallOptions,
-  immutableViaGetSession,
-} from '../../src/athena/port.js';
+import type { CacheEvent } from '../../src/athena/caching-port.js';
+import type { AthenaOperation, AthenaPort } from '../../src/athena/port.js';
 import { type Stack, type StackOptions, startStack } from '../helpers.js';
+import { interceptPort } from '../support/port-calls.js';
 
 export interface CachedStack extends Stack {
-  cache: CachingAthenaPort;
+  /** Every cached read's outcome since the stack started, in order. */
+  cacheEvents: CacheEvent[];
 }
 
 export interface CachedStackOptions extends Pick<StackOptions, 'athena' | 'gateway'> {
@@ -43,42 +40,19 @@ export class Gate {
       }
       return call();
     };
-    return {
-      getSession: (id: string, o?: CallOptions) => hold('GetSession', () => port.getSession(id, o)),
-      getImmutableSession(id: string, o?: CallOptions) {
-        return immutableViaGetSession(this, id, o);
-      },
-      getSessionStatus: (id: string, o?: CallOptions) => hold('GetSessionStatus', () => port.getSessionStatus(id, o)),
-      listSessions: (input, o) => hold('ListSessions', () => port.listSessions(input, o)),
-      terminateSession: (id: string, o?: CallOptions) => hold('TerminateSession', () => port.terminateSession(id, o)),
-      startSession: (input, o) => hold('StartSession', () => port.startSession(input, o)),
-      startCalculationExecution: (input, o) =>
-        hold('StartCalculationExecution', () => port.startCalculationExecution(input, o)),
-      getCalculationExecution: (id: string, o?: CallOptions) =>
-        hold('GetCalculationExecution', () => port.getCalculationExecution(id, o)),
-      getCalculationExecutionStatus: (id: string, o?: CallOptions) =>
-        hold('GetCalculationExecutionStatus', () => port.getCalculationExecutionStatus(id, o)),
-      getCalculationExecutionCode: (id: string, o?: CallOptions) =>
-        hold('GetCalculationExecutionCode', () => port.getCalculationExecutionCode(id, o)),
-      listCalculationExecutions: (input, o) =>
-        hold('ListCalculationExecutions', () => port.listCalculationExecutions(input, o)),
-      stopCalculationExecution: (id: string, o?: CallOptions) =>
-        hold('StopCalculationExecution', () => port.stopCalculationExecution(id, o)),
-      getSessionEndpoint: (id: string, o?: CallOptions) =>
-        hold('GetSessionEndpoint', () => port.getSessionEndpoint(id, o)),
-      listWorkGroups: (input, o) => hold('ListWorkGroups', () => port.listWorkGroups(input, o)),
-      getWorkGroup: (name: string, o?: CallOptions) => hold('GetWorkGroup', () => port.getWorkGroup(name, o)),
-    };
+    return interceptPort(port, hold);
   }
 }
 
 export async function startCachedStack(options: CachedStackOptions): Promise<CachedStack> {
+  const cacheEvents: CacheEvent[] = [];
   const stack = await startStack({
     athena: options.athena,
     gateway: options.gateway,
     config: { cacheTtlMs: options.ttlMs },
     now: options.now,
+    onCacheEvent: (event) => cacheEvents.push(event),
     wrapAdapter: options.gate && ((port) => options.gate!.wrap(port)),
   });
-  return { ...stack, cache: stack.portStack.cache! };
+  return Object.assign(stack, { cacheEvents });
 }

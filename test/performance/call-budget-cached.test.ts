@@ -1,6 +1,6 @@
 // The contract's call budget, cold, with the caching port in place: the very cases of
 // test/schema/call-budget.test.ts, run against the stack `serve` builds (CACHE_TTL_MS set), with
-// the cache emptied before every case. Cold counts must be exactly those of the uncached adapter.
+// a cold cache (a restarted gateway) before every case. Cold counts must be exactly those of the uncached adapter.
 import { vi } from 'vitest';
 
 vi.mock('../helpers.js', async (importOriginal) => {
@@ -10,13 +10,13 @@ vi.mock('../helpers.js', async (importOriginal) => {
     // Built on the original startStack: the mocked one is what this file hands the budget tests.
     startStack: async () => {
       const stack = await helpers.startStack({ config: { cacheTtlMs: 60_000 } });
-      return {
-        ...stack,
-        resetCalls: () => {
-          stack.resetCalls();
-          stack.portStack.cache?.clear();
-        },
+      const resetCalls = stack.resetCalls;
+      // A new gateway before every case: its cache is cold.
+      stack.resetCalls = () => {
+        stack.restartGateway();
+        resetCalls();
       };
+      return stack;
     },
   };
 });

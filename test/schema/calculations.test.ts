@@ -2,7 +2,6 @@
 // the contract's call-table rows, paging, the mutations, the entry points and their error codes.
 // The local service runs on a ManualClock: a calculation completes when the test moves time.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CachingAthenaPort } from '../../src/athena/caching-port.js';
 import type { Viewer } from '../../src/auth/viewer.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { type Stack, startStack } from '../helpers.js';
@@ -26,7 +25,6 @@ const VIEWERS: Record<string, Viewer> = {
 };
 
 let stack: Stack;
-let cache: CachingAthenaPort;
 /** IDLE sessions of `analytics` (PySpark engine version 3) and `ml-experiments` (Spark 3.5). */
 let pyspark: string[];
 let spark35: string[];
@@ -54,7 +52,6 @@ beforeAll(async () => {
     );
     return result.data!.sessions.edges.map((edge: { node: { sessionId: string } }) => edge.node.sessionId) as string[];
   };
-  cache = stack.portStack.cache!;
   pyspark = await idle('analytics');
   spark35 = await idle('ml-experiments');
   expect(pyspark.length).toBeGreaterThan(4);
@@ -62,7 +59,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 beforeEach(() => {
-  cache.clear();
+  stack.restartGateway();
   stack.resetCalls();
 });
 
@@ -133,7 +130,7 @@ describe('the call table', () => {
     expect(both.errors).toBeUndefined();
     expect(both.data!.calculation.code).toBe('print("hello")');
     expect(stack.calls()).toEqual({ GetCalculationExecution: 1, GetCalculationExecutionCode: 1 });
-    cache.clear();
+    stack.restartGateway();
     stack.resetCalls();
     const alone = await gql(`{ calculation(calculationId: "${calculationId}") { calculationId code } }`);
     expect(alone.data!.calculation.code).toBe('print("hello")');
@@ -372,7 +369,7 @@ describe("work groups outside the caller's claim", () => {
   it('hide their calculations: null for queries, NOT_FOUND for mutations, at the cost of learning the work group', async () => {
     const sessionId = take(pyspark);
     const id = await run(sessionId);
-    cache.clear();
+    stack.restartGateway();
     stack.resetCalls();
     const query = await gql(`{ calculation(calculationId: "${id}") { status { state } } }`, {}, 'other-team');
     expect(query.errors).toBeUndefined();

@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AthenaError, type AthenaPort } from '../../src/athena/port.js';
+import { AthenaError } from '../../src/athena/port.js';
 import type { Viewer } from '../../src/auth/viewer.js';
 import { UnauthenticatedError } from '../../src/errors.js';
 import { ManualClock } from '../../src/local-athena/clock.js';
 import { DEFAULT_LIFECYCLE_TIMINGS } from '../../src/local-athena/session-model.js';
 import { type Stack, startStack } from '../helpers.js';
+import { interceptPort } from '../support/port-calls.js';
 import { readSse, type SseMessage, type SseSubscription, subscribeSse } from './sse.js';
 
 const POLL_MS = 50;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     athena: { clock },
     config: { subscriptionPollMs: POLL_MS, athena: { maxAttempts: 1 } },
     wrapAdapter: (port) => ({
-      ...bindAll(port),
+      ...interceptPort(port, (_operation, call) => call()),
       getSessionStatus: async (sessionId, options) => {
         if (vanished.has(sessionId))
           throw new AthenaError('not-found', 'GetSessionStatus', `Session ${sessionId} not found`);
@@ -77,24 +78,6 @@ afterAll(async () => {
 beforeEach(() => {
   stack.athena.faults.clear();
   stack.resetCalls();
-});
-
-const bindAll = (port: AthenaPort): AthenaPort => ({
-  getSession: port.getSession.bind(port),
-  getImmutableSession: port.getImmutableSession.bind(port),
-  getSessionStatus: port.getSessionStatus.bind(port),
-  listSessions: port.listSessions.bind(port),
-  terminateSession: port.terminateSession.bind(port),
-  startSession: port.startSession.bind(port),
-  startCalculationExecution: port.startCalculationExecution.bind(port),
-  getCalculationExecution: port.getCalculationExecution.bind(port),
-  getCalculationExecutionStatus: port.getCalculationExecutionStatus.bind(port),
-  getCalculationExecutionCode: port.getCalculationExecutionCode.bind(port),
-  listCalculationExecutions: port.listCalculationExecutions.bind(port),
-  stopCalculationExecution: port.stopCalculationExecution.bind(port),
-  getSessionEndpoint: port.getSessionEndpoint.bind(port),
-  listWorkGroups: port.listWorkGroups.bind(port),
-  getWorkGroup: port.getWorkGroup.bind(port),
 });
 
 const take = (list: string[]) => {
