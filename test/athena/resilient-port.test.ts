@@ -9,10 +9,10 @@ import {
   type AthenaOperation,
   type AthenaPort,
   type CallOptions,
-  immutableViaGetSession,
   isAthenaError,
 } from '../../src/athena/port.js';
 import { type ResilienceEvent, ResilientAthenaPort } from '../../src/athena/resilient-port.js';
+import { PortFake, portOf } from '../support/port-calls.js';
 
 interface PendingCall {
   operation: AthenaOperation;
@@ -22,11 +22,19 @@ interface PendingCall {
 }
 
 /** Every call waits until the test answers or fails it; an aborted signal rejects it like the SDK does. */
-class ScriptedPort implements AthenaPort {
+class ScriptedPort extends PortFake {
   readonly pending: PendingCall[] = [];
   started = 0;
 
-  #call(operation: AthenaOperation, options?: CallOptions): Promise<any> {
+  constructor() {
+    super();
+    Object.assign(
+      this,
+      portOf(({ operation, options }) => this.#call(operation, options)),
+    );
+  }
+
+  #call(operation: AthenaOperation, options?: CallOptions): Promise<unknown> {
     this.started += 1;
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
@@ -51,22 +59,6 @@ class ScriptedPort implements AthenaPort {
     const index = this.pending.indexOf(call);
     if (index >= 0) this.pending.splice(index, 1);
   }
-
-  getSession = (_id: string, o?: CallOptions) => this.#call('GetSession', o);
-  getImmutableSession = (id: string, o?: CallOptions) => immutableViaGetSession(this, id, o);
-  getSessionStatus = (_id: string, o?: CallOptions) => this.#call('GetSessionStatus', o);
-  listSessions = (_input: unknown, o?: CallOptions) => this.#call('ListSessions', o);
-  terminateSession = (_id: string, o?: CallOptions) => this.#call('TerminateSession', o);
-  startSession = (_input: unknown, o?: CallOptions) => this.#call('StartSession', o);
-  startCalculationExecution = (_input: unknown, o?: CallOptions) => this.#call('StartCalculationExecution', o);
-  getCalculationExecution = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecution', o);
-  getCalculationExecutionStatus = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecutionStatus', o);
-  getCalculationExecutionCode = (_id: string, o?: CallOptions) => this.#call('GetCalculationExecutionCode', o);
-  listCalculationExecutions = (_input: unknown, o?: CallOptions) => this.#call('ListCalculationExecutions', o);
-  stopCalculationExecution = (_id: string, o?: CallOptions) => this.#call('StopCalculationExecution', o);
-  getSessionEndpoint = (_id: string, o?: CallOptions) => this.#call('GetSessionEndpoint', o);
-  listWorkGroups = (_input: unknown, o?: CallOptions) => this.#call('ListWorkGroups', o);
-  getWorkGroup = (_name: string, o?: CallOptions) => this.#call('GetWorkGroup', o);
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -397,13 +389,11 @@ describe('fail fast, names and messages', () => {
     GetWorkGroup: [(port) => port.getWorkGroup('primary'), 'primary'],
   };
 
-  /** An inner port whose every method records its first argument and resolves with `answer`. */
+  /** An inner port whose every call records its argument and resolves with `answer`. */
   const echoing = (seen: unknown[], answer: unknown) =>
-    new Proxy({} as AthenaPort, {
-      get: () => (value: unknown) => {
-        seen.push(value);
-        return Promise.resolve(answer);
-      },
+    portOf(({ argument }) => {
+      seen.push(argument);
+      return Promise.resolve(answer);
     });
 
   it.each(
