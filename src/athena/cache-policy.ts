@@ -98,6 +98,11 @@ function also<Input, Value>(rule: ReadRule<Input, Value>, input: Input, value: V
 }
 
 const byId = (sessionId: string) => sessionId;
+/** A list page: whose list it is, and every input that changes the page. */
+const pageKey = (
+  list: string,
+  input: { stateFilter?: string | undefined; maxResults?: number | undefined; nextToken?: string | undefined },
+) => JSON.stringify([list, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']);
 const sessionScopes = (sessionId: string) => [scope.session(sessionId)];
 const calculationScopes = (calculationExecutionId: string) => [
   scope.calculation(calculationExecutionId),
@@ -134,8 +139,7 @@ export const READS = {
   listSessions: {
     operation: 'ListSessions',
     cache: 'list',
-    key: (input) =>
-      JSON.stringify([input.workGroup, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']),
+    key: (input) => pageKey(input.workGroup, input),
     scopes: (input) => [scope.workGroupPages(input.workGroup), scope.allSessionPages],
   } satisfies ReadRule<ListSessionsInput, SessionPage>,
   getCalculationExecutionStatus,
@@ -166,8 +170,7 @@ export const READS = {
   listCalculationExecutions: {
     operation: 'ListCalculationExecutions',
     cache: 'calculation-list',
-    key: (input) =>
-      JSON.stringify([input.sessionId, input.stateFilter ?? '', input.maxResults ?? '', input.nextToken ?? '']),
+    key: (input) => pageKey(input.sessionId, input),
     scopes: (input) => [scope.calculationPages(input.sessionId), scope.allCalculationPages],
     learns: (page, input) =>
       page.calculations.map((calculation) => ({
@@ -180,7 +183,7 @@ export const READS = {
   listWorkGroups: {
     operation: 'ListWorkGroups',
     cache: 'workGroups',
-    key: (input) => JSON.stringify(['list', input.maxResults ?? '', input.nextToken ?? '']),
+    key: (input) => pageKey('work-groups', input),
     scopes: () => [],
   } satisfies ReadRule<ListWorkGroupsInput, WorkGroupPage>,
   getWorkGroup: {

@@ -1,6 +1,7 @@
 // The gateway's view of Athena's session API: camelCase domain types and one interface.
 // Nothing here imports the AWS SDK, so the schema, the loaders and the caches never see
 // PascalCase wire shapes, and any Athena-compatible backend can sit behind the interface.
+import type { OperationName } from '../athena-model/index.js';
 import { type ImmutableSessionFields, immutableFieldsOf } from './session-fields.js';
 
 export const SESSION_STATES = [
@@ -300,21 +301,8 @@ export interface AthenaPort {
   getWorkGroup(name: string, options?: CallOptions): Promise<WorkGroupSummary>;
 }
 
-export type AthenaOperation =
-  | 'GetSession'
-  | 'GetSessionStatus'
-  | 'ListSessions'
-  | 'TerminateSession'
-  | 'StartSession'
-  | 'StartCalculationExecution'
-  | 'GetCalculationExecution'
-  | 'GetCalculationExecutionStatus'
-  | 'GetCalculationExecutionCode'
-  | 'ListCalculationExecutions'
-  | 'StopCalculationExecution'
-  | 'GetSessionEndpoint'
-  | 'ListWorkGroups'
-  | 'GetWorkGroup';
+/** An Athena operation's name: one of those in AWS's model as extracted (scripts/extract-athena-model.ts). */
+export type AthenaOperation = OperationName;
 
 /** getImmutableSession for a port that keeps nothing: one GetSession, whose answer goes back too. */
 export async function immutableViaGetSession(

@@ -78,24 +78,23 @@ const TARGET_PREFIX = 'AmazonAthena.';
 /** Far above any valid request (CodeBlock is at most 68,000 characters). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const OPERATIONS: ReadonlyMap<AthenaOperationName, AthenaOperation> = new Map(
-  [
-    startSessionOperation,
-    getSessionOperation,
-    getSessionStatusOperation,
-    listSessionsOperation,
-    terminateSessionOperation,
-    startCalculationExecutionOperation,
-    getCalculationExecutionOperation,
-    listWorkGroupsOperation,
-    getWorkGroupOperation,
-    getCalculationExecutionStatusOperation,
-    getCalculationExecutionCodeOperation,
-    listCalculationExecutionsOperation,
-    stopCalculationExecutionOperation,
-    getSessionEndpointOperation,
-  ].map((operation) => [operation.name, operation]),
-);
+/** One handler per operation of the model: the build fails until a new operation has its entry. */
+const OPERATIONS: Readonly<Record<AthenaOperationName, AthenaOperation>> = {
+  StartSession: startSessionOperation,
+  GetSession: getSessionOperation,
+  GetSessionStatus: getSessionStatusOperation,
+  ListSessions: listSessionsOperation,
+  TerminateSession: terminateSessionOperation,
+  StartCalculationExecution: startCalculationExecutionOperation,
+  GetCalculationExecution: getCalculationExecutionOperation,
+  ListWorkGroups: listWorkGroupsOperation,
+  GetWorkGroup: getWorkGroupOperation,
+  GetCalculationExecutionStatus: getCalculationExecutionStatusOperation,
+  GetCalculationExecutionCode: getCalculationExecutionCodeOperation,
+  ListCalculationExecutions: listCalculationExecutionsOperation,
+  StopCalculationExecution: stopCalculationExecutionOperation,
+  GetSessionEndpoint: getSessionEndpointOperation,
+};
 
 class BodyTooLargeError extends Error {}
 
@@ -224,16 +223,13 @@ export async function startLocalAthena(options: LocalAthenaOptions = {}): Promis
       return;
     }
 
-    const operation =
-      targetText.startsWith(TARGET_PREFIX) && isAthenaOperationName(operationName)
-        ? OPERATIONS.get(operationName)
-        : undefined;
-    if (!operation) {
+    if (!targetText.startsWith(TARGET_PREFIX) || !isAthenaOperationName(operationName)) {
       sendAthenaError(response, new AthenaError('UnknownOperationException', `Unknown operation ${targetText}`));
       return;
     }
+    const operation = OPERATIONS[operationName];
 
-    const decision = faults.decide(operation.name);
+    const decision = faults.decide(operationName);
     await sleep(decision.latencyMs);
     if (closing) {
       request.socket.destroy();

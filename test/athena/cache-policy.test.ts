@@ -35,6 +35,11 @@ describe('the cache policy', () => {
       ].map((input) => READS.listCalculationExecutions.key(input)),
     );
     expect(calculationKeys.size).toBe(4);
+    const workGroupKeys = new Set([
+      ...[{}, { maxResults: 10 }, { nextToken: 't' }].map((input) => READS.listWorkGroups.key(input)),
+      READS.getWorkGroup.key('t'),
+    ]);
+    expect(workGroupKeys.size).toBe(4);
   });
 
   it('a terminate of a session whose work group is unknown makes every page stale; a known one, its own', () => {

@@ -1,4 +1,5 @@
 // The caching port's rules, call by call, over a port whose calls the test settles by hand.
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { type CacheEvent, CachingAthenaPort } from '../../src/athena/caching-port.js';
 import { type AthenaPort, isAthenaError } from '../../src/athena/port.js';
@@ -137,6 +138,22 @@ describe('abort signals of shared calls', () => {
     expect(inner.last('GetSessionStatus').signal?.aborted).toBe(false);
     inner.last('GetSessionStatus').resolve(status('s-1'));
     await expect(stays).resolves.toEqual(status('s-1'));
+  });
+
+  it('leaves no abort listener on a caller’s signal once its read answered or failed', async () => {
+    const { inner, port } = setup();
+    const answered = new AbortController();
+    const failed = new AbortController();
+    const read = port.getSessionStatus('s-1', { signal: answered.signal });
+    const failing = port.getSession('s-2', { signal: failed.signal }).catch((error: unknown) => error);
+    expect(getEventListeners(answered.signal, 'abort')).toHaveLength(1);
+    inner.last('GetSessionStatus').resolve(status('s-1'));
+    inner.last('GetSession').reject(new Error('boom'));
+    await read;
+    await failing;
+    // A long-lived signal (a subscription's) would otherwise hold one listener per read it made.
+    expect(getEventListeners(answered.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(failed.signal, 'abort')).toHaveLength(0);
   });
 
   it('a caller whose signal is already aborted makes no call', async () => {
@@ -289,6 +306,19 @@ describe('writes through the gateway', () => {
     await expect(terminate).rejects.toThrow('timed out');
     void port.getSession('s-1');
     expect(inner.count('GetSession')).toBe(1);
+  });
+
+  it('a start still serves its work group’s pages until it answered: until then they are true', async () => {
+    const { inner, port } = setup();
+    await warm(port, inner);
+    const start = port.startSession({ workGroup: 'primary', engineConfiguration: { maxConcurrentDpus: 20 } });
+    const during = port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(0);
+    await expect(during).resolves.toEqual(page('s-1', 's-2'));
+    inner.last('StartSession').resolve({ sessionId: 's-new', state: 'CREATING' });
+    await start;
+    void port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    expect(inner.count('ListSessions')).toBe(1);
   });
 
   it('starting a session drops its work group’s pages; a calculation drops its session’s status', async () => {

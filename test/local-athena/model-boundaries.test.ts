@@ -269,7 +269,7 @@ function omit(object: Record<string, unknown>, member: string): Record<string, u
   return copy;
 }
 
-const IMPLEMENTED = ATHENA_OPERATION_NAMES.filter((name): name is typeof name & OperationName => name in OPERATIONS);
+const IMPLEMENTED: readonly OperationName[] = ATHENA_OPERATION_NAMES;
 
 const CASES: BoundaryCase[] = IMPLEMENTED.flatMap((operation) => {
   const base = BASE_INPUTS[operation];
@@ -302,7 +302,6 @@ describe('every constraint of the model, at its boundaries, through the SDK', ()
   afterAll(() => harness.close());
 
   it('covers every implemented operation', () => {
-    expect(IMPLEMENTED.length).toBe(ATHENA_OPERATION_NAMES.length);
     for (const operation of IMPLEMENTED) expect(SENDERS[operation], operation).toBeDefined();
     expect(CASES.length).toBeGreaterThan(100);
   });

@@ -3,7 +3,6 @@ import { stringMember, validateRequest } from '../request-validator.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getCalculationExecutionCodeOperation: AthenaOperation = {
-  name: 'GetCalculationExecutionCode',
   handle(input, { store }) {
     validateRequest('GetCalculationExecutionCode', input);
     const calculationExecutionId = stringMember(input, 'CalculationExecutionId') as string;

@@ -4,7 +4,6 @@ import { toWireCalculationStatistics, toWireCalculationStatus } from '../wire-sh
 import type { AthenaOperation } from './operation.js';
 
 export const getCalculationExecutionStatusOperation: AthenaOperation = {
-  name: 'GetCalculationExecutionStatus',
   handle(input, { store }) {
     validateRequest('GetCalculationExecutionStatus', input);
     const calculationExecutionId = stringMember(input, 'CalculationExecutionId') as string;

@@ -4,7 +4,6 @@ import { toWireCalculation } from '../wire-shapes.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getCalculationExecutionOperation: AthenaOperation = {
-  name: 'GetCalculationExecution',
   handle(input, { store }) {
     validateRequest('GetCalculationExecution', input);
     const calculationExecutionId = stringMember(input, 'CalculationExecutionId') as string;

@@ -3,7 +3,6 @@ import { toEpochSeconds } from '../wire-shapes.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getSessionEndpointOperation: AthenaOperation = {
-  name: 'GetSessionEndpoint',
   handle(input, { store }) {
     validateRequest('GetSessionEndpoint', input);
     const endpoint = store.sessionEndpoint(stringMember(input, 'SessionId') as string);

@@ -3,7 +3,6 @@ import { toWireSessionStatus } from '../wire-shapes.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getSessionStatusOperation: AthenaOperation = {
-  name: 'GetSessionStatus',
   handle(input, { store }) {
     validateRequest('GetSessionStatus', input);
     const session = store.readSession(stringMember(input, 'SessionId') as string);

@@ -3,7 +3,6 @@ import { toWireSessionDetails } from '../wire-shapes.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getSessionOperation: AthenaOperation = {
-  name: 'GetSession',
   handle(input, { store }) {
     validateRequest('GetSession', input);
     const session = store.readSession(stringMember(input, 'SessionId') as string);

@@ -4,7 +4,6 @@ import { toWireWorkGroup } from '../wire-shapes.js';
 import type { AthenaOperation } from './operation.js';
 
 export const getWorkGroupOperation: AthenaOperation = {
-  name: 'GetWorkGroup',
   handle(input, { store }) {
     validateRequest('GetWorkGroup', input);
     const name = stringMember(input, 'WorkGroup') as string;

@@ -8,7 +8,6 @@ export const DEFAULT_LIST_CALCULATIONS_MAX_RESULTS = 100;
 
 /** Newest first; the NextToken is a keyset position bound to the session and StateFilter. */
 export const listCalculationExecutionsOperation: AthenaOperation = {
-  name: 'ListCalculationExecutions',
   handle(input, { store, nextTokens }) {
     validateRequest('ListCalculationExecutions', input);
     const sessionId = stringMember(input, 'SessionId') as string;

@@ -8,7 +8,6 @@ import type { AthenaOperation } from './operation.js';
 export const DEFAULT_LIST_SESSIONS_MAX_RESULTS = 100;
 
 export const listSessionsOperation: AthenaOperation = {
-  name: 'ListSessions',
   handle(input, { store, nextTokens }) {
     validateRequest('ListSessions', input);
     const workGroup = stringMember(input, 'WorkGroup') as string;

@@ -10,7 +10,6 @@ export const DEFAULT_LIST_WORK_GROUPS_MAX_RESULTS = 50;
  * (by name); the NextToken is the last name returned, so a walk never skips or repeats one.
  */
 export const listWorkGroupsOperation: AthenaOperation = {
-  name: 'ListWorkGroups',
   handle(input, { store, nextTokens }) {
     validateRequest('ListWorkGroups', input);
     const nextToken = stringMember(input, 'NextToken');

@@ -1,5 +1,4 @@
 import type { NextTokenCodec } from '../next-token.js';
-import type { AthenaOperationName } from '../operation-names.js';
 import type { SessionStore } from '../session-store.js';
 
 export interface OperationContext {
@@ -12,6 +11,5 @@ export interface OperationContext {
  * InvalidRequestException listing all problems) before it touches any state, then acts.
  */
 export interface AthenaOperation {
-  name: AthenaOperationName;
   handle(input: Record<string, unknown>, context: OperationContext): Record<string, unknown>;
 }

@@ -7,7 +7,6 @@ import type { AthenaOperation } from './operation.js';
  * (after the configured queued and running times). Any other state -> InvalidRequestException.
  */
 export const startCalculationExecutionOperation: AthenaOperation = {
-  name: 'StartCalculationExecution',
   handle(input, { store }) {
     const found = violations('StartCalculationExecutionRequest', input);
     const deprecatedConfiguration = structureMember(input, 'CalculationConfiguration');

@@ -12,7 +12,6 @@ import type { Classification, MonitoringConfiguration, Tag } from '../session-mo
 import type { AthenaOperation } from './operation.js';
 
 export const startSessionOperation: AthenaOperation = {
-  name: 'StartSession',
   handle(input, { store }) {
     validateRequest('StartSession', input);
     const engine = structureMember(input, 'EngineConfiguration') ?? {};

@@ -7,7 +7,6 @@ import type { AthenaOperation } from './operation.js';
  * COMPLETED, FAILED, CANCELED or CANCELING, on which it "succeeds but has no effect".
  */
 export const stopCalculationExecutionOperation: AthenaOperation = {
-  name: 'StopCalculationExecution',
   handle(input, { store }) {
     validateRequest('StopCalculationExecution', input);
     return { State: store.stopCalculation(stringMember(input, 'CalculationExecutionId') as string) };

@@ -8,7 +8,6 @@ import type { AthenaOperation } from './operation.js';
  * has no effect".
  */
 export const terminateSessionOperation: AthenaOperation = {
-  name: 'TerminateSession',
   handle(input, { store }) {
     validateRequest('TerminateSession', input);
     return { State: store.terminateSession(stringMember(input, 'SessionId') as string) };
