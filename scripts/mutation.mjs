@@ -91,6 +91,10 @@ async function run(name, concurrency, testFilesOverride) {
     mutate: [mutate],
     coverageAnalysis: 'perTest',
     concurrency,
+    // A mutant that runs longer than its tests' dry-run time x 1.5 plus this is scored a timeout
+    // (detected). Stryker's 5 s let equivalent operation-cost mutants, whose tests start a gateway,
+    // pass for detected on a busy 2-core machine; a mutant that hangs still fails it.
+    timeoutMS: 15_000,
     // One sandbox directory per module, so that runs of different modules may overlap.
     tempDirName: `reports/.stryker-tmp-${name}`,
     // The sandbox is a copy of the project: never copy reports (other runs' sandboxes among them).
