@@ -23,6 +23,18 @@ export const MODULES = {
       'test/athena/caching-port-calculations.test.ts',
     ],
   },
+  // What each read is filed under and what each write makes stale: seen through both ports.
+  'cache-policy': {
+    mutate: 'src/athena/cache-policy.ts',
+    testFiles: [
+      'test/athena/cache-policy.test.ts',
+      'test/athena/caching-port.test.ts',
+      'test/athena/caching-port-work-groups.test.ts',
+      'test/athena/calculation-caching.test.ts',
+      'test/athena/caching-port-calculations.test.ts',
+      'test/fleet/fleet-port.test.ts',
+    ],
+  },
   cursors: {
     mutate: 'src/schema/cursors.ts',
     testFiles: ['test/schema/cursors.test.ts'],

@@ -1,6 +1,7 @@
 // The cache policy's own promises, which both ports rely on without checking them each time.
 import { describe, expect, it } from 'vitest';
 import { keepsFact, READS, scope, WRITES } from '../../src/athena/cache-policy.js';
+import { PORT_OPERATIONS } from '../support/port-calls.js';
 import { details } from './fake-port.js';
 
 describe('the cache policy', () => {
@@ -51,6 +52,11 @@ describe('the cache policy', () => {
       scope.calculation('c-1'),
       'cl:s-1',
     ]);
+  });
+
+  it('every rule names the Athena operation of its port method (in-flight keys and abort errors carry it)', () => {
+    for (const [method, rule] of [...Object.entries(READS), ...Object.entries(WRITES)])
+      expect(rule.operation).toBe(PORT_OPERATIONS[method as keyof typeof PORT_OPERATIONS]);
   });
 
   it('with CACHE_TTL_MS=0 only what is never served is kept', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { CachingAthenaPort, MAX_CACHED_CODE_CHARACTERS } from '../../src/athena/caching-port.js';
 import type { Calculation, CalculationPage, CalculationStatusResult, WorkGroupPage } from '../../src/athena/port.js';
-import { flush, ManualClock, ManualPort, status } from './fake-port.js';
+import { details, flush, ManualClock, ManualPort, status } from './fake-port.js';
 
 const TTL = 1_000;
 
@@ -284,6 +284,26 @@ describe('writes of calculations drop what they make stale', () => {
     await listCalculations(s, 's-1', 'c-1', 'c-3');
     expect(s.inner.count('GetSessionStatus')).toBe(3);
     expect(s.inner.count('ListCalculationExecutions')).toBe(3);
+  });
+
+  it('starting a calculation in a session of known work group keeps other work groups’ pages and other sessions’ calculations', async () => {
+    const s = setup();
+    const read = s.port.getSession('s-1');
+    s.inner.last('GetSession').resolve(details('s-1', 'IDLE', 'analytics'));
+    await read;
+    const page = s.port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    s.inner.last('ListSessions').resolve({ sessions: [] });
+    await page;
+    await readCalculation(s, 'c-2', 's-2');
+    const start = s.port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' });
+    s.inner.last('StartCalculationExecution').resolve({ calculationExecutionId: 'c-3', state: 'QUEUED' });
+    await start;
+    void s.port.listSessions({ workGroup: 'primary', maxResults: 100 });
+    void s.port.getCalculationExecutionStatus('c-2');
+    expect(s.inner.count('ListSessions')).toBe(1);
+    expect(s.inner.count('GetCalculationExecutionStatus')).toBe(0);
+    void s.port.listSessions({ workGroup: 'analytics', maxResults: 100 });
+    expect(s.inner.count('ListSessions')).toBe(2);
   });
 
   it('a failed start still drops its session’s status', async () => {
