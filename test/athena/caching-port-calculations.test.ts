@@ -226,6 +226,16 @@ describe('writes of calculations drop what they make stale', () => {
     expect(s.inner.count('ListCalculationExecutions')).toBe(4);
   });
 
+  it('details that name no session do not make the port forget the session a listing told', async () => {
+    const s = setup();
+    await listCalculations(s, 's-1', 'c-1');
+    await readCalculation(s, 'c-1', null);
+    await readStatus(s, 's-1');
+    await stop(s, 'c-1');
+    await readStatus(s, 's-1');
+    expect(s.inner.count('GetSessionStatus')).toBe(2);
+  });
+
   it('stopping drops only that calculation’s own details and status; a sibling’s stay cached', async () => {
     const s = setup();
     await readCalculation(s, 'c-1', 's-1');
@@ -304,6 +314,21 @@ describe('writes of calculations drop what they make stale', () => {
     expect(s.inner.count('GetCalculationExecutionStatus')).toBe(0);
     void s.port.listSessions({ workGroup: 'analytics', maxResults: 100 });
     expect(s.inner.count('ListSessions')).toBe(2);
+  });
+
+  it('a calculation start still serves its session’s status and calculations until it answered: until then they are true', async () => {
+    const s = setup();
+    await readStatus(s, 's-1');
+    await listCalculations(s, 's-1', 'c-1');
+    const start = s.port.startCalculationExecution({ sessionId: 's-1', codeBlock: 'print(1)' });
+    await readStatus(s, 's-1');
+    await listCalculations(s, 's-1');
+    expect(s.inner.count('GetSessionStatus')).toBe(1);
+    expect(s.inner.count('ListCalculationExecutions')).toBe(1);
+    s.inner.last('StartCalculationExecution').resolve({ calculationExecutionId: 'c-2', state: 'QUEUED' });
+    await start;
+    void s.port.getSessionStatus('s-1');
+    expect(s.inner.count('GetSessionStatus')).toBe(2);
   });
 
   it('a failed start still drops its session’s status', async () => {
