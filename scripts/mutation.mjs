@@ -12,28 +12,24 @@
 // Reports: reports/mutation/<module>.html and .json (git-ignored). Not part of `npm test`.
 import { Stryker } from '@stryker-mutator/core';
 
+/** The caching port's tests, which also watch the cache policy it reads. */
+const CACHING_PORT_TESTS = [
+  'test/athena/caching-port.test.ts',
+  'test/athena/caching-port-work-groups.test.ts',
+  'test/athena/calculation-caching.test.ts',
+  'test/athena/caching-port-calculations.test.ts',
+];
+
 /** Module name -> the file mutated and the test files that must kill its mutants. */
 export const MODULES = {
   'caching-port': {
     mutate: 'src/athena/caching-port.ts',
-    testFiles: [
-      'test/athena/caching-port.test.ts',
-      'test/athena/caching-port-work-groups.test.ts',
-      'test/athena/calculation-caching.test.ts',
-      'test/athena/caching-port-calculations.test.ts',
-    ],
+    testFiles: CACHING_PORT_TESTS,
   },
   // What each read is filed under and what each write makes stale: seen through both ports.
   'cache-policy': {
     mutate: 'src/athena/cache-policy.ts',
-    testFiles: [
-      'test/athena/cache-policy.test.ts',
-      'test/athena/caching-port.test.ts',
-      'test/athena/caching-port-work-groups.test.ts',
-      'test/athena/calculation-caching.test.ts',
-      'test/athena/caching-port-calculations.test.ts',
-      'test/fleet/fleet-port.test.ts',
-    ],
+    testFiles: ['test/athena/cache-policy.test.ts', ...CACHING_PORT_TESTS, 'test/fleet/fleet-port.test.ts'],
   },
   cursors: {
     mutate: 'src/schema/cursors.ts',
